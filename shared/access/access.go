@@ -1,0 +1,91 @@
+// Package access holds the roles and the partner-side permission matrix of
+// SPEC §2. Handlers ask Caller.Can(action); nothing else decides who may act.
+package access
+
+import "slices"
+
+// Role is a role claim value.
+type Role string
+
+const (
+	GlobalAdmin         Role = "global-admin"
+	UserManagementAdmin Role = "user-management-admin"
+	AdminAgent          Role = "admin-agent"
+	MPNPartnerAdmin     Role = "mpn-partner-admin"
+	// ProgramOperator manages partners, the catalogue and key pools; its
+	// tokens carry no partner_id.
+	ProgramOperator Role = "program-operator"
+)
+
+// PartnerRoles are the roles a directory user may hold (member = none).
+var PartnerRoles = []Role{GlobalAdmin, UserManagementAdmin, AdminAgent, MPNPartnerAdmin}
+
+// Action is a row of the permission matrix.
+type Action string
+
+const (
+	ViewBenefits   Action = "view-benefits"
+	BuyPackage     Action = "buy-package"
+	AddUsers       Action = "add-users"
+	ListUsers      Action = "list-users"
+	AssignUsers    Action = "assign-users"
+	GetSoftware    Action = "get-software"
+	ActivateOffers Action = "activate-offers"
+	CancelPackage  Action = "cancel-package"
+	SubmitRequests Action = "submit-requests"
+)
+
+// everyone marks rows open to every partner user, members included.
+var everyone = []Role{}
+
+// matrix is SPEC §2 verbatim: the roles allowed per action.
+var matrix = map[Action][]Role{
+	ViewBenefits:   everyone,
+	BuyPackage:     everyone,
+	AddUsers:       {GlobalAdmin, UserManagementAdmin},
+	ListUsers:      everyone,
+	AssignUsers:    {GlobalAdmin},
+	GetSoftware:    {GlobalAdmin, MPNPartnerAdmin},
+	ActivateOffers: {GlobalAdmin, MPNPartnerAdmin},
+	CancelPackage:  {GlobalAdmin, MPNPartnerAdmin},
+	SubmitRequests: everyone,
+}
+
+// Caller is who is making a request, as read from verified token claims.
+type Caller struct {
+	UserID    string
+	PartnerID string // empty for the program operator
+	Roles     []Role
+}
+
+// IsOperator reports a program-operator token (no partner scope).
+func (c Caller) IsOperator() bool {
+	return c.PartnerID == "" && slices.Contains(c.Roles, ProgramOperator)
+}
+
+// IsPartnerUser reports a token scoped to one partner organisation.
+func (c Caller) IsPartnerUser() bool { return c.PartnerID != "" }
+
+// Can reports whether a partner user may perform the action. Operators act
+// only through operator routes, so they can do nothing here.
+func (c Caller) Can(a Action) bool {
+	if !c.IsPartnerUser() {
+		return false
+	}
+	allowed, ok := matrix[a]
+	if !ok {
+		return false
+	}
+	if len(allowed) == 0 {
+		return true
+	}
+	for _, r := range c.Roles {
+		if slices.Contains(allowed, r) {
+			return true
+		}
+	}
+	return false
+}
+
+// ValidPartnerRole reports whether r may be held by a directory user.
+func ValidPartnerRole(r Role) bool { return slices.Contains(PartnerRoles, r) }

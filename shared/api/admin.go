@@ -1,0 +1,211 @@
+package api
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+
+	"github.com/pbs/benefits/shared/access"
+	"github.com/pbs/benefits/shared/apperr"
+	"github.com/pbs/benefits/shared/catalog"
+	"github.com/pbs/benefits/shared/httpapi"
+	"github.com/pbs/benefits/shared/partner"
+	"github.com/pbs/benefits/shared/store"
+)
+
+// Body limits of the operator's uploads. A catalogue is stored in one item
+// (DynamoDB's limit is 400 KB); a key import must fit Lambda's 6 MB request
+// payload, which is about 200,000 keys of 29 characters.
+const (
+	maxCatalogBytes   = 350 << 10
+	maxKeyImportBytes = 6 << 20
+)
+
+// createPartner creates a partner and its first directory user, a
+// global-admin with the account email.
+func (s *Service) createPartner(ctx context.Context, r *httpapi.Request) (httpapi.Response, error) {
+	var in struct {
+		Name         string `json:"name"`
+		Currency     string `json:"currency"`
+		AccountEmail string `json:"accountEmail"`
+		Language     string `json:"language"`
+	}
+	if err := r.Decode(&in); err != nil {
+		return httpapi.Response{}, err
+	}
+	now := s.Clock.Now()
+	p, err := partner.NewPartner(s.NewID("ptn"), in.Name, in.Currency, in.AccountEmail, in.Language, now)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	cat, err := s.catalog(ctx)
+	if err != nil && !errors.Is(err, store.ErrNoCatalog) {
+		return httpapi.Response{}, err
+	}
+	// Every price and credit is per currency: a partner billed in a currency
+	// the catalogue lacks could buy nothing.
+	if cat == nil || !cat.SupportsCurrency(p.Currency) {
+		return httpapi.Response{}, catalog.ErrCurrencyNotSupported
+	}
+	admin, err := partner.NewUser(s.NewID("usr"), p.ID, p.AccountEmail, p.Name+" administrator",
+		[]access.Role{access.GlobalAdmin}, false, now)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	if err := s.Store.CreatePartner(ctx, p, admin); err != nil {
+		return httpapi.Response{}, err
+	}
+	resp, err := httpapi.JSON(http.StatusCreated, map[string]string{"id": p.ID, "adminUserId": admin.ID})
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return resp, nil
+}
+
+// getCatalog returns the live catalogue document as it was published.
+func (s *Service) getCatalog(ctx context.Context, _ *httpapi.Request) (httpapi.Response, error) {
+	_, doc, err := s.Store.CurrentCatalog(ctx)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.Response{StatusCode: http.StatusOK, Headers: map[string]string{"Content-Type": "application/json"}, Body: string(doc)}, nil
+}
+
+// publishCatalog validates a catalogue document and makes it the live
+// version; versions are immutable, so a label can be published once.
+func (s *Service) publishCatalog(ctx context.Context, r *httpapi.Request) (httpapi.Response, error) {
+	var raw json.RawMessage
+	if err := r.Decode(&raw); err != nil {
+		return httpapi.Response{}, err
+	}
+	cat, err := catalog.Parse(raw)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	if err := s.Store.PublishCatalog(ctx, cat, raw, r.Caller.UserID, s.Clock.Now()); err != nil {
+		return httpapi.Response{}, err
+	}
+	s.forgetCatalog()
+	return httpapi.JSON(http.StatusCreated, map[string]string{"version": cat.Version})
+}
+
+var keyRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9+/=._:-]{0,255}$`)
+
+// maxLineErrors caps the field errors reported for one import.
+const maxLineErrors = 20
+
+// importKeys adds keys to a product's pool from CSV (one key per line,
+// optional "key" header) or JSON lines ({"key": "..."}). Keys are secrets:
+// they are never logged and never echoed in errors.
+func (s *Service) importKeys(ctx context.Context, r *httpapi.Request) (httpapi.Response, error) {
+	product := r.Path("product")
+	cat, err := s.catalog(ctx)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	p, ok := cat.Products[product]
+	if !ok {
+		return httpapi.Response{}, catalog.ErrProductNotFound
+	}
+	if p.KeySource != catalog.KeyFromPool {
+		return httpapi.Response{}, apperr.New(apperr.Unprocessable, "product_not_pooled", "This product's keys do not come from a pool.")
+	}
+	body, err := r.Body()
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	var keys []string
+	switch mt := r.MediaType(); mt {
+	case "text/csv":
+		keys, err = parseCSVKeys(body)
+	case "application/x-ndjson", "application/jsonl", "application/jsonlines":
+		keys, err = parseJSONLKeys(body)
+	default:
+		return httpapi.Response{}, apperr.New(apperr.Unsupported, "unsupported_media_type", "Send keys as text/csv or application/x-ndjson.")
+	}
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	imported, dups, err := s.Store.ImportKeys(ctx, product, keys, s.Clock.Now())
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, map[string]int{"imported": imported, "duplicates": dups})
+}
+
+func parseCSVKeys(body []byte) ([]string, error) {
+	rd := csv.NewReader(bytes.NewReader(body))
+	rd.FieldsPerRecord = -1
+	rd.TrimLeadingSpace = true
+	var keys []string
+	var f apperr.Fields
+	for line := 1; ; line++ {
+		rec, err := rd.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			f.Add(fmt.Sprintf("line[%d]", line), "not valid CSV")
+			break
+		}
+		k := strings.TrimSpace(rec[0])
+		if line == 1 && strings.EqualFold(k, "key") {
+			continue
+		}
+		addKey(&keys, &f, line, k)
+	}
+	return keys, lineErrors(f)
+}
+
+func parseJSONLKeys(body []byte) ([]string, error) {
+	sc := bufio.NewScanner(bytes.NewReader(body))
+	sc.Buffer(make([]byte, 64<<10), 64<<10)
+	var keys []string
+	var f apperr.Fields
+	for line := 1; sc.Scan(); line++ {
+		text := bytes.TrimSpace(sc.Bytes())
+		if len(text) == 0 {
+			continue
+		}
+		var rec struct {
+			Key string `json:"key"`
+		}
+		if err := json.Unmarshal(text, &rec); err != nil {
+			f.Add(fmt.Sprintf("line[%d]", line), `must be a JSON object {"key": "..."}`)
+			continue
+		}
+		addKey(&keys, &f, line, strings.TrimSpace(rec.Key))
+	}
+	if err := sc.Err(); err != nil {
+		f.Add("body", "a line is longer than 64 KiB")
+	}
+	return keys, lineErrors(f)
+}
+
+func addKey(keys *[]string, f *apperr.Fields, line int, k string) {
+	switch {
+	case k == "":
+		// blank lines are ignored
+	case !keyRE.MatchString(k):
+		if len(*f) < maxLineErrors {
+			f.Add(fmt.Sprintf("line[%d]", line), "a key is 1–256 letters, digits and + / = . _ : -")
+		}
+	default:
+		*keys = append(*keys, k)
+	}
+}
+
+func lineErrors(f apperr.Fields) error {
+	if len(f) == 0 {
+		return nil
+	}
+	return f.Err()
+}

@@ -1,0 +1,76 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pbs/benefits/shared/access"
+	"github.com/pbs/benefits/shared/apperr"
+	"github.com/pbs/benefits/shared/benefit"
+	"github.com/pbs/benefits/shared/httpapi"
+	"github.com/pbs/benefits/shared/mail"
+)
+
+// createPurchase records a purchase of a catalogue package, creates its
+// benefit lines and queues the receipt, all in one transaction.
+func (s *Service) createPurchase(ctx context.Context, r *httpapi.Request) (httpapi.Response, error) {
+	if !r.Caller.Can(access.BuyPackage) {
+		return httpapi.Response{}, apperr.ErrForbiddenRole
+	}
+	var in struct {
+		PackageID string `json:"packageId"`
+	}
+	if err := r.Decode(&in); err != nil {
+		return httpapi.Response{}, err
+	}
+	if strings.TrimSpace(in.PackageID) == "" {
+		var f apperr.Fields
+		f.Add("packageId", "required")
+		return httpapi.Response{}, f.Err()
+	}
+	p, err := s.Store.Partner(ctx, r.Caller.PartnerID)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	cat, err := s.catalog(ctx)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	now := s.Clock.Now()
+	purchase, lines, err := benefit.NewPurchase(p.ID, p.Currency, cat, in.PackageID, now, s.NewID)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	receipt := mail.Message{
+		ID: s.NewID("msg"), To: []string{p.AccountEmail}, Template: "purchase-receipt", Language: p.Language, CreatedAt: now,
+		Data: map[string]string{
+			"partnerName": p.Name, "packageName": purchase.PackageName, "plan": string(purchase.Plan),
+			"purchaseId": purchase.ID, "price": purchase.Price.String(),
+			"purchasedAt": now.Format(time.RFC3339), "benefitCount": strconv.Itoa(len(lines)),
+		},
+	}
+	if err := s.Store.CreatePurchase(ctx, purchase, lines, receipt); err != nil {
+		return httpapi.Response{}, err
+	}
+	resp, err := httpapi.JSON(http.StatusCreated, viewDetail(purchase, lines, now))
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	resp.Headers["Location"] = "/v1/purchases/" + purchase.ID
+	return resp, nil
+}
+
+// getPurchase shows one purchase with its lines; another partner's id is 404.
+func (s *Service) getPurchase(ctx context.Context, r *httpapi.Request) (httpapi.Response, error) {
+	if !r.Caller.Can(access.ViewBenefits) {
+		return httpapi.Response{}, apperr.ErrForbiddenRole
+	}
+	p, lines, err := s.Store.Purchase(ctx, r.Caller.PartnerID, r.Path("id"))
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, viewDetail(p, lines, s.Clock.Now()))
+}

@@ -1,0 +1,58 @@
+package api
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/pbs/benefits/shared/access"
+	"github.com/pbs/benefits/shared/apperr"
+	"github.com/pbs/benefits/shared/httpapi"
+	"github.com/pbs/benefits/shared/partner"
+)
+
+// listUsers pages through the partner's directory.
+func (s *Service) listUsers(ctx context.Context, r *httpapi.Request) (httpapi.Response, error) {
+	if !r.Caller.Can(access.ListUsers) {
+		return httpapi.Response{}, apperr.ErrForbiddenRole
+	}
+	limit, cursor, err := r.Paging()
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	users, next, err := s.Store.Users(ctx, r.Caller.PartnerID, limit, cursor)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	out := struct {
+		Items      []userView `json:"items"`
+		NextCursor string     `json:"nextCursor,omitempty"`
+	}{Items: make([]userView, len(users)), NextCursor: next}
+	for i, u := range users {
+		out.Items[i] = viewUser(u)
+	}
+	return httpapi.JSON(http.StatusOK, out)
+}
+
+// createUser adds a directory user; the email is unique per partner.
+func (s *Service) createUser(ctx context.Context, r *httpapi.Request) (httpapi.Response, error) {
+	if !r.Caller.Can(access.AddUsers) {
+		return httpapi.Response{}, apperr.ErrForbiddenRole
+	}
+	var in struct {
+		Email       string        `json:"email"`
+		DisplayName string        `json:"displayName"`
+		Roles       []access.Role `json:"roles"`
+		Guest       bool          `json:"guest"`
+	}
+	if err := r.Decode(&in); err != nil {
+		return httpapi.Response{}, err
+	}
+	u, err := partner.NewUser(s.NewID("usr"), r.Caller.PartnerID, in.Email, in.DisplayName, in.Roles, in.Guest, s.Clock.Now())
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	if err := s.Store.CreateUser(ctx, u); err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusCreated, viewUser(u))
+}

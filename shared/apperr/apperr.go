@@ -1,0 +1,98 @@
+// Package apperr is the service's one error vocabulary. Domain code returns
+// an *Error with a stable Code and a Kind; the HTTP layer maps the Kind to a
+// status through a single table, so no domain package knows about HTTP.
+package apperr
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Kind groups codes by what the caller did wrong; it decides the HTTP status.
+type Kind int
+
+const (
+	Internal        Kind = iota // a bug or an outage: 500, details only in logs
+	Invalid                     // malformed or failing validation: 400
+	Unauthenticated             // no or bad token: 401
+	Forbidden                   // role may not do this: 403
+	NotFound                    // missing, or another partner's: 404
+	Conflict                    // the current state forbids it: 409
+	TooLarge                    // body over the limit: 413
+	Unsupported                 // media type not accepted: 415
+	Unprocessable               // well-formed but refers to something unusable: 422
+)
+
+// FieldError names one offending input field.
+type FieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// Error is a domain error with a stable machine-readable code.
+type Error struct {
+	Kind    Kind
+	Code    string
+	Message string
+	Fields  []FieldError
+	// Extra members are added to the problem document (e.g. earliestReassignmentAt).
+	Extra map[string]any
+}
+
+func (e *Error) Error() string {
+	if len(e.Fields) > 0 {
+		return fmt.Sprintf("%s: %s (%d field errors)", e.Code, e.Message, len(e.Fields))
+	}
+	return e.Code + ": " + e.Message
+}
+
+// Is lets errors.Is match two *Error values by code, so sentinels work even
+// when a copy carries extra detail.
+func (e *Error) Is(target error) bool {
+	t, ok := target.(*Error)
+	return ok && t.Code == e.Code
+}
+
+// New builds an error of a kind with a code and a human-readable message.
+func New(kind Kind, code, message string) *Error {
+	return &Error{Kind: kind, Code: code, Message: message}
+}
+
+// With returns a copy carrying extra problem members.
+func (e *Error) With(key string, value any) *Error {
+	c := *e
+	c.Extra = make(map[string]any, len(e.Extra)+1)
+	for k, v := range e.Extra {
+		c.Extra[k] = v
+	}
+	c.Extra[key] = value
+	return &c
+}
+
+// As extracts an *Error from a wrapped chain.
+func As(err error) (*Error, bool) {
+	var e *Error
+	ok := errors.As(err, &e)
+	return e, ok
+}
+
+// Common errors shared by every route.
+var (
+	ErrNotFound      = New(NotFound, "not_found", "No such resource.")
+	ErrForbiddenRole = New(Forbidden, "forbidden_role", "Your role does not allow this action.")
+	ErrUnauthorized  = New(Unauthenticated, "unauthorized", "A valid bearer token is required.")
+)
+
+// Fields collects validation failures; Err returns nil when there are none.
+type Fields []FieldError
+
+// Add records a failure for one field.
+func (f *Fields) Add(field, message string) { *f = append(*f, FieldError{field, message}) }
+
+// Err returns a validation_failed error listing the fields, or nil.
+func (f Fields) Err() error {
+	if len(f) == 0 {
+		return nil
+	}
+	return &Error{Kind: Invalid, Code: "validation_failed", Message: "The request has invalid fields.", Fields: f}
+}

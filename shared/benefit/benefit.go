@@ -1,0 +1,135 @@
+// Package benefit is what a partner bought: purchases and the benefit lines
+// they carry, with the rules that turn a catalogue package into lines.
+package benefit
+
+import (
+	"time"
+
+	"github.com/pbs/benefits/shared/catalog"
+	"github.com/pbs/benefits/shared/ids"
+	"github.com/pbs/benefits/shared/money"
+)
+
+// PurchaseStatus is active or cancelled.
+type PurchaseStatus string
+
+const (
+	PurchaseActive    PurchaseStatus = "active"
+	PurchaseCancelled PurchaseStatus = "cancelled"
+)
+
+// Status is a benefit line's status (SPEC §3).
+type Status string
+
+const (
+	Available Status = "available" // bought, not yet used
+	Activated Status = "activated" // a key was taken or support activated
+	Pending   Status = "pending"   // GTM offer awaiting the contact's confirmation
+	Active    Status = "active"    // GTM offer confirmed
+	Revoked   Status = "revoked"   // its purchase was cancelled
+	Expired   Status = "expired"   // past its expiry date
+)
+
+// Purchase records one bought package.
+type Purchase struct {
+	ID             string
+	PartnerID      string
+	PackageID      string
+	PackageName    string
+	Plan           catalog.Plan
+	Status         PurchaseStatus
+	PurchasedAt    time.Time
+	Price          money.Money
+	CatalogVersion string
+}
+
+// Benefit is one line of a purchase. It snapshots the catalogue line, so a
+// later catalogue version never changes what was bought.
+type Benefit struct {
+	ID          string
+	PartnerID   string
+	PurchaseID  string
+	Kind        catalog.Kind
+	Product     string
+	ProductName string
+	Quantity    int
+	Used        int
+	BenefitType catalog.BenefitType
+	Status      Status
+	CreatedAt   time.Time
+	ExpiresAt   time.Time
+	// Credit is the per-grant amount in the partner's currency (credit kinds).
+	Credit *money.Money
+}
+
+// NewPurchase turns a catalogue package into a purchase and its lines, priced
+// in the partner's billing currency. It fails with currency_not_supported if
+// the catalogue has no price or credit amount in that currency.
+func NewPurchase(partnerID, currency string, cat *catalog.Catalog, packageID string, now time.Time, newID ids.Generator) (Purchase, []Benefit, error) {
+	pkg, err := cat.Package(packageID)
+	if err != nil {
+		return Purchase{}, nil, err
+	}
+	price, ok := pkg.Price[currency]
+	if !ok {
+		return Purchase{}, nil, catalog.ErrCurrencyNotSupported
+	}
+	p := Purchase{
+		ID:             newID("pur"),
+		PartnerID:      partnerID,
+		PackageID:      pkg.ID,
+		PackageName:    pkg.Name,
+		Plan:           pkg.Plan,
+		Status:         PurchaseActive,
+		PurchasedAt:    now,
+		Price:          money.Money{Amount: price, Currency: currency},
+		CatalogVersion: cat.Version,
+	}
+	lines := make([]Benefit, 0, len(pkg.Benefits))
+	for _, l := range pkg.Benefits {
+		b := Benefit{
+			ID:          newID("ben"),
+			PartnerID:   partnerID,
+			PurchaseID:  p.ID,
+			Kind:        l.Kind,
+			Product:     l.Product,
+			ProductName: cat.Products[l.Product].Name,
+			Quantity:    l.Quantity,
+			BenefitType: l.BenefitType,
+			Status:      Available,
+			CreatedAt:   now,
+			ExpiresAt:   AddMonths(now, l.Months()),
+		}
+		if l.Kind.IsCredit() {
+			amount, ok := l.Credit[currency]
+			if !ok {
+				return Purchase{}, nil, catalog.ErrCurrencyNotSupported
+			}
+			b.Credit = &money.Money{Amount: amount, Currency: currency}
+		}
+		lines = append(lines, b)
+	}
+	return p, lines, nil
+}
+
+// AddMonths adds calendar months, clamping to the month's last day, so a
+// purchase on 31 January expires on 28/29 February rather than in March.
+func AddMonths(t time.Time, months int) time.Time {
+	y, m, d := t.Date()
+	first := time.Date(y, m+time.Month(months), 1, t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), t.Location())
+	last := first.AddDate(0, 1, -1).Day()
+	return first.AddDate(0, 0, min(d, last)-1)
+}
+
+// EffectiveStatus is the status a reader sees at now: a live line past its
+// expiry reads as expired even before the daily expiry job has run.
+func (b Benefit) EffectiveStatus(now time.Time) Status {
+	switch b.Status {
+	case Revoked, Expired:
+		return b.Status
+	}
+	if !now.Before(b.ExpiresAt) {
+		return Expired
+	}
+	return b.Status
+}

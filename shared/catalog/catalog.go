@@ -1,0 +1,286 @@
+// Package catalog is what the program sells: products, plans and packages
+// with their benefit lines and prices. It is data published by the program
+// operator as versioned documents, never code; this package parses and
+// validates a document and answers questions about it.
+package catalog
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/pbs/benefits/shared/apperr"
+)
+
+// Kind is a benefit kind (SPEC §3).
+type Kind string
+
+const (
+	Software      Kind = "software"
+	CreditMonthly Kind = "credit-monthly"
+	CreditAnnual  Kind = "credit-annual"
+	License       Kind = "license"
+	VisualStudio  Kind = "visual-studio"
+	Support       Kind = "support"
+	AdvisoryHours Kind = "advisory-hours"
+	GTMOffer      Kind = "gtm-offer"
+)
+
+// Kinds lists every kind, in dashboard tab order.
+var Kinds = []Kind{Software, CreditMonthly, CreditAnnual, License, VisualStudio, Support, AdvisoryHours, GTMOffer}
+
+// IsCredit reports the two cloud-credit kinds, whose lines carry amounts.
+func (k Kind) IsCredit() bool { return k == CreditMonthly || k == CreditAnnual }
+
+// Plan is a membership plan.
+type Plan string
+
+const (
+	ActionPack Plan = "action-pack"
+	Silver     Plan = "silver"
+	Gold       Plan = "gold"
+)
+
+// Plans lists every plan.
+var Plans = []Plan{ActionPack, Silver, Gold}
+
+// BenefitType is core or incremental.
+type BenefitType string
+
+const (
+	Core        BenefitType = "core"
+	Incremental BenefitType = "incremental"
+)
+
+// KeySource says where a software or licence key comes from.
+type KeySource string
+
+const (
+	KeyFromPool KeySource = "pool"   // imported by the operator, handed out once
+	KeySigned   KeySource = "signed" // generated on demand, verifiable offline
+)
+
+// Money is an amount in minor units per ISO 4217 currency code.
+type Money map[string]int64
+
+// Catalog is one published catalogue version.
+type Catalog struct {
+	Version    string             `json:"version"`
+	Currencies []string           `json:"currencies"`
+	Products   map[string]Product `json:"products"`
+	Packages   []Package          `json:"packages"`
+}
+
+// Product is something a benefit line refers to.
+type Product struct {
+	Name         string            `json:"name"`
+	Kind         Kind              `json:"kind"`
+	KeySource    KeySource         `json:"keySource,omitempty"`
+	Instructions map[string]string `json:"instructions,omitempty"` // by language
+	Downloads    []Download        `json:"downloads,omitempty"`
+}
+
+// Download is one installable image of a software product.
+type Download struct {
+	Language string `json:"language"`
+	OS       string `json:"os"`
+	URL      string `json:"url"`
+	SHA256   string `json:"sha256"`
+}
+
+// Package is what a partner buys for a plan.
+type Package struct {
+	ID       string `json:"id"`
+	Plan     Plan   `json:"plan"`
+	Name     string `json:"name"`
+	Price    Money  `json:"price"`
+	Benefits []Line `json:"benefits"`
+}
+
+// Line is one benefit of a package.
+type Line struct {
+	Kind        Kind        `json:"kind"`
+	Product     string      `json:"product"`
+	Quantity    int         `json:"quantity"`
+	BenefitType BenefitType `json:"benefitType"`
+	// Credit is the amount granted per month (credit-monthly) or per
+	// enrolment year (credit-annual), per currency.
+	Credit Money `json:"credit,omitempty"`
+	// ValidityMonths overrides the default 12-month expiry.
+	ValidityMonths int `json:"validityMonths,omitempty"`
+}
+
+// DefaultValidityMonths is SPEC §1's default expiry: purchase + 12 months.
+const DefaultValidityMonths = 12
+
+// Months returns the line's validity in months.
+func (l Line) Months() int {
+	if l.ValidityMonths > 0 {
+		return l.ValidityMonths
+	}
+	return DefaultValidityMonths
+}
+
+// Errors returned by catalogue look-ups.
+var (
+	ErrPackageNotFound      = apperr.New(apperr.Unprocessable, "package_not_found", "No package with that id in the current catalogue.")
+	ErrCurrencyNotSupported = apperr.New(apperr.Unprocessable, "currency_not_supported", "The catalogue has no prices in that currency.")
+	ErrProductNotFound      = apperr.New(apperr.NotFound, "product_not_found", "No product with that id in the current catalogue.")
+)
+
+// Package returns the package with the given id.
+func (c *Catalog) Package(id string) (Package, error) {
+	for _, p := range c.Packages {
+		if p.ID == id {
+			return p, nil
+		}
+	}
+	return Package{}, ErrPackageNotFound
+}
+
+// SupportsCurrency reports whether every price and credit exists in cur.
+func (c *Catalog) SupportsCurrency(cur string) bool { return slices.Contains(c.Currencies, cur) }
+
+// Parse decodes and validates a catalogue document. Unknown fields are
+// rejected so a typo in the operator's file cannot silently drop data.
+func Parse(doc []byte) (*Catalog, error) {
+	dec := json.NewDecoder(bytes.NewReader(doc))
+	dec.DisallowUnknownFields()
+	var c Catalog
+	if err := dec.Decode(&c); err != nil {
+		return nil, invalid(apperr.Fields{{Field: "", Message: "not a catalogue document: " + err.Error()}})
+	}
+	if dec.More() {
+		return nil, invalid(apperr.Fields{{Field: "", Message: "trailing data after the document"}})
+	}
+	if errs := c.Validate(); len(errs) > 0 {
+		return nil, invalid(errs)
+	}
+	return &c, nil
+}
+
+func invalid(f apperr.Fields) error {
+	return &apperr.Error{Kind: apperr.Unprocessable, Code: "catalog_invalid", Message: "The catalogue document is invalid.", Fields: f}
+}
+
+var (
+	currencyRE = regexp.MustCompile(`^[A-Z]{3}$`)
+	idRE       = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+	sha256RE   = regexp.MustCompile(`^[0-9a-f]{64}$`)
+)
+
+// Validate lists every problem in the document.
+func (c *Catalog) Validate() apperr.Fields {
+	var f apperr.Fields
+	if strings.TrimSpace(c.Version) == "" {
+		f.Add("version", "required")
+	}
+	if len(c.Currencies) == 0 {
+		f.Add("currencies", "at least one currency is required")
+	}
+	for i, cur := range c.Currencies {
+		if !currencyRE.MatchString(cur) {
+			f.Add(fmt.Sprintf("currencies[%d]", i), "must be an ISO 4217 code such as USD")
+		}
+	}
+	for _, id := range slices.Sorted(maps.Keys(c.Products)) {
+		p := c.Products[id]
+		at := "products." + id
+		if !idRE.MatchString(id) {
+			f.Add(at, "product ids are lowercase letters, digits and dashes")
+		}
+		if strings.TrimSpace(p.Name) == "" {
+			f.Add(at+".name", "required")
+		}
+		if !slices.Contains(Kinds, p.Kind) {
+			f.Add(at+".kind", "unknown benefit kind")
+		}
+		switch p.KeySource {
+		case "", KeyFromPool, KeySigned:
+		default:
+			f.Add(at+".keySource", "must be pool or signed")
+		}
+		for j, d := range p.Downloads {
+			dat := fmt.Sprintf("%s.downloads[%d]", at, j)
+			if d.Language == "" || d.OS == "" {
+				f.Add(dat, "language and os are required")
+			}
+			if !strings.HasPrefix(d.URL, "https://") {
+				f.Add(dat+".url", "must be an https URL")
+			}
+			if !sha256RE.MatchString(d.SHA256) {
+				f.Add(dat+".sha256", "must be 64 lowercase hex digits")
+			}
+		}
+	}
+	seen := map[string]bool{}
+	for i, p := range c.Packages {
+		at := fmt.Sprintf("packages[%d]", i)
+		if !idRE.MatchString(p.ID) {
+			f.Add(at+".id", "package ids are lowercase letters, digits and dashes")
+		} else if seen[p.ID] {
+			f.Add(at+".id", "duplicate package id")
+		}
+		seen[p.ID] = true
+		if !slices.Contains(Plans, p.Plan) {
+			f.Add(at+".plan", "must be action-pack, silver or gold")
+		}
+		if strings.TrimSpace(p.Name) == "" {
+			f.Add(at+".name", "required")
+		}
+		c.checkMoney(&f, at+".price", p.Price)
+		if len(p.Benefits) == 0 {
+			f.Add(at+".benefits", "a package needs at least one benefit line")
+		}
+		for j, l := range p.Benefits {
+			c.checkLine(&f, fmt.Sprintf("%s.benefits[%d]", at, j), l)
+		}
+	}
+	return f
+}
+
+func (c *Catalog) checkLine(f *apperr.Fields, at string, l Line) {
+	if !slices.Contains(Kinds, l.Kind) {
+		f.Add(at+".kind", "unknown benefit kind")
+	}
+	if p, ok := c.Products[l.Product]; !ok {
+		f.Add(at+".product", "not in products")
+	} else if p.Kind != l.Kind {
+		f.Add(at+".product", fmt.Sprintf("product is of kind %s, line is %s", p.Kind, l.Kind))
+	}
+	if l.Quantity < 1 || l.Quantity > 100000 {
+		f.Add(at+".quantity", "must be between 1 and 100000")
+	}
+	if l.BenefitType != Core && l.BenefitType != Incremental {
+		f.Add(at+".benefitType", "must be core or incremental")
+	}
+	if l.Kind.IsCredit() {
+		c.checkMoney(f, at+".credit", l.Credit)
+	} else if len(l.Credit) > 0 {
+		f.Add(at+".credit", "only credit lines carry an amount")
+	}
+	if l.ValidityMonths < 0 || l.ValidityMonths > 60 {
+		f.Add(at+".validityMonths", "must be between 1 and 60 when given")
+	}
+}
+
+// checkMoney requires a non-negative amount for every catalogue currency.
+func (c *Catalog) checkMoney(f *apperr.Fields, at string, m Money) {
+	for _, cur := range c.Currencies {
+		v, ok := m[cur]
+		if !ok {
+			f.Add(at+"."+cur, "missing amount for this currency")
+		} else if v < 0 {
+			f.Add(at+"."+cur, "must not be negative")
+		}
+	}
+	for _, cur := range slices.Sorted(maps.Keys(m)) {
+		if !slices.Contains(c.Currencies, cur) {
+			f.Add(at+"."+cur, "currency not listed in currencies")
+		}
+	}
+}

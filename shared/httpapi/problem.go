@@ -1,0 +1,80 @@
+// Package httpapi adapts API Gateway HTTP API (payload 2.0) events to plain
+// handlers: claims, roles, strict JSON, problem+json errors, idempotency and
+// request logging live here once, so route handlers hold only their rule.
+package httpapi
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/pbs/benefits/shared/apperr"
+)
+
+// Response is what a handler returns to API Gateway.
+type Response = events.APIGatewayV2HTTPResponse
+
+// statusOf is the one table from error kind to HTTP status.
+var statusOf = map[apperr.Kind]int{
+	apperr.Internal:        http.StatusInternalServerError,
+	apperr.Invalid:         http.StatusBadRequest,
+	apperr.Unauthenticated: http.StatusUnauthorized,
+	apperr.Forbidden:       http.StatusForbidden,
+	apperr.NotFound:        http.StatusNotFound,
+	apperr.Conflict:        http.StatusConflict,
+	apperr.TooLarge:        http.StatusRequestEntityTooLarge,
+	apperr.Unsupported:     http.StatusUnsupportedMediaType,
+	apperr.Unprocessable:   http.StatusUnprocessableEntity,
+}
+
+// problem is an RFC 9457 document with the stable code member.
+type problem struct {
+	Type     string              `json:"type"`
+	Title    string              `json:"title"`
+	Status   int                 `json:"status"`
+	Detail   string              `json:"detail,omitempty"`
+	Code     string              `json:"code"`
+	Instance string              `json:"instance,omitempty"`
+	Errors   []apperr.FieldError `json:"errors,omitempty"`
+}
+
+var errInternal = apperr.New(apperr.Internal, "internal", "Something went wrong on our side; it has been logged.")
+
+// Problem renders an error. Errors that are not *apperr.Error become a
+// generic 500: their text goes to the log, never to the client.
+func Problem(err error, instance, requestID string) Response {
+	e, ok := apperr.As(err)
+	if !ok {
+		e = errInternal
+	}
+	status := statusOf[e.Kind]
+	p := problem{Type: "urn:pbs:problem:" + e.Code, Title: http.StatusText(status), Status: status,
+		Detail: e.Message, Code: e.Code, Instance: instance, Errors: e.Fields}
+	body, _ := json.Marshal(p)
+	if len(e.Extra) > 0 {
+		// Extension members sit beside the standard ones (RFC 9457 §3.2).
+		var m map[string]any
+		_ = json.Unmarshal(body, &m)
+		for k, v := range e.Extra {
+			if _, taken := m[k]; !taken {
+				m[k] = v
+			}
+		}
+		body, _ = json.Marshal(m)
+	}
+	headers := map[string]string{"Content-Type": "application/problem+json", "X-Request-Id": requestID}
+	if e.Code == "idempotency_in_progress" {
+		headers["Retry-After"] = "1"
+	}
+	return Response{StatusCode: status, Headers: headers, Body: string(body)}
+}
+
+// JSON renders a successful response.
+func JSON(status int, v any) (Response, error) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		return Response{}, err
+	}
+	return Response{StatusCode: status, Headers: map[string]string{"Content-Type": "application/json"}, Body: string(body)}, nil
+}

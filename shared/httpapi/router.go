@@ -1,0 +1,214 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/pbs/benefits/shared/apperr"
+	"github.com/pbs/benefits/shared/clock"
+	"github.com/pbs/benefits/shared/routes"
+	"github.com/pbs/benefits/shared/store"
+)
+
+// Handler serves one route. Returned errors become problem+json responses.
+type Handler func(ctx context.Context, r *Request) (Response, error)
+
+// Endpoint is a route's handler and its options.
+type Endpoint struct {
+	Handle    Handler
+	BodyLimit int64 // 0 = DefaultBodyLimit
+}
+
+// IdempotencyStore keeps Idempotency-Key records (implemented by store.Store).
+type IdempotencyStore interface {
+	// ClaimIdempotency returns nil when the caller owns the key, else the existing record.
+	ClaimIdempotency(ctx context.Context, scope, key, hash string, now time.Time, lock, keep time.Duration) (*store.IdempotencyRecord, error)
+	CompleteIdempotency(ctx context.Context, scope, key, hash string, status int, headers map[string]string, body string) error
+	ReleaseIdempotency(ctx context.Context, scope, key, hash string) error
+}
+
+// Idempotency timings: the lock outlives any Lambda run (timeout 10 s), so a
+// running request is never taken over; records are kept a day.
+const (
+	idemLock = 60 * time.Second
+	idemKeep = 24 * time.Hour
+)
+
+// Errors of the shared request pipeline.
+var (
+	ErrRouteNotFound  = apperr.New(apperr.NotFound, "route_not_found", "No such route.")
+	ErrKeyReused      = apperr.New(apperr.Unprocessable, "idempotency_key_reused", "This Idempotency-Key was used with a different request.")
+	ErrKeyInProgress  = apperr.New(apperr.Conflict, "idempotency_in_progress", "A request with this Idempotency-Key is still running; retry shortly.")
+	errBadIdempotency = &apperr.Error{Kind: apperr.Invalid, Code: "validation_failed", Message: "The request has invalid fields.",
+		Fields: []apperr.FieldError{{Field: "Idempotency-Key", Message: "1 to 255 printable ASCII characters"}}}
+)
+
+type route struct {
+	routes.Route
+	Endpoint
+}
+
+// Router dispatches API Gateway events by their routeKey.
+type Router struct {
+	routes map[string]route
+	idem   IdempotencyStore
+	clock  clock.Clock
+	log    *slog.Logger
+}
+
+// NewRouter binds each route to its endpoint; a route without one is a
+// wiring bug and fails at cold start rather than at request time.
+func NewRouter(rs []routes.Route, endpoints map[string]Endpoint, idem IdempotencyStore, clk clock.Clock, log *slog.Logger) (*Router, error) {
+	rt := &Router{routes: map[string]route{}, idem: idem, clock: clk, log: log}
+	for _, r := range rs {
+		ep, ok := endpoints[r.Key()]
+		if !ok || ep.Handle == nil {
+			return nil, fmt.Errorf("httpapi: no handler for %s", r.Key())
+		}
+		rt.routes[r.Key()] = route{r, ep}
+	}
+	return rt, nil
+}
+
+// Handle is the Lambda handler: it never returns an error, so API Gateway
+// always gets a problem+json body rather than its own 500.
+func (rt *Router) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	start := time.Now()
+	reqID := ev.RequestContext.RequestID
+	if lc, ok := lambdacontext.FromContext(ctx); ok && reqID == "" {
+		reqID = lc.AwsRequestID
+	}
+	resp, caller, err := rt.serve(ctx, ev, reqID)
+	if resp.Headers == nil {
+		resp.Headers = map[string]string{}
+	}
+	resp.Headers["X-Request-Id"] = reqID
+	attrs := []any{"apiRequestId", reqID, "route", ev.RouteKey, "status", resp.StatusCode,
+		"durationMs", time.Since(start).Milliseconds(), "partnerId", caller.PartnerID, "userId", caller.UserID}
+	if resp.StatusCode >= 500 {
+		rt.log.ErrorContext(ctx, "request failed", append(attrs, "error", fmt.Sprint(err))...)
+	} else {
+		rt.log.InfoContext(ctx, "request", attrs...)
+	}
+	return resp, nil
+}
+
+func (rt *Router) serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest, reqID string) (resp Response, caller callerInfo, err error) {
+	instance := ev.RawPath
+	r, ok := rt.routes[ev.RouteKey]
+	if !ok {
+		return Problem(ErrRouteNotFound, instance, reqID), caller, nil
+	}
+	c, authed := callerFrom(ev)
+	caller = callerInfo{PartnerID: c.PartnerID, UserID: c.UserID}
+	if r.Access != routes.Public {
+		if !authed {
+			return Problem(apperr.ErrUnauthorized, instance, reqID), caller, nil
+		}
+		allowed := map[routes.Access]bool{
+			routes.Partner:  c.IsPartnerUser(),
+			routes.Operator: c.IsOperator(),
+			routes.Any:      c.IsPartnerUser() || c.IsOperator(),
+		}[r.Access]
+		if !allowed {
+			return Problem(apperr.ErrForbiddenRole, instance, reqID), caller, nil
+		}
+	}
+	req := &Request{Event: ev, Caller: c, RequestID: reqID, bodyLimit: r.BodyLimit}
+	if key := req.Header("Idempotency-Key"); key != "" && r.Method == http.MethodPost {
+		resp, err = rt.idempotent(ctx, req, r, key)
+	} else {
+		resp, err = rt.call(ctx, req, r)
+	}
+	return resp, caller, err
+}
+
+type callerInfo struct{ PartnerID, UserID string }
+
+// call runs the handler, turning errors and panics into problem responses.
+func (rt *Router) call(ctx context.Context, req *Request, r route) (resp Response, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic: %v\n%s", p, debug.Stack())
+			resp = Problem(err, req.Event.RawPath, req.RequestID)
+		}
+	}()
+	resp, err = r.Handle(ctx, req)
+	if err != nil {
+		return Problem(err, req.Event.RawPath, req.RequestID), err
+	}
+	return resp, nil
+}
+
+// idempotent runs a POST at most once per (caller, key): the first request
+// claims the key with a conditional put, its response is stored, and a retry
+// with the same body replays it. A different body is 422; a duplicate that
+// arrives while the first still runs gets 409 and Retry-After.
+func (rt *Router) idempotent(ctx context.Context, req *Request, r route, key string) (Response, error) {
+	if !validIdempotencyKey(key) {
+		return Problem(errBadIdempotency, req.Event.RawPath, req.RequestID), nil
+	}
+	body, err := req.Body()
+	if err != nil {
+		return Problem(err, req.Event.RawPath, req.RequestID), nil
+	}
+	sum := sha256.New()
+	fmt.Fprintf(sum, "%s %s\n", r.Method, req.Event.RawPath)
+	sum.Write(body)
+	hash := hex.EncodeToString(sum.Sum(nil))
+	scope := "partner/" + req.Caller.PartnerID + "/" + req.Caller.UserID
+	if req.Caller.PartnerID == "" {
+		scope = "operator/" + req.Caller.UserID
+	}
+	existing, err := rt.idem.ClaimIdempotency(ctx, scope, key, hash, rt.clock.Now(), idemLock, idemKeep)
+	if err != nil {
+		return Problem(err, req.Event.RawPath, req.RequestID), err
+	}
+	if existing != nil {
+		switch {
+		case existing.RequestHash != hash:
+			return Problem(ErrKeyReused, req.Event.RawPath, req.RequestID), nil
+		case !existing.Done:
+			return Problem(ErrKeyInProgress, req.Event.RawPath, req.RequestID), nil
+		}
+		headers := map[string]string{}
+		for k, v := range existing.Headers {
+			headers[k] = v
+		}
+		headers["Idempotent-Replayed"] = "true"
+		return Response{StatusCode: existing.Status, Headers: headers, Body: existing.Body}, nil
+	}
+	resp, callErr := rt.call(ctx, req, r)
+	if resp.StatusCode >= 500 {
+		if err := rt.idem.ReleaseIdempotency(ctx, scope, key, hash); err != nil {
+			rt.log.ErrorContext(ctx, "release idempotency key", "error", err.Error())
+		}
+		return resp, callErr
+	}
+	if err := rt.idem.CompleteIdempotency(ctx, scope, key, hash, resp.StatusCode, resp.Headers, resp.Body); err != nil {
+		// The work is done; a retry will get 409 until the lock lapses, then rerun.
+		rt.log.ErrorContext(ctx, "store idempotent response", "error", err.Error())
+	}
+	return resp, callErr
+}
+
+func validIdempotencyKey(k string) bool {
+	if len(k) == 0 || len(k) > 255 {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		if k[i] < 0x21 || k[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}

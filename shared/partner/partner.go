@@ -1,0 +1,118 @@
+// Package partner holds partner organisations and their user directory.
+package partner
+
+import (
+	"net/mail"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pbs/benefits/shared/access"
+	"github.com/pbs/benefits/shared/apperr"
+)
+
+// Partner is an organisation that buys packages. Its billing currency is
+// fixed at creation: every price and credit it sees is in that currency.
+type Partner struct {
+	ID           string
+	Name         string
+	Currency     string
+	AccountEmail string
+	// Language is the BCP 47 tag its mail is written in (default "en").
+	Language  string
+	CreatedAt time.Time
+}
+
+// User is an entry of a partner's directory (SPEC: guests allowed).
+type User struct {
+	ID          string
+	PartnerID   string
+	Email       string // as entered; uniqueness uses EmailKey
+	DisplayName string
+	Roles       []access.Role
+	Guest       bool
+	CreatedAt   time.Time
+}
+
+// ErrUserExists is returned when the email is already in the directory.
+var ErrUserExists = apperr.New(apperr.Conflict, "user_exists", "A user with that email already exists in this directory.")
+
+// ErrUserNotFound is returned for a user id missing from the directory.
+var ErrUserNotFound = apperr.New(apperr.Unprocessable, "user_not_found", "No user with that id in your directory.")
+
+var (
+	currencyRE = regexp.MustCompile(`^[A-Z]{3}$`)
+	languageRE = regexp.MustCompile(`^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$`)
+)
+
+// ValidLanguage reports a well-formed BCP 47 tag (language[-subtags]).
+func ValidLanguage(tag string) bool { return len(tag) <= 35 && languageRE.MatchString(tag) }
+
+// NewPartner validates the operator's input.
+func NewPartner(id, name, currency, accountEmail, language string, now time.Time) (Partner, error) {
+	var f apperr.Fields
+	name = strings.TrimSpace(name)
+	if name == "" || len(name) > 256 {
+		f.Add("name", "required, at most 256 characters")
+	}
+	if language == "" {
+		language = "en"
+	} else if !ValidLanguage(language) {
+		f.Add("language", "must be a BCP 47 language tag such as en or ja-JP")
+	}
+	if !currencyRE.MatchString(currency) {
+		f.Add("currency", "must be an ISO 4217 code such as USD")
+	}
+	checkEmail(&f, "accountEmail", accountEmail)
+	if err := f.Err(); err != nil {
+		return Partner{}, err
+	}
+	return Partner{ID: id, Name: name, Currency: currency, AccountEmail: strings.TrimSpace(accountEmail), Language: language, CreatedAt: now}, nil
+}
+
+// NewUser validates a directory entry.
+func NewUser(id, partnerID, email, displayName string, roles []access.Role, guest bool, now time.Time) (User, error) {
+	var f apperr.Fields
+	checkEmail(&f, "email", email)
+	displayName = strings.TrimSpace(displayName)
+	if displayName == "" || len(displayName) > 256 {
+		f.Add("displayName", "required, at most 256 characters")
+	}
+	seen := map[access.Role]bool{}
+	for i, r := range roles {
+		if !access.ValidPartnerRole(r) {
+			f.Add("roles["+strconv.Itoa(i)+"]", "must be one of global-admin, user-management-admin, admin-agent, mpn-partner-admin")
+		} else if seen[r] {
+			f.Add("roles["+strconv.Itoa(i)+"]", "duplicate role")
+		}
+		seen[r] = true
+	}
+	if err := f.Err(); err != nil {
+		return User{}, err
+	}
+	if roles == nil {
+		roles = []access.Role{}
+	}
+	return User{ID: id, PartnerID: partnerID, Email: strings.TrimSpace(email), DisplayName: displayName, Roles: roles, Guest: guest, CreatedAt: now}, nil
+}
+
+// EmailKey is the form used for uniqueness: addresses differ only by case
+// in practice, so "Ann@X.com" and "ann@x.com" are one user.
+func EmailKey(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+
+// ValidEmail reports a plain address (no display name), at most 254 bytes.
+func ValidEmail(s string) bool {
+	s = strings.TrimSpace(s)
+	if len(s) == 0 || len(s) > 254 {
+		return false
+	}
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Address == s && a.Name == "" && strings.Contains(s[strings.LastIndexByte(s, '@'):], ".")
+}
+
+func checkEmail(f *apperr.Fields, field, s string) {
+	if !ValidEmail(s) {
+		f.Add(field, "must be an email address such as ann@example.com")
+	}
+}

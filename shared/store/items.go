@@ -1,0 +1,141 @@
+package store
+
+import (
+	"time"
+
+	"github.com/pbs/benefits/shared/access"
+	"github.com/pbs/benefits/shared/benefit"
+	"github.com/pbs/benefits/shared/catalog"
+	"github.com/pbs/benefits/shared/money"
+	"github.com/pbs/benefits/shared/partner"
+)
+
+// Item structs are the stored shape; domain types never carry tags. Times
+// are stored as RFC 3339 strings (attributevalue's default), which sort.
+
+type partnerItem struct {
+	PK           string
+	SK           string
+	Type         string    `dynamodbav:"type"`
+	ID           string    `dynamodbav:"id"`
+	Name         string    `dynamodbav:"name"`
+	Currency     string    `dynamodbav:"currency"`
+	AccountEmail string    `dynamodbav:"accountEmail"`
+	Language     string    `dynamodbav:"language"`
+	CreatedAt    time.Time `dynamodbav:"createdAt"`
+}
+
+func newPartnerItem(p partner.Partner) partnerItem {
+	return partnerItem{PK: partnerPK(p.ID), SK: profileSK, Type: typePartner, ID: p.ID, Name: p.Name,
+		Currency: p.Currency, AccountEmail: p.AccountEmail, Language: p.Language, CreatedAt: p.CreatedAt}
+}
+
+func (i partnerItem) domain() partner.Partner {
+	return partner.Partner{ID: i.ID, Name: i.Name, Currency: i.Currency, AccountEmail: i.AccountEmail, Language: i.Language, CreatedAt: i.CreatedAt}
+}
+
+type userItem struct {
+	PK          string
+	SK          string
+	Type        string    `dynamodbav:"type"`
+	ID          string    `dynamodbav:"id"`
+	PartnerID   string    `dynamodbav:"partnerId"`
+	Email       string    `dynamodbav:"email"`
+	DisplayName string    `dynamodbav:"displayName"`
+	Roles       []string  `dynamodbav:"roles"`
+	Guest       bool      `dynamodbav:"guest"`
+	CreatedAt   time.Time `dynamodbav:"createdAt"`
+}
+
+func newUserItem(u partner.User) userItem {
+	roles := make([]string, len(u.Roles))
+	for i, r := range u.Roles {
+		roles[i] = string(r)
+	}
+	return userItem{PK: partnerPK(u.PartnerID), SK: userSK(u.ID), Type: typeUser, ID: u.ID, PartnerID: u.PartnerID,
+		Email: u.Email, DisplayName: u.DisplayName, Roles: roles, Guest: u.Guest, CreatedAt: u.CreatedAt}
+}
+
+func (i userItem) domain() partner.User {
+	roles := make([]access.Role, len(i.Roles))
+	for j, r := range i.Roles {
+		roles[j] = access.Role(r)
+	}
+	return partner.User{ID: i.ID, PartnerID: i.PartnerID, Email: i.Email, DisplayName: i.DisplayName,
+		Roles: roles, Guest: i.Guest, CreatedAt: i.CreatedAt}
+}
+
+// userEmailItem reserves an email within a partner's directory.
+type userEmailItem struct {
+	PK     string
+	SK     string
+	Type   string `dynamodbav:"type"`
+	UserID string `dynamodbav:"userId"`
+}
+
+type purchaseItem struct {
+	PK             string
+	SK             string
+	Type           string      `dynamodbav:"type"`
+	ID             string      `dynamodbav:"id"`
+	PartnerID      string      `dynamodbav:"partnerId"`
+	PackageID      string      `dynamodbav:"packageId"`
+	PackageName    string      `dynamodbav:"packageName"`
+	Plan           string      `dynamodbav:"plan"`
+	Status         string      `dynamodbav:"status"`
+	PurchasedAt    time.Time   `dynamodbav:"purchasedAt"`
+	Price          money.Money `dynamodbav:"price"`
+	CatalogVersion string      `dynamodbav:"catalogVersion"`
+}
+
+func newPurchaseItem(p benefit.Purchase) purchaseItem {
+	return purchaseItem{PK: partnerPK(p.PartnerID), SK: purchaseSK(p.ID), Type: typePurchase, ID: p.ID,
+		PartnerID: p.PartnerID, PackageID: p.PackageID, PackageName: p.PackageName, Plan: string(p.Plan),
+		Status: string(p.Status), PurchasedAt: p.PurchasedAt, Price: p.Price, CatalogVersion: p.CatalogVersion}
+}
+
+func (i purchaseItem) domain() benefit.Purchase {
+	return benefit.Purchase{ID: i.ID, PartnerID: i.PartnerID, PackageID: i.PackageID, PackageName: i.PackageName,
+		Plan: catalog.Plan(i.Plan), Status: benefit.PurchaseStatus(i.Status), PurchasedAt: i.PurchasedAt,
+		Price: i.Price, CatalogVersion: i.CatalogVersion}
+}
+
+type benefitItem struct {
+	PK          string
+	SK          string
+	Type        string       `dynamodbav:"type"`
+	ID          string       `dynamodbav:"id"`
+	PartnerID   string       `dynamodbav:"partnerId"`
+	PurchaseID  string       `dynamodbav:"purchaseId"`
+	Kind        string       `dynamodbav:"kind"`
+	Product     string       `dynamodbav:"product"`
+	ProductName string       `dynamodbav:"productName"`
+	Quantity    int          `dynamodbav:"quantity"`
+	Used        int          `dynamodbav:"used"`
+	BenefitType string       `dynamodbav:"benefitType"`
+	Status      string       `dynamodbav:"status"`
+	CreatedAt   time.Time    `dynamodbav:"createdAt"`
+	ExpiresAt   time.Time    `dynamodbav:"expiresAt"`
+	Credit      *money.Money `dynamodbav:"credit,omitempty"`
+	// GSI1 places the line in the partition of the day it expires, which the
+	// daily expiry job and its 30/7-day reminders read (ACCESS_PATTERNS.md).
+	GSI1PK string `dynamodbav:",omitempty"`
+	GSI1SK string `dynamodbav:",omitempty"`
+}
+
+func expiryDuePK(day time.Time) string { return "DUE#EXPIRY#" + day.UTC().Format(time.DateOnly) }
+
+func newBenefitItem(b benefit.Benefit) benefitItem {
+	return benefitItem{PK: partnerPK(b.PartnerID), SK: benefitSK(b.ID), Type: typeBenefit, ID: b.ID,
+		PartnerID: b.PartnerID, PurchaseID: b.PurchaseID, Kind: string(b.Kind), Product: b.Product,
+		ProductName: b.ProductName, Quantity: b.Quantity, Used: b.Used, BenefitType: string(b.BenefitType),
+		Status: string(b.Status), CreatedAt: b.CreatedAt, ExpiresAt: b.ExpiresAt, Credit: b.Credit,
+		GSI1PK: expiryDuePK(b.ExpiresAt), GSI1SK: b.PartnerID + "#" + b.ID}
+}
+
+func (i benefitItem) domain() benefit.Benefit {
+	return benefit.Benefit{ID: i.ID, PartnerID: i.PartnerID, PurchaseID: i.PurchaseID, Kind: catalog.Kind(i.Kind),
+		Product: i.Product, ProductName: i.ProductName, Quantity: i.Quantity, Used: i.Used,
+		BenefitType: catalog.BenefitType(i.BenefitType), Status: benefit.Status(i.Status), CreatedAt: i.CreatedAt,
+		ExpiresAt: i.ExpiresAt, Credit: i.Credit}
+}

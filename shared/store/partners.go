@@ -1,0 +1,162 @@
+package store
+
+import (
+	"context"
+	"encoding/base64"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/pbs/benefits/shared/apperr"
+	"github.com/pbs/benefits/shared/partner"
+)
+
+// ErrPartnerExists means the partner id is taken (ids are generated, so only
+// a retried creation with the same id can hit it).
+var ErrPartnerExists = apperr.New(apperr.Conflict, "partner_exists", "A partner with that id already exists.")
+
+// CreatePartner writes the partner and its first directory user (the global
+// admin) in one transaction. Errors: ErrPartnerExists, partner.ErrUserExists.
+func (s *Store) CreatePartner(ctx context.Context, p partner.Partner, admin partner.User) (err error) {
+	defer wrap(&err, "create partner %s", p.ID)
+	profile, err := attributevalue.MarshalMap(newPartnerItem(p))
+	if err != nil {
+		return err
+	}
+	items := []types.TransactWriteItem{put(s.table, profile, notExists)}
+	userItems, err := s.userWrites(admin)
+	if err != nil {
+		return err
+	}
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: append(items, userItems...)})
+	if r := cancelReasons(err); r != nil {
+		switch {
+		case failedAt(r, 0):
+			return ErrPartnerExists
+		case failedAt(r, 1) || failedAt(r, 2):
+			return partner.ErrUserExists
+		}
+	}
+	return err
+}
+
+// userWrites returns the two puts that add a user: the email reservation
+// first, then the user, each conditional on not existing.
+func (s *Store) userWrites(u partner.User) ([]types.TransactWriteItem, error) {
+	email, err := attributevalue.MarshalMap(userEmailItem{PK: partnerPK(u.PartnerID), SK: userEmailSK(partner.EmailKey(u.Email)), Type: typeUserEmail, UserID: u.ID})
+	if err != nil {
+		return nil, err
+	}
+	user, err := attributevalue.MarshalMap(newUserItem(u))
+	if err != nil {
+		return nil, err
+	}
+	return []types.TransactWriteItem{put(s.table, email, notExists), put(s.table, user, notExists)}, nil
+}
+
+// Partner returns a partner's profile. Errors: apperr.ErrNotFound.
+func (s *Store) Partner(ctx context.Context, partnerID string) (p partner.Partner, err error) {
+	defer wrap(&err, "get partner %s", partnerID)
+	var item partnerItem
+	if err := s.get(ctx, partnerPK(partnerID), profileSK, &item); err != nil {
+		return partner.Partner{}, err
+	}
+	return item.domain(), nil
+}
+
+// CreateUser adds a directory user; the email reservation item makes the
+// email unique per partner even under concurrent requests.
+// Errors: partner.ErrUserExists, apperr.ErrNotFound (no such partner).
+func (s *Store) CreateUser(ctx context.Context, u partner.User) (err error) {
+	defer wrap(&err, "create user in %s", u.PartnerID)
+	writes, err := s.userWrites(u)
+	if err != nil {
+		return err
+	}
+	exists := types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
+		TableName: aws.String(s.table), Key: key(partnerPK(u.PartnerID), profileSK),
+		ConditionExpression: aws.String("attribute_exists(PK)"),
+	}}
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: append(writes, exists)})
+	if r := cancelReasons(err); r != nil {
+		switch {
+		case failedAt(r, 0) || failedAt(r, 1):
+			return partner.ErrUserExists
+		case failedAt(r, 2):
+			return apperr.ErrNotFound
+		}
+	}
+	return err
+}
+
+// User returns one directory user. Errors: partner.ErrUserNotFound.
+func (s *Store) User(ctx context.Context, partnerID, userID string) (u partner.User, err error) {
+	defer wrap(&err, "get user %s", userID)
+	var item userItem
+	if err := s.get(ctx, partnerPK(partnerID), userSK(userID), &item); err != nil {
+		if apperr.ErrNotFound.Is(err) {
+			return partner.User{}, partner.ErrUserNotFound
+		}
+		return partner.User{}, err
+	}
+	return item.domain(), nil
+}
+
+// ErrBadCursor is returned for a cursor this store did not issue.
+var ErrBadCursor = &apperr.Error{Kind: apperr.Invalid, Code: "validation_failed", Message: "The request has invalid fields.",
+	Fields: []apperr.FieldError{{Field: "cursor", Message: "not a cursor from a previous page"}}}
+
+// Users lists a partner's directory in id (creation) order, one page.
+func (s *Store) Users(ctx context.Context, partnerID string, limit int, cursor string) (users []partner.User, next string, err error) {
+	defer wrap(&err, "list users of %s", partnerID)
+	in := &dynamodb.QueryInput{
+		TableName:              aws.String(s.table),
+		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :prefix)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk":     &types.AttributeValueMemberS{Value: partnerPK(partnerID)},
+			":prefix": &types.AttributeValueMemberS{Value: userPrefix},
+		},
+		// One extra item tells whether another page exists, so the last page
+		// carries no cursor.
+		Limit: aws.Int32(int32(limit) + 1),
+	}
+	if cursor != "" {
+		id, err := base64.RawURLEncoding.DecodeString(cursor)
+		if err != nil || len(id) == 0 || strings.ContainsAny(string(id), "#") {
+			return nil, "", ErrBadCursor
+		}
+		in.ExclusiveStartKey = key(partnerPK(partnerID), userSK(string(id)))
+	}
+	out, err := s.db.Query(ctx, in)
+	if err != nil {
+		return nil, "", err
+	}
+	var items []userItem
+	if err := attributevalue.UnmarshalListOfMaps(out.Items, &items); err != nil {
+		return nil, "", err
+	}
+	if len(items) > limit {
+		items = items[:limit]
+		next = base64.RawURLEncoding.EncodeToString([]byte(items[limit-1].ID))
+	}
+	users = make([]partner.User, len(items))
+	for i, it := range items {
+		users[i] = it.domain()
+	}
+	return users, next, nil
+}
+
+// get reads one item strongly consistently. Errors: apperr.ErrNotFound.
+func (s *Store) get(ctx context.Context, pk, sk string, out any) error {
+	res, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.table), Key: key(pk, sk), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return err
+	}
+	if res.Item == nil {
+		return apperr.ErrNotFound
+	}
+	return attributevalue.UnmarshalMap(res.Item, out)
+}

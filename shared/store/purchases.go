@@ -1,0 +1,132 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/pbs/benefits/shared/apperr"
+	"github.com/pbs/benefits/shared/benefit"
+	"github.com/pbs/benefits/shared/mail"
+)
+
+// maxTransactItems is DynamoDB's limit on items in one transaction.
+const maxTransactItems = 100
+
+// CreatePurchase writes a purchase, all its benefit lines and the mail it
+// owes in one transaction: either the partner has the whole package and its
+// receipt is queued, or nothing was written.
+func (s *Store) CreatePurchase(ctx context.Context, p benefit.Purchase, lines []benefit.Benefit, owed ...mail.Message) (err error) {
+	defer wrap(&err, "create purchase %s", p.ID)
+	if n := 2 + len(lines) + len(owed); n > maxTransactItems {
+		return fmt.Errorf("a purchase of %d items exceeds one transaction", n)
+	}
+	item, err := attributevalue.MarshalMap(newPurchaseItem(p))
+	if err != nil {
+		return err
+	}
+	writes := []types.TransactWriteItem{
+		put(s.table, item, notExists),
+		// The partner must exist: a purchase is never orphaned.
+		{ConditionCheck: &types.ConditionCheck{TableName: aws.String(s.table), Key: key(partnerPK(p.PartnerID), profileSK),
+			ConditionExpression: aws.String("attribute_exists(PK)")}},
+	}
+	for _, b := range lines {
+		item, err := attributevalue.MarshalMap(newBenefitItem(b))
+		if err != nil {
+			return err
+		}
+		writes = append(writes, put(s.table, item, notExists))
+	}
+	for _, m := range owed {
+		w, err := s.outboxPut(m)
+		if err != nil {
+			return err
+		}
+		writes = append(writes, w)
+	}
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: writes})
+	if r := cancelReasons(err); failedAt(r, 1) {
+		return apperr.ErrNotFound
+	}
+	return err
+}
+
+// Dashboard returns every purchase and benefit line of a partner with one
+// Query of the DASH# item collection (paged only past 1 MB).
+func (s *Store) Dashboard(ctx context.Context, partnerID string) (purchases []benefit.Purchase, lines []benefit.Benefit, err error) {
+	defer wrap(&err, "dashboard of %s", partnerID)
+	in := &dynamodb.QueryInput{
+		TableName:              aws.String(s.table),
+		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :prefix)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk":     &types.AttributeValueMemberS{Value: partnerPK(partnerID)},
+			":prefix": &types.AttributeValueMemberS{Value: dashPrefix},
+		},
+	}
+	for {
+		out, err := s.db.Query(ctx, in)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, raw := range out.Items {
+			switch t := raw["type"].(type) {
+			case *types.AttributeValueMemberS:
+				switch t.Value {
+				case typePurchase:
+					var it purchaseItem
+					if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+						return nil, nil, err
+					}
+					purchases = append(purchases, it.domain())
+				case typeBenefit:
+					var it benefitItem
+					if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+						return nil, nil, err
+					}
+					lines = append(lines, it.domain())
+				}
+			}
+		}
+		if len(out.LastEvaluatedKey) == 0 {
+			return purchases, lines, nil
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+}
+
+// Purchase returns one purchase and its lines (one Query, as the dashboard).
+// Errors: apperr.ErrNotFound, also for another partner's purchase id.
+func (s *Store) Purchase(ctx context.Context, partnerID, purchaseID string) (benefit.Purchase, []benefit.Benefit, error) {
+	purchases, lines, err := s.Dashboard(ctx, partnerID)
+	if err != nil {
+		return benefit.Purchase{}, nil, err
+	}
+	for _, p := range purchases {
+		if p.ID != purchaseID {
+			continue
+		}
+		var mine []benefit.Benefit
+		for _, b := range lines {
+			if b.PurchaseID == p.ID {
+				mine = append(mine, b)
+			}
+		}
+		return p, mine, nil
+	}
+	return benefit.Purchase{}, nil, apperr.ErrNotFound
+}
+
+// Benefit returns one benefit line. Errors: apperr.ErrNotFound.
+func (s *Store) Benefit(ctx context.Context, partnerID, benefitID string) (b benefit.Benefit, err error) {
+	defer wrap(&err, "get benefit %s", benefitID)
+	var item benefitItem
+	if err := s.get(ctx, partnerPK(partnerID), benefitSK(benefitID), &item); err != nil {
+		return benefit.Benefit{}, err
+	}
+	return item.domain(), nil
+}

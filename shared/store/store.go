@@ -1,0 +1,87 @@
+// Package store is the DynamoDB single-table adapter. It maps domain types to
+// items, enforces invariants with conditional writes and transactions, and
+// turns storage facts (missing item, failed condition) into domain errors.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/pbs/benefits/shared/table"
+)
+
+// API lists the DynamoDB operations the store calls; *dynamodb.Client
+// satisfies it, and tests wrap it to count round trips.
+type API interface {
+	GetItem(context.Context, *dynamodb.GetItemInput, ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
+	PutItem(context.Context, *dynamodb.PutItemInput, ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
+	UpdateItem(context.Context, *dynamodb.UpdateItemInput, ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
+	DeleteItem(context.Context, *dynamodb.DeleteItemInput, ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
+	Query(context.Context, *dynamodb.QueryInput, ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+	TransactWriteItems(context.Context, *dynamodb.TransactWriteItemsInput, ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
+}
+
+// Store reads and writes the one table.
+type Store struct {
+	db    API
+	table string
+}
+
+// New returns a store over the named table.
+func New(db API, tableName string) *Store { return &Store{db: db, table: tableName} }
+
+// Table returns the table name.
+func (s *Store) Table() string { return s.table }
+
+func key(pk, sk string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{
+		table.PK: &types.AttributeValueMemberS{Value: pk},
+		table.SK: &types.AttributeValueMemberS{Value: sk},
+	}
+}
+
+// wrap adds the operation to an error once, keeping domain errors matchable.
+func wrap(err *error, format string, args ...any) {
+	if *err != nil {
+		*err = fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), *err)
+	}
+}
+
+func isConditionFailed(err error) bool {
+	var ccf *types.ConditionalCheckFailedException
+	return errors.As(err, &ccf)
+}
+
+// cancelReasons returns per-item reason codes of a cancelled transaction
+// ("ConditionalCheckFailed", "None", …), or nil if err is something else.
+func cancelReasons(err error) []string {
+	var tce *types.TransactionCanceledException
+	if !errors.As(err, &tce) {
+		return nil
+	}
+	out := make([]string, len(tce.CancellationReasons))
+	for i, r := range tce.CancellationReasons {
+		out[i] = aws.ToString(r.Code)
+	}
+	return out
+}
+
+// failedAt reports whether item i of a cancelled transaction failed its condition.
+func failedAt(reasons []string, i int) bool {
+	return i < len(reasons) && reasons[i] == "ConditionalCheckFailed"
+}
+
+func put(tableName string, item map[string]types.AttributeValue, condition string) types.TransactWriteItem {
+	p := &types.Put{TableName: aws.String(tableName), Item: item}
+	if condition != "" {
+		p.ConditionExpression = aws.String(condition)
+	}
+	return types.TransactWriteItem{Put: p}
+}
+
+const notExists = "attribute_not_exists(PK)"
