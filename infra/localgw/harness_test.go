@@ -1,0 +1,185 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pbs/benefits/shared/api"
+	"github.com/pbs/benefits/shared/boot"
+	"github.com/pbs/benefits/shared/catalog"
+	"github.com/pbs/benefits/shared/clock"
+	"github.com/pbs/benefits/shared/testenv"
+)
+
+// harness is the local gateway over a fresh DynamoDB Local table, with a
+// counter on every DynamoDB round trip.
+type harness struct {
+	t     testing.TB
+	url   string
+	svc   *api.Service
+	calls *testenv.Counting
+	clock *clock.Settable
+	tok   *tokens
+}
+
+func newHarness(t testing.TB) *harness {
+	t.Helper()
+	db := testenv.DynamoDB(t)
+	counting := testenv.NewCounting(db)
+	clk := clock.NewSettable()
+	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	svc := boot.NewService(boot.Settings{TableName: testenv.NewTable(t, db), CatalogTTL: 30 * time.Second}, counting, clk, log)
+	cat, err := catalog.Parse(catalog.Demo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Store.PublishCatalog(context.Background(), cat, catalog.Demo, "test", clk.Now()); err != nil {
+		t.Fatal(err)
+	}
+	tok, err := newTokens(localIssuer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw, err := newGateway(svc, clk, tok, map[string]job{}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(gw)
+	t.Cleanup(srv.Close)
+	return &harness{t: t, url: srv.URL, svc: svc, calls: counting, clock: clk, tok: tok}
+}
+
+// reply is a decoded response.
+type reply struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+func (r reply) json(t testing.TB) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.Body, &m); err != nil {
+		t.Fatalf("body is not a JSON object: %v\n%s", err, r.Body)
+	}
+	return m
+}
+
+// problem asserts a problem+json response with the status and code.
+func (r reply) problem(t testing.TB, status int, code string) map[string]any {
+	t.Helper()
+	if r.Status != status {
+		t.Fatalf("status %d, want %d: %s", r.Status, status, r.Body)
+	}
+	if ct := r.Header.Get("Content-Type"); ct != "application/problem+json" {
+		t.Fatalf("Content-Type %q, want application/problem+json", ct)
+	}
+	m := r.json(t)
+	if m["code"] != code || m["status"] != float64(status) || m["type"] != "urn:pbs:problem:"+code || m["title"] == "" {
+		t.Fatalf("problem = %v, want code %s", m, code)
+	}
+	return m
+}
+
+type call struct {
+	method, path, token, body string
+	headers                   map[string]string
+}
+
+func (h *harness) do(c call) reply {
+	h.t.Helper()
+	req, err := http.NewRequest(c.method, h.url+c.path, strings.NewReader(c.body))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if c.body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	for k, v := range c.headers {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var buf bytes.Buffer
+	if _, err := buf.ReadFrom(resp.Body); err != nil {
+		h.t.Fatal(err)
+	}
+	return reply{Status: resp.StatusCode, Header: resp.Header, Body: buf.Bytes()}
+}
+
+func (h *harness) get(path, token string) reply {
+	return h.do(call{method: "GET", path: path, token: token})
+}
+
+func (h *harness) post(path, token, body string) reply {
+	return h.do(call{method: "POST", path: path, token: token, body: body})
+}
+
+func (h *harness) token(partnerID, userID string, roles ...string) string {
+	h.t.Helper()
+	if roles == nil {
+		roles = []string{}
+	}
+	s, _, err := h.tok.issue(partnerID, userID, roles)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return s
+}
+
+func (h *harness) operator() string { return h.token("", "op_1", "program-operator") }
+
+// newPartner creates a partner through the API and returns a global-admin token.
+func (h *harness) newPartner(name, currency string) (partnerID, adminID, token string) {
+	h.t.Helper()
+	body := `{"name":"` + name + `","currency":"` + currency + `","accountEmail":"admin@` + strings.ToLower(name) + `.example"}`
+	r := h.post("/v1/admin/partners", h.operator(), body)
+	if r.Status != http.StatusCreated {
+		h.t.Fatalf("create partner: %d %s", r.Status, r.Body)
+	}
+	m := r.json(h.t)
+	partnerID, adminID = m["id"].(string), m["adminUserId"].(string)
+	return partnerID, adminID, h.token(partnerID, adminID, "global-admin")
+}
+
+// buy purchases a package and returns the decoded response.
+func (h *harness) buy(token, pkg string) map[string]any {
+	h.t.Helper()
+	r := h.post("/v1/purchases", token, `{"packageId":"`+pkg+`"}`)
+	if r.Status != http.StatusCreated {
+		h.t.Fatalf("buy %s: %d %s", pkg, r.Status, r.Body)
+	}
+	return r.json(h.t)
+}
+
+func keysOf(m map[string]any) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+// partnerOf reads the partner id back out of a token the harness issued.
+func (h *harness) partnerOf(token string) string {
+	h.t.Helper()
+	claims, ok := h.tok.verify("Bearer " + token)
+	if !ok {
+		h.t.Fatal("not a harness token")
+	}
+	return claims["partner_id"]
+}
