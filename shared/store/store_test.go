@@ -23,10 +23,10 @@ var now = time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
 
 // newStore returns a store over a fresh table in DynamoDB Local and the
 // counter wrapped around its client.
-func newStore(t *testing.T) (*store.Store, *counting) {
+func newStore(t *testing.T) (*store.Store, *testenv.Counting) {
 	t.Helper()
 	db := testenv.DynamoDB(t)
-	c := newCounting(db)
+	c := testenv.NewCounting(db)
 	return store.New(c, testenv.NewTable(t, db)), c
 }
 
@@ -187,12 +187,12 @@ func TestPurchaseIsAtomicAndDashboardIsOneQuery(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	calls.reset()
+	calls.Reset()
 	purchases, got, err := s.Dashboard(ctx, "ptn_a")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c := calls.reset(); c["Query"] != 1 || len(c) != 1 {
+	if c := calls.Reset(); c["Query"] != 1 || len(c) != 1 {
 		t.Errorf("dashboard made %v round trips, want exactly one Query", c)
 	}
 	if len(purchases) != 1 || purchases[0] != p {
