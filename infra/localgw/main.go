@@ -26,6 +26,7 @@ import (
 	"github.com/pbs/benefits/shared/boot"
 	"github.com/pbs/benefits/shared/clock"
 	"github.com/pbs/benefits/shared/devstack"
+	"github.com/pbs/benefits/shared/mail"
 	"github.com/pbs/benefits/shared/store"
 )
 
@@ -92,7 +93,8 @@ func run(ctx context.Context, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	gw, err := newGateway(svc, clk, tok, localJobs(), log)
+	sender := newMailSender(cfg, db, tableName, log)
+	gw, err := newGateway(svc, clk, tok, localJobs(sender), log)
 	if err != nil {
 		return err
 	}
@@ -100,7 +102,7 @@ func run(ctx context.Context, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: gw, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: drainAfter(gw, sender, clk, log), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		<-ctx.Done()
 		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -128,7 +130,9 @@ const localIssuer = "http://127.0.0.1/_local"
 
 // localJobs are the scheduled functions /_local/jobs/{name} can run. The
 // spec's jobs (monthly-credit-grant, expire-benefits) join as they are built.
-func localJobs() map[string]job { return map[string]job{} }
+func localJobs(sender *mail.Sender) map[string]job {
+	return map[string]job{"send-mail": sendMailJob(sender)}
+}
 
 func envPort(name string, def int) (int, error) {
 	v := os.Getenv(name)

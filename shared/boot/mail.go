@@ -1,0 +1,70 @@
+package boot
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+
+	"github.com/pbs/benefits/shared/clock"
+	"github.com/pbs/benefits/shared/mail"
+	"github.com/pbs/benefits/shared/store"
+)
+
+// MailSettings are the environment variables of the send-mail function.
+type MailSettings struct {
+	TableName string // TABLE_NAME (required)
+	From      string // SES_FROM_ADDRESS (required: SES sends only from a verified identity)
+}
+
+// MailFromEnv reads MailSettings, naming a missing variable.
+func MailFromEnv(getenv func(string) string) (MailSettings, error) {
+	s := MailSettings{TableName: getenv("TABLE_NAME"), From: getenv("SES_FROM_ADDRESS")}
+	if s.TableName == "" {
+		return s, fmt.Errorf("boot: TABLE_NAME is not set")
+	}
+	if s.From == "" {
+		return s, fmt.Errorf("boot: SES_FROM_ADDRESS is not set")
+	}
+	return s, nil
+}
+
+// NewSender wires the outbox sender over a DynamoDB and an SES v2 client.
+func NewSender(s MailSettings, db store.API, ses mail.SendEmailAPI, log *slog.Logger) *mail.Sender {
+	return &mail.Sender{Outbox: store.New(db, s.TableName), Transport: mail.NewSES(ses, s.From), Log: log}
+}
+
+// MailHandler is the send-mail function: every scheduled invocation drains
+// the outbox at the clock's now. An error fails the invocation, and the
+// messages it did not reach wait for the next one.
+func MailHandler(sender *mail.Sender, clk clock.Clock, log *slog.Logger) func(context.Context, events.EventBridgeEvent) (mail.Summary, error) {
+	return func(ctx context.Context, _ events.EventBridgeEvent) (mail.Summary, error) {
+		sum, err := sender.Drain(ctx, clk.Now())
+		if err != nil {
+			log.ErrorContext(ctx, "drain outbox", "error", err.Error(), "sent", sum.Sent, "failed", sum.Failed, "dead", sum.Dead)
+			return sum, err
+		}
+		log.InfoContext(ctx, "drained outbox", "sent", sum.Sent, "failed", sum.Failed, "dead", sum.Dead)
+		return sum, nil
+	}
+}
+
+// SendMail builds the send-mail handler from the environment; any error is
+// fatal at cold start.
+func SendMail(ctx context.Context) func(context.Context, events.EventBridgeEvent) (mail.Summary, error) {
+	log := Logger()
+	settings, err := MailFromEnv(os.Getenv)
+	if err != nil {
+		fatal(log, err)
+	}
+	cfg, err := AWSConfig(ctx)
+	if err != nil {
+		fatal(log, err)
+	}
+	sender := NewSender(settings, dynamodb.NewFromConfig(cfg), sesv2.NewFromConfig(cfg), log)
+	return MailHandler(sender, clock.System{}, log)
+}
