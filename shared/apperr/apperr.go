@@ -21,6 +21,7 @@ const (
 	TooLarge                    // body over the limit: 413
 	Unsupported                 // media type not accepted: 415
 	Unprocessable               // well-formed but refers to something unusable: 422
+	Unavailable                 // a dependency or setting is missing: 503
 )
 
 // FieldError names one offending input field.

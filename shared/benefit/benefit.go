@@ -5,6 +5,7 @@ package benefit
 import (
 	"time"
 
+	"github.com/pbs/benefits/shared/apperr"
 	"github.com/pbs/benefits/shared/catalog"
 	"github.com/pbs/benefits/shared/ids"
 	"github.com/pbs/benefits/shared/money"
@@ -60,6 +61,9 @@ type Benefit struct {
 	ExpiresAt   time.Time
 	// Credit is the per-grant amount in the partner's currency (credit kinds).
 	Credit *money.Money
+	// Key is the product key of a software line once taken (a secret).
+	Key         string
+	ActivatedAt time.Time
 }
 
 // NewPurchase turns a catalogue package into a purchase and its lines, priced
@@ -132,4 +136,27 @@ func (b Benefit) EffectiveStatus(now time.Time) Status {
 		return Expired
 	}
 	return b.Status
+}
+
+// Errors of rules on a benefit line.
+var (
+	ErrRevoked = apperr.New(apperr.Conflict, "benefit_revoked", "This benefit was revoked when its purchase was cancelled.")
+	ErrExpired = apperr.New(apperr.Conflict, "benefit_expired", "This benefit has expired.")
+)
+
+// Usable checks that a line of the expected kind can still be used at now.
+// A line of another kind is not found: each route serves one kind, and a
+// benefit id of the wrong kind is no more this route's resource than a
+// missing one. Errors: apperr.ErrNotFound, ErrRevoked, ErrExpired.
+func (b Benefit) Usable(kind catalog.Kind, now time.Time) error {
+	if b.Kind != kind {
+		return apperr.ErrNotFound
+	}
+	switch b.EffectiveStatus(now) {
+	case Revoked:
+		return ErrRevoked
+	case Expired:
+		return ErrExpired
+	}
+	return nil
 }

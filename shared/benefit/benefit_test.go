@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pbs/benefits/shared/apperr"
 	"github.com/pbs/benefits/shared/catalog"
 	"github.com/pbs/benefits/shared/ids"
 )
@@ -102,5 +103,27 @@ func TestEffectiveStatus(t *testing.T) {
 	b.Status = Revoked
 	if b.EffectiveStatus(exp.Add(time.Hour)) != Revoked {
 		t.Error("revoked stays revoked after expiry")
+	}
+}
+
+func TestUsable(t *testing.T) {
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	live := Benefit{Kind: catalog.Software, Status: Available, ExpiresAt: now.AddDate(1, 0, 0)}
+	tests := []struct {
+		name string
+		b    Benefit
+		kind catalog.Kind
+		want error
+	}{
+		{"available software", live, catalog.Software, nil},
+		{"activated software", func() Benefit { b := live; b.Status = Activated; return b }(), catalog.Software, nil},
+		{"wrong kind", live, catalog.License, apperr.ErrNotFound},
+		{"revoked", func() Benefit { b := live; b.Status = Revoked; return b }(), catalog.Software, ErrRevoked},
+		{"past expiry", func() Benefit { b := live; b.ExpiresAt = now; return b }(), catalog.Software, ErrExpired},
+	}
+	for _, tc := range tests {
+		if err := tc.b.Usable(tc.kind, now); !errors.Is(err, tc.want) && err != tc.want {
+			t.Errorf("%s: got %v want %v", tc.name, err, tc.want)
+		}
 	}
 }

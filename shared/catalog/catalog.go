@@ -199,10 +199,12 @@ func (c *Catalog) Validate() apperr.Fields {
 		if !slices.Contains(Kinds, p.Kind) {
 			f.Add(at+".kind", "unknown benefit kind")
 		}
-		switch p.KeySource {
-		case "", KeyFromPool, KeySigned:
-		default:
+		switch {
+		case p.KeySource != "" && p.KeySource != KeyFromPool && p.KeySource != KeySigned:
 			f.Add(at+".keySource", "must be pool or signed")
+		case p.KeySource == "" && (p.Kind == Software || p.Kind == License):
+			// A key-bearing product must say where its keys come from.
+			f.Add(at+".keySource", "required for software and license products: pool or signed")
 		}
 		for j, d := range p.Downloads {
 			dat := fmt.Sprintf("%s.downloads[%d]", at, j)
@@ -283,4 +285,53 @@ func (c *Catalog) checkMoney(f *apperr.Fields, at string, m Money) {
 			f.Add(at+"."+cur, "currency not listed in currencies")
 		}
 	}
+}
+
+// InstructionsFor picks the instructions in the caller's language: the exact
+// tag, then its base language (ja-JP → ja), then English.
+func (p Product) InstructionsFor(lang string) string {
+	return pickLanguage(p.Instructions, lang)
+}
+
+func pickLanguage(texts map[string]string, lang string) string {
+	lang = strings.ToLower(strings.TrimSpace(lang))
+	for _, l := range []string{lang, strings.SplitN(lang, "-", 2)[0], "en"} {
+		for k, v := range texts {
+			if strings.ToLower(k) == l {
+				return v
+			}
+		}
+	}
+	return ""
+}
+
+// ErrDownloadNotAvailable is returned for a language and OS not on offer.
+var ErrDownloadNotAvailable = apperr.New(apperr.NotFound, "download_not_available", "No download for that language and operating system.")
+
+// Download returns the image for a language and OS. Errors: ErrDownloadNotAvailable.
+func (p Product) Download(language, os string) (Download, error) {
+	for _, d := range p.Downloads {
+		if strings.EqualFold(d.Language, language) && strings.EqualFold(d.OS, os) {
+			return d, nil
+		}
+	}
+	return Download{}, ErrDownloadNotAvailable
+}
+
+// DownloadOptions lists the languages and operating systems on offer, sorted.
+func (p Product) DownloadOptions() (languages, oses []string) {
+	seenL, seenO := map[string]bool{}, map[string]bool{}
+	for _, d := range p.Downloads {
+		if !seenL[d.Language] {
+			seenL[d.Language] = true
+			languages = append(languages, d.Language)
+		}
+		if !seenO[d.OS] {
+			seenO[d.OS] = true
+			oses = append(oses, d.OS)
+		}
+	}
+	slices.Sort(languages)
+	slices.Sort(oses)
+	return languages, oses
 }

@@ -86,6 +86,11 @@ func TestValidateReportsEachProblem(t *testing.T) {
 			p.Downloads[0].SHA256 = "xyz"
 			c.Products["office-suite-pro"] = p
 		}, "products.office-suite-pro.downloads[0].sha256"},
+		{"software without key source", func(c *Catalog) {
+			p := c.Products["office-suite-pro"]
+			p.KeySource = ""
+			c.Products["office-suite-pro"] = p
+		}, "products.office-suite-pro.keySource"},
 		{"bad key source", func(c *Catalog) {
 			p := c.Products["office-suite-pro"]
 			p.KeySource = "magic"
@@ -131,5 +136,33 @@ func TestPackageLookup(t *testing.T) {
 	}
 	if _, err := c.Package("platinum"); err != ErrPackageNotFound {
 		t.Fatalf("want ErrPackageNotFound, got %v", err)
+	}
+}
+
+func TestInstructionsFallBackToBaseLanguageThenEnglish(t *testing.T) {
+	p := Product{Instructions: map[string]string{"en": "EN", "ja": "JA"}}
+	for lang, want := range map[string]string{"ja": "JA", "ja-JP": "JA", "JA-jp": "JA", "fr-CA": "EN", "": "EN"} {
+		if got := p.InstructionsFor(lang); got != want {
+			t.Errorf("%q: got %q want %q", lang, got, want)
+		}
+	}
+	if got := (Product{}).InstructionsFor("en"); got != "" {
+		t.Errorf("no instructions: %q", got)
+	}
+}
+
+func TestDownloads(t *testing.T) {
+	c, _ := Parse(Demo)
+	p := c.Products["office-suite-pro"]
+	d, err := p.Download("ja", "windows-x64")
+	if err != nil || !strings.Contains(d.URL, "/ja/windows-x64/") || len(d.SHA256) != 64 {
+		t.Fatalf("download: %+v %v", d, err)
+	}
+	if _, err := p.Download("ja", "linux-x64"); err != ErrDownloadNotAvailable {
+		t.Errorf("unknown OS: %v", err)
+	}
+	langs, oses := p.DownloadOptions()
+	if strings.Join(langs, ",") != "de,en,fr,ja" || strings.Join(oses, ",") != "macos-arm64,windows-x64" {
+		t.Errorf("options %v %v", langs, oses)
 	}
 }

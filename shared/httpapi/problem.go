@@ -26,6 +26,7 @@ var statusOf = map[apperr.Kind]int{
 	apperr.TooLarge:        http.StatusRequestEntityTooLarge,
 	apperr.Unsupported:     http.StatusUnsupportedMediaType,
 	apperr.Unprocessable:   http.StatusUnprocessableEntity,
+	apperr.Unavailable:     http.StatusServiceUnavailable,
 }
 
 // problem is an RFC 9457 document with the stable code member.

@@ -162,7 +162,9 @@ func (rt *Router) idempotent(ctx context.Context, req *Request, r route, key str
 		return Problem(err, req.Event.RawPath, req.RequestID), nil
 	}
 	sum := sha256.New()
-	fmt.Fprintf(sum, "%s %s\n", r.Method, req.Event.RawPath)
+	// The request is its method, path, query, media type and body: a retry
+	// must match all of them to be replayed.
+	fmt.Fprintf(sum, "%s %s?%s\n%s\n", r.Method, req.Event.RawPath, req.Event.RawQueryString, req.MediaType())
 	sum.Write(body)
 	hash := hex.EncodeToString(sum.Sum(nil))
 	scope := "partner/" + req.Caller.PartnerID + "/" + req.Caller.UserID

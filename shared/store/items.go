@@ -11,7 +11,9 @@ import (
 )
 
 // Item structs are the stored shape; domain types never carry tags. Times
-// are stored as RFC 3339 strings (attributevalue's default), which sort.
+// are stored as RFC 3339 strings (attributevalue's default). Those do not sort
+// when the fraction's width varies, so no key is built from them: time-keyed
+// index values use a fixed-width layout (see outbox.go's dueLayout).
 
 type partnerItem struct {
 	PK           string
@@ -117,6 +119,9 @@ type benefitItem struct {
 	CreatedAt   time.Time    `dynamodbav:"createdAt"`
 	ExpiresAt   time.Time    `dynamodbav:"expiresAt"`
 	Credit      *money.Money `dynamodbav:"credit,omitempty"`
+	// Key is the product key given to a software line (a secret: never logged).
+	Key         string    `dynamodbav:"key,omitempty"`
+	ActivatedAt time.Time `dynamodbav:"activatedAt,omitempty"`
 	// GSI1 places the line in the partition of the day it expires, which the
 	// daily expiry job and its 30/7-day reminders read (ACCESS_PATTERNS.md).
 	GSI1PK string `dynamodbav:",omitempty"`
@@ -129,7 +134,7 @@ func newBenefitItem(b benefit.Benefit) benefitItem {
 	return benefitItem{PK: partnerPK(b.PartnerID), SK: benefitSK(b.ID), Type: typeBenefit, ID: b.ID,
 		PartnerID: b.PartnerID, PurchaseID: b.PurchaseID, Kind: string(b.Kind), Product: b.Product,
 		ProductName: b.ProductName, Quantity: b.Quantity, Used: b.Used, BenefitType: string(b.BenefitType),
-		Status: string(b.Status), CreatedAt: b.CreatedAt, ExpiresAt: b.ExpiresAt, Credit: b.Credit,
+		Status: string(b.Status), CreatedAt: b.CreatedAt, ExpiresAt: b.ExpiresAt, Credit: b.Credit, Key: b.Key, ActivatedAt: b.ActivatedAt,
 		GSI1PK: expiryDuePK(b.ExpiresAt), GSI1SK: b.PartnerID + "#" + b.ID}
 }
 
@@ -137,5 +142,5 @@ func (i benefitItem) domain() benefit.Benefit {
 	return benefit.Benefit{ID: i.ID, PartnerID: i.PartnerID, PurchaseID: i.PurchaseID, Kind: catalog.Kind(i.Kind),
 		Product: i.Product, ProductName: i.ProductName, Quantity: i.Quantity, Used: i.Used,
 		BenefitType: catalog.BenefitType(i.BenefitType), Status: benefit.Status(i.Status), CreatedAt: i.CreatedAt,
-		ExpiresAt: i.ExpiresAt, Credit: i.Credit}
+		ExpiresAt: i.ExpiresAt, Credit: i.Credit, Key: i.Key, ActivatedAt: i.ActivatedAt}
 }

@@ -3,25 +3,38 @@ package store
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
+	"strconv"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/pbs/benefits/shared/apperr"
+	"github.com/pbs/benefits/shared/benefit"
 )
 
-// poolKeyItem registers a key forever; poolFreeItem offers it until taken.
+// poolKeyItem registers a key forever (KEY#) or offers it until taken (FREE#).
 type poolKeyItem struct {
-	PK         string
-	SK         string
-	Type       string    `dynamodbav:"type"`
-	Product    string    `dynamodbav:"product"`
-	Key        string    `dynamodbav:"key"`
-	ImportedAt time.Time `dynamodbav:"importedAt"`
+	PK          string
+	SK          string
+	Type        string    `dynamodbav:"type"`
+	Product     string    `dynamodbav:"product"`
+	Key         string    `dynamodbav:"key"`
+	ImportedAt  time.Time `dynamodbav:"importedAt"`
+	AllocatedTo string    `dynamodbav:"allocatedTo,omitempty"` // partner#benefit, registry only
 }
 
 // keysPerTransaction: each key is two puts and a transaction holds 100 items.
 const keysPerTransaction = maxTransactItems / 2
+
+// importWorkers bounds the transactions in flight during one import: enough
+// to import 100,000 keys (2,000 transactions) well within API Gateway's 30 s,
+// few enough to stay inside one Lambda's connection pool.
+const importWorkers = 16
 
 // ImportKeys adds keys to a product's pool and reports how many were new and
 // how many were already known (in this input or in the pool, including keys
@@ -29,26 +42,39 @@ const keysPerTransaction = maxTransactItems / 2
 // allocation: every put is conditional.
 func (s *Store) ImportKeys(ctx context.Context, product string, keys []string, now time.Time) (imported, duplicates int, err error) {
 	defer wrap(&err, "import keys into %s", product)
-	seen := make(map[string]bool, len(keys))
-	unique := keys[:0:0]
+	seen := make(map[string]struct{}, len(keys))
+	unique := make([]string, 0, len(keys))
 	for _, k := range keys {
-		if seen[k] {
+		if _, dup := seen[k]; dup {
 			duplicates++
 			continue
 		}
-		seen[k] = true
+		seen[k] = struct{}{}
 		unique = append(unique, k)
 	}
-	for start := 0; start < len(unique); start += keysPerTransaction {
-		batch := unique[start:min(start+keysPerTransaction, len(unique))]
-		n, d, err := s.importBatch(ctx, product, batch, now)
-		imported += n
-		duplicates += d
-		if err != nil {
-			return imported, duplicates, err
+	type result struct{ n, d int }
+	results := make([]result, (len(unique)+keysPerTransaction-1)/keysPerTransaction)
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(importWorkers)
+	for i := range results {
+		batch := unique[i*keysPerTransaction : min((i+1)*keysPerTransaction, len(unique))]
+		g.Go(func() error {
+			n, d, err := s.importBatch(gctx, product, batch, now)
+			results[i] = result{n, d}
+			return err
+		})
+	}
+	err = g.Wait()
+	for _, r := range results {
+		imported += r.n
+		duplicates += r.d
+	}
+	if imported > 0 {
+		if _, cerr := s.addFreeCount(ctx, product, int64(imported)); cerr != nil && err == nil {
+			err = cerr
 		}
 	}
-	return imported, duplicates, nil
+	return imported, duplicates, err
 }
 
 // importBatch writes one transaction; when some keys already exist it drops
@@ -57,11 +83,12 @@ func (s *Store) importBatch(ctx context.Context, product string, batch []string,
 	for attempt := 0; len(batch) > 0; attempt++ {
 		writes := make([]types.TransactWriteItem, 0, 2*len(batch))
 		for _, k := range batch {
-			reg, err := attributevalue.MarshalMap(poolKeyItem{PK: poolPK(product), SK: poolKeySK(k), Type: typePoolKey, Product: product, Key: k, ImportedAt: now})
+			pk := poolPK(product, shardOf(k))
+			reg, err := attributevalue.MarshalMap(poolKeyItem{PK: pk, SK: poolKeySK(k), Type: typePoolKey, Product: product, Key: k, ImportedAt: now})
 			if err != nil {
 				return imported, duplicates, err
 			}
-			free, err := attributevalue.MarshalMap(poolKeyItem{PK: poolPK(product), SK: poolFreeSK(k), Type: typePoolFree, Product: product, Key: k, ImportedAt: now})
+			free, err := attributevalue.MarshalMap(poolKeyItem{PK: pk, SK: poolFreeSK(k), Type: typePoolFree, Product: product, Key: k, ImportedAt: now})
 			if err != nil {
 				return imported, duplicates, err
 			}
@@ -106,4 +133,151 @@ func isConflict(err error) bool {
 		}
 	}
 	return false
+}
+
+// Errors of key allocation.
+var (
+	ErrKeyPoolExhausted = apperr.New(apperr.Conflict, "key_pool_exhausted", "No keys are left for this product; the program operator has been told.")
+	// ErrBenefitChanged means the line got a key (or left "available")
+	// between the caller's read and its write: re-read it.
+	ErrBenefitChanged = errors.New("store: benefit changed concurrently")
+)
+
+// allocationAttempts bounds retries when concurrent allocations race for the
+// same free keys; each retry picks another candidate.
+const allocationAttempts = 10
+
+// AllocateKey moves one free key of the product's pool to the benefit and
+// marks the benefit activated, in one transaction: the free item's delete,
+// the registry's "not yet allocated" and the benefit's "has no key and is
+// available" are all conditions, so under any concurrency a benefit gets one
+// key and a key goes to one benefit. It returns the key and the approximate
+// number of free keys left (-1 if unknown).
+// Errors: ErrKeyPoolExhausted, ErrBenefitChanged.
+func (s *Store) AllocateKey(ctx context.Context, b benefit.Benefit, now time.Time) (allocated string, remaining int64, err error) {
+	defer wrap(&err, "allocate a %s key", b.Product)
+	start := rand.IntN(poolShards)
+	for range allocationAttempts {
+		candidates, shard, err := s.freeKeys(ctx, b.Product, start)
+		if err != nil {
+			return "", -1, err
+		}
+		if len(candidates) == 0 {
+			return "", 0, ErrKeyPoolExhausted
+		}
+		start = shard
+		// A random pick among the first few spreads concurrent allocations.
+		k := candidates[rand.IntN(len(candidates))]
+		pk := poolPK(b.Product, shard)
+		_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+			{Delete: &types.Delete{TableName: aws.String(s.table), Key: key(pk, poolFreeSK(k)),
+				ConditionExpression: aws.String("attribute_exists(PK)")}},
+			{Update: &types.Update{TableName: aws.String(s.table), Key: key(pk, poolKeySK(k)),
+				UpdateExpression:    aws.String("SET allocatedTo = :to, allocatedAt = :now"),
+				ConditionExpression: aws.String("attribute_exists(PK) AND attribute_not_exists(allocatedTo)"),
+				ExpressionAttributeValues: map[string]types.AttributeValue{
+					":to": &types.AttributeValueMemberS{Value: b.PartnerID + "#" + b.ID}, ":now": timeValue(now)}}},
+			s.activateBenefit(b, k, now),
+		}})
+		if err == nil {
+			left, cerr := s.addFreeCount(ctx, b.Product, -1)
+			if cerr != nil {
+				left = -1 // the key is given; the count is only for alerting
+			}
+			return k, left, nil
+		}
+		reasons := cancelReasons(err)
+		if failedAt(reasons, 2) {
+			return "", -1, ErrBenefitChanged
+		}
+		if reasons == nil {
+			return "", -1, err
+		}
+		// Another allocation took this key first, or a conflict: try again.
+	}
+	return "", -1, errors.New("too much contention for free keys")
+}
+
+// SetBenefitKey stores a generated (signed) key on a benefit and marks it
+// activated, once. Errors: ErrBenefitChanged.
+func (s *Store) SetBenefitKey(ctx context.Context, b benefit.Benefit, k string, now time.Time) (err error) {
+	defer wrap(&err, "set key of %s", b.ID)
+	u := s.activateBenefit(b, k, now).Update
+	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: u.TableName, Key: u.Key,
+		UpdateExpression: u.UpdateExpression, ConditionExpression: u.ConditionExpression,
+		ExpressionAttributeNames: u.ExpressionAttributeNames, ExpressionAttributeValues: u.ExpressionAttributeValues})
+	if isConditionFailed(err) {
+		return ErrBenefitChanged
+	}
+	return err
+}
+
+// activateBenefit gives an available line its key, once.
+func (s *Store) activateBenefit(b benefit.Benefit, k string, now time.Time) types.TransactWriteItem {
+	return types.TransactWriteItem{Update: &types.Update{
+		TableName:                aws.String(s.table),
+		Key:                      key(partnerPK(b.PartnerID), benefitSK(b.ID)),
+		UpdateExpression:         aws.String("SET #key = :key, #status = :activated, activatedAt = :now"),
+		ConditionExpression:      aws.String("attribute_exists(PK) AND attribute_not_exists(#key) AND #status = :available"),
+		ExpressionAttributeNames: map[string]string{"#key": "key", "#status": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":key":       &types.AttributeValueMemberS{Value: k},
+			":activated": &types.AttributeValueMemberS{Value: string(benefit.Activated)},
+			":available": &types.AttributeValueMemberS{Value: string(benefit.Available)},
+			":now":       timeValue(now),
+		},
+	}}
+}
+
+// freeKeys returns a few free keys from the first shard, from start on, that
+// has any, and that shard. No keys in any shard means the pool is empty.
+func (s *Store) freeKeys(ctx context.Context, product string, start int) ([]string, int, error) {
+	for i := range poolShards {
+		shard := (start + i) % poolShards
+		in := s.prefixQuery(poolPK(product, shard), poolFreePrefix)
+		in.ProjectionExpression, in.ExpressionAttributeNames = aws.String("#key"), map[string]string{"#key": "key"}
+		in.Limit, in.ConsistentRead = aws.Int32(8), aws.Bool(true)
+		out, err := s.db.Query(ctx, in)
+		if err != nil {
+			return nil, 0, err
+		}
+		if len(out.Items) == 0 {
+			continue
+		}
+		keys := make([]string, 0, len(out.Items))
+		for _, it := range out.Items {
+			if v, ok := it["key"].(*types.AttributeValueMemberS); ok {
+				keys = append(keys, v.Value)
+			}
+		}
+		return keys, shard, nil
+	}
+	return nil, 0, nil
+}
+
+// addFreeCount moves the pool's approximate free-key count and returns it.
+func (s *Store) addFreeCount(ctx context.Context, product string, delta int64) (int64, error) {
+	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                aws.String(s.table),
+		Key:                      key(poolMetaPK(product), poolMetaSK),
+		UpdateExpression:         aws.String("ADD freeKeys :d SET #type = :type"),
+		ExpressionAttributeNames: map[string]string{"#type": "type"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":d":    &types.AttributeValueMemberN{Value: strconv.FormatInt(delta, 10)},
+			":type": &types.AttributeValueMemberS{Value: typePoolMeta},
+		},
+		ReturnValues: types.ReturnValueUpdatedNew,
+	})
+	if err != nil {
+		return -1, err
+	}
+	var left struct {
+		FreeKeys int64 `dynamodbav:"freeKeys"`
+	}
+	err = attributevalue.UnmarshalMap(out.Attributes, &left)
+	return left.FreeKeys, err
+}
+
+func timeValue(t time.Time) types.AttributeValue {
+	return &types.AttributeValueMemberS{Value: t.UTC().Format(time.RFC3339Nano)}
 }

@@ -3,6 +3,8 @@ package store
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
+	"hash/fnv"
 )
 
 // Every key string of the table is built here and nowhere else; the access
@@ -34,6 +36,7 @@ const (
 	typeCatalog     = "catalog"
 	typePoolKey     = "pool-key"
 	typePoolFree    = "pool-free"
+	typePoolMeta    = "pool-meta"
 	typeIdempotency = "idempotency"
 	typeOutbox      = "outbox"
 )
@@ -47,10 +50,26 @@ func catalogVersionSK(version string) string { return "VERSION#" + version }
 
 // A key pool keeps one registry item per key ever imported (so a key handed
 // out once is still a duplicate on re-import) and one "free" item per key not
-// yet handed out; allocation deletes the free item under a condition.
-func poolPK(product string) string { return "POOL#" + product }
-func poolKeySK(key string) string  { return "KEY#" + key }
-func poolFreeSK(key string) string { return "FREE#" + key }
+// yet handed out; allocation deletes the free item under a condition. A pool
+// is spread over poolShards partitions by a hash of the key, so a large
+// import is not throttled on one partition key; META holds an approximate
+// count of free keys for the low-water warning.
+const (
+	poolShards     = 16
+	poolFreePrefix = "FREE#"
+	poolMetaSK     = "META"
+)
+
+func poolPK(product string, shard int) string { return fmt.Sprintf("POOL#%s#%02d", product, shard) }
+func poolMetaPK(product string) string        { return "POOL#" + product }
+func poolKeySK(key string) string             { return "KEY#" + key }
+func poolFreeSK(key string) string            { return poolFreePrefix + key }
+
+func shardOf(key string) int {
+	h := fnv.New32a()
+	h.Write([]byte(key))
+	return int(h.Sum32() % poolShards)
+}
 
 // Idempotency records are scoped to the caller; the client's key is hashed
 // so that any printable key fits and none leaks into key-shaped logs.

@@ -112,17 +112,10 @@ var ErrBadCursor = &apperr.Error{Kind: apperr.Invalid, Code: "validation_failed"
 // Users lists a partner's directory in id (creation) order, one page.
 func (s *Store) Users(ctx context.Context, partnerID string, limit int, cursor string) (users []partner.User, next string, err error) {
 	defer wrap(&err, "list users of %s", partnerID)
-	in := &dynamodb.QueryInput{
-		TableName:              aws.String(s.table),
-		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :prefix)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk":     &types.AttributeValueMemberS{Value: partnerPK(partnerID)},
-			":prefix": &types.AttributeValueMemberS{Value: userPrefix},
-		},
-		// One extra item tells whether another page exists, so the last page
-		// carries no cursor.
-		Limit: aws.Int32(int32(limit) + 1),
-	}
+	in := s.prefixQuery(partnerPK(partnerID), userPrefix)
+	// One extra item tells whether another page exists, so the last page
+	// carries no cursor.
+	in.Limit = aws.Int32(int32(limit) + 1)
 	if cursor != "" {
 		id, err := base64.RawURLEncoding.DecodeString(cursor)
 		if err != nil || len(id) == 0 || strings.ContainsAny(string(id), "#") {

@@ -60,14 +60,7 @@ func (s *Store) CreatePurchase(ctx context.Context, p benefit.Purchase, lines []
 // Query of the DASH# item collection (paged only past 1 MB).
 func (s *Store) Dashboard(ctx context.Context, partnerID string) (purchases []benefit.Purchase, lines []benefit.Benefit, err error) {
 	defer wrap(&err, "dashboard of %s", partnerID)
-	in := &dynamodb.QueryInput{
-		TableName:              aws.String(s.table),
-		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :prefix)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk":     &types.AttributeValueMemberS{Value: partnerPK(partnerID)},
-			":prefix": &types.AttributeValueMemberS{Value: dashPrefix},
-		},
-	}
+	in := s.prefixQuery(partnerPK(partnerID), dashPrefix)
 	for {
 		out, err := s.db.Query(ctx, in)
 		if err != nil {

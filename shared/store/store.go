@@ -85,3 +85,15 @@ func put(tableName string, item map[string]types.AttributeValue, condition strin
 }
 
 const notExists = "attribute_not_exists(PK)"
+
+// prefixQuery reads the items of one partition whose sort key starts with prefix.
+func (s *Store) prefixQuery(pk, prefix string) *dynamodb.QueryInput {
+	return &dynamodb.QueryInput{
+		TableName:              aws.String(s.table),
+		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :prefix)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk":     &types.AttributeValueMemberS{Value: pk},
+			":prefix": &types.AttributeValueMemberS{Value: prefix},
+		},
+	}
+}
