@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -75,6 +76,64 @@ func BenchmarkCataloguePackages(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		if r := h.get("/v1/catalog/packages", admin); r.Status != http.StatusOK {
+			b.Fatalf("%d %s", r.Status, r.Body)
+		}
+	}
+	reportCalls(b, h)
+}
+
+// BenchmarkGetKeyRepeat is the common case: the line already has its key.
+func BenchmarkGetKeyRepeat(b *testing.B) {
+	h := newHarness(b)
+	h.importKeys("office-suite-pro", "BENCH-REPEAT-1")
+	_, _, admin := h.newPartner("Bench", "USD")
+	id := lineOf(b, h.buy(admin, "gold-2026"), "office-suite-pro")
+	h.post("/v1/software/"+id+"/key", admin, "")
+	h.calls.Reset()
+	b.ResetTimer()
+	for b.Loop() {
+		if r := h.post("/v1/software/"+id+"/key", admin, ""); r.Status != http.StatusOK {
+			b.Fatalf("%d %s", r.Status, r.Body)
+		}
+	}
+	reportCalls(b, h)
+}
+
+// BenchmarkGetKeyFirst allocates a pool key to a new line each iteration.
+func BenchmarkGetKeyFirst(b *testing.B) {
+	h := newHarness(b)
+	_, _, admin := h.newPartner("Bench", "USD")
+	var ids []string
+	for range b.N {
+		ids = append(ids, lineOf(b, h.buy(admin, "action-pack-2026"), "office-suite-pro"))
+	}
+	keys := make([]string, b.N)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("BENCH-FIRST-%07d", i)
+	}
+	h.importKeys("office-suite-pro", keys...)
+	h.calls.Reset()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ { // b.N lines were prepared above, so not b.Loop
+		if r := h.post("/v1/software/"+ids[i]+"/key", admin, ""); r.Status != http.StatusOK {
+			b.Fatalf("%d %s", r.Status, r.Body)
+		}
+	}
+	reportCalls(b, h)
+}
+
+// BenchmarkImport100kKeys streams 100,000 keys (2.9 MB of CSV) in one request.
+func BenchmarkImport100kKeys(b *testing.B) {
+	h := newHarness(b)
+	var body strings.Builder
+	for i := range 100_000 {
+		fmt.Fprintf(&body, "IMPORT-%06d-ABCDE-FGHIJ\n", i)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		r := h.do(call{method: "POST", path: "/v1/admin/key-pools/bi-pro", token: h.operator(), body: body.String(),
+			headers: map[string]string{"Content-Type": "text/csv"}})
+		if r.Status != http.StatusOK {
 			b.Fatalf("%d %s", r.Status, r.Body)
 		}
 	}

@@ -24,9 +24,16 @@ func TestFunctionFixturesRunOnTheirHandlers(t *testing.T) {
 	if _, err := seed(context.Background(), h.svc.Store, h.clock.Now); err != nil {
 		t.Fatal(err)
 	}
+	// Fixtures that name a benefit get a real line of the demo partner.
+	gold := h.buy(h.token(demoPartnerID, demoAdminID, "global-admin"), "gold-2026")
+	office := lineOf(t, gold, "office-suite-pro")
 	for _, fn := range routes.Functions() {
 		t.Run(fn, func(t *testing.T) {
 			ev := loadFixture(t, fn)
+			if id, ok := ev.PathParameters["benefitId"]; ok {
+				ev.PathParameters["benefitId"] = office
+				ev.RawPath = strings.Replace(ev.RawPath, id, office, 1)
+			}
 			handler, err := h.svc.Handler(fn)
 			if err != nil {
 				t.Fatal(err)

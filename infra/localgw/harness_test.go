@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -36,7 +37,9 @@ func newHarness(t testing.TB) *harness {
 	counting := testenv.NewCounting(db)
 	clk := clock.NewSettable()
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	svc := boot.NewService(boot.Settings{TableName: testenv.NewTable(t, db), CatalogTTL: 30 * time.Second}, counting, clk, log)
+	seed, _ := base64.StdEncoding.DecodeString(devSigningSeed)
+	svc := boot.NewService(boot.Settings{TableName: testenv.NewTable(t, db), CatalogTTL: 30 * time.Second,
+		SigningSeed: seed, KeyPoolLowWater: 5}, counting, clk, log)
 	cat, err := catalog.Parse(catalog.Demo)
 	if err != nil {
 		t.Fatal(err)

@@ -84,7 +84,16 @@ func run(ctx context.Context, log *slog.Logger) error {
 		}
 	}
 	clk := clock.NewSettable()
-	svc := boot.NewService(boot.Settings{TableName: tableName, CatalogTTL: 30 * time.Second}, db, clk, boot.Logger())
+	settings, err := boot.FromEnv(func(k string) string {
+		if v := os.Getenv(k); v != "" || k != "TABLE_NAME" && k != "LICENSE_SIGNING_SEED" {
+			return v
+		}
+		return map[string]string{"TABLE_NAME": tableName, "LICENSE_SIGNING_SEED": devSigningSeed}[k]
+	})
+	if err != nil {
+		return err
+	}
+	svc := boot.NewService(settings, db, clk, boot.Logger())
 	sum, err := seed(ctx, svc.Store, clk.Now)
 	if err != nil {
 		return fmt.Errorf("seed demo data: %w", err)
@@ -127,6 +136,10 @@ partner benefits service is up at http://%s (ready in %s)
 
 // localIssuer is the iss of local tokens; nothing fetches it.
 const localIssuer = "http://127.0.0.1/_local"
+
+// devSigningSeed signs licence keys locally when LICENSE_SIGNING_SEED is
+// unset. It is public, so keys it signs prove nothing; never deploy it.
+const devSigningSeed = "ZGV2ZWxvcG1lbnQtb25seS1zaWduaW5nLXNlZWQtMDA="
 
 // localJobs are the scheduled functions /_local/jobs/{name} can run. The
 // spec's jobs (monthly-credit-grant, expire-benefits) join as they are built.

@@ -7,9 +7,14 @@ package boot
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
@@ -27,14 +32,34 @@ import (
 type Settings struct {
 	TableName  string        // TABLE_NAME (required)
 	CatalogTTL time.Duration // CATALOG_TTL, default 30s
+	// SigningSeed is LICENSE_SIGNING_SEED: the base64 32-byte Ed25519 seed
+	// of signed licence keys. Unset, signed-key products answer 503.
+	SigningSeed []byte
+	// KeyPoolLowWater is KEY_POOL_LOW_WATER (default 50): fewer free keys
+	// than this after an allocation warns the operator.
+	KeyPoolLowWater int64
 }
 
 // FromEnv reads Settings; a missing required variable is an error that
 // names it, so a misconfigured function fails at cold start, not per request.
 func FromEnv(getenv func(string) string) (Settings, error) {
-	s := Settings{TableName: getenv("TABLE_NAME"), CatalogTTL: 30 * time.Second}
+	s := Settings{TableName: getenv("TABLE_NAME"), CatalogTTL: 30 * time.Second, KeyPoolLowWater: 50}
 	if s.TableName == "" {
 		return s, fmt.Errorf("boot: TABLE_NAME is not set")
+	}
+	if v := getenv("LICENSE_SIGNING_SEED"); v != "" {
+		seed, err := base64.StdEncoding.DecodeString(v)
+		if err != nil || len(seed) != ed25519.SeedSize {
+			return s, fmt.Errorf("boot: LICENSE_SIGNING_SEED must be %d bytes in base64", ed25519.SeedSize)
+		}
+		s.SigningSeed = seed
+	}
+	if v := getenv("KEY_POOL_LOW_WATER"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			return s, fmt.Errorf("boot: KEY_POOL_LOW_WATER %q is not a count", v)
+		}
+		s.KeyPoolLowWater = n
 	}
 	if v := getenv("CATALOG_TTL"); v != "" {
 		d, err := time.ParseDuration(v)
@@ -61,7 +86,15 @@ func Logger() *slog.Logger { return lambdacontext.NewLogger() }
 
 // NewService wires the HTTP service over a DynamoDB client.
 func NewService(s Settings, db store.API, clk clock.Clock, log *slog.Logger) *api.Service {
-	return &api.Service{Store: store.New(db, s.TableName), Clock: clk, NewID: ids.New, Log: log, CatalogTTL: s.CatalogTTL}
+	svc := &api.Service{Store: store.New(db, s.TableName), Clock: clk, NewID: ids.New, Log: log,
+		CatalogTTL: s.CatalogTTL, KeyPoolLowWater: s.KeyPoolLowWater}
+	if len(s.SigningSeed) == ed25519.SeedSize {
+		key := ed25519.NewKeyFromSeed(s.SigningSeed)
+		sum := sha256.Sum256(key.Public().(ed25519.PublicKey))
+		// The key id names the public key, so a rotated key gets a new id.
+		svc.Signer = &api.Signer{KeyID: hex.EncodeToString(sum[:8]), Key: key}
+	}
+	return svc
 }
 
 // HTTP builds the handler of one HTTP function from the environment. It is

@@ -19,7 +19,23 @@ func TestFromEnv(t *testing.T) {
 		t.Error("a bad CATALOG_TTL must fail")
 	}
 	s, _ = FromEnv(env(map[string]string{"TABLE_NAME": "t", "CATALOG_TTL": "0s"}))
-	if s.CatalogTTL != 0 {
-		t.Errorf("CATALOG_TTL=0s should disable the cache, got %v", s.CatalogTTL)
+	if s.CatalogTTL != 0 || s.KeyPoolLowWater != 50 || s.SigningSeed != nil {
+		t.Errorf("CATALOG_TTL=0s should disable the cache; defaults: %+v", s)
+	}
+	seed := "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=" // 32 bytes
+	s, err = FromEnv(env(map[string]string{"TABLE_NAME": "t", "LICENSE_SIGNING_SEED": seed, "KEY_POOL_LOW_WATER": "7"}))
+	if err != nil || len(s.SigningSeed) != 32 || s.KeyPoolLowWater != 7 {
+		t.Errorf("seed and low water: %+v %v", s, err)
+	}
+	if svc := NewService(s, nil, nil, nil); svc.Signer == nil || svc.Signer.KeyID == "" {
+		t.Error("a seed must give the service a signer")
+	}
+	for _, bad := range []map[string]string{
+		{"TABLE_NAME": "t", "LICENSE_SIGNING_SEED": "c2hvcnQ="},
+		{"TABLE_NAME": "t", "KEY_POOL_LOW_WATER": "-1"},
+	} {
+		if _, err := FromEnv(env(bad)); err == nil {
+			t.Errorf("%v accepted", bad)
+		}
 	}
 }

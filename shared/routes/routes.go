@@ -37,6 +37,10 @@ var All = []Route{
 	{"GET", "/v1/users", "users", Partner},
 	{"POST", "/v1/users", "users", Partner},
 
+	{"POST", "/v1/software/{benefitId}/key", "get-key", Partner},
+	{"GET", "/v1/software/{benefitId}/downloads", "get-key", Partner},
+	{"GET", "/v1/software/signing-key", "get-key", Public},
+
 	{"POST", "/v1/admin/partners", "admin", Operator},
 	{"GET", "/v1/admin/catalog", "admin", Operator},
 	{"POST", "/v1/admin/catalog", "admin", Operator},

@@ -1,0 +1,208 @@
+package api
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/base64"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/pbs/benefits/shared/access"
+	"github.com/pbs/benefits/shared/apperr"
+	"github.com/pbs/benefits/shared/benefit"
+	"github.com/pbs/benefits/shared/catalog"
+	"github.com/pbs/benefits/shared/httpapi"
+	"github.com/pbs/benefits/shared/licensekey"
+	"github.com/pbs/benefits/shared/store"
+)
+
+// Signer holds the Ed25519 key that signs licence keys.
+type Signer struct {
+	KeyID string
+	Key   ed25519.PrivateKey
+}
+
+// errKeyRace: the line changed under us and still has no key; a retry settles it.
+var errKeyRace = apperr.New(apperr.Conflict, "benefit_changed", "The benefit changed while its key was being taken; retry.")
+
+var errSigningUnavailable = apperr.New(apperr.Unavailable, "signing_unavailable", "Signed licence keys are not set up in this environment.")
+
+type keyView struct {
+	Key          string `json:"key"`
+	Instructions string `json:"instructions"`
+}
+
+// getKey returns a software benefit's product key with its instructions. The
+// first call takes a key from the product's pool (or signs one) and marks the
+// benefit activated; every later call returns the same key with one read.
+func (s *Service) getKey(ctx context.Context, r *httpapi.Request) (httpapi.Response, error) {
+	if !r.Caller.Can(access.GetSoftware) {
+		return httpapi.Response{}, apperr.ErrForbiddenRole
+	}
+	now := s.Clock.Now()
+	b, err := s.Store.Benefit(ctx, r.Caller.PartnerID, r.Path("benefitId"))
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	if err := b.Usable(catalog.Software, now); err != nil {
+		return httpapi.Response{}, err
+	}
+	cat, err := s.catalog(ctx)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	product := cat.Products[b.Product]
+	if b.Key == "" {
+		if b.Key, err = s.firstKey(ctx, b, product, now); err != nil {
+			return httpapi.Response{}, err
+		}
+	}
+	resp, err := httpapi.JSON(http.StatusOK, keyView{Key: b.Key, Instructions: product.InstructionsFor(language(r))})
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	resp.Headers["Cache-Control"] = "no-store" // the key is a secret
+	return resp, nil
+}
+
+// firstKey gives the line its key. When a concurrent call won the race the
+// line is re-read and that call's key is returned, so all callers agree.
+func (s *Service) firstKey(ctx context.Context, b benefit.Benefit, p catalog.Product, now time.Time) (string, error) {
+	var err error
+	var k string
+	if p.KeySource == catalog.KeySigned {
+		if s.Signer == nil {
+			return "", errSigningUnavailable
+		}
+		k, err = licensekey.Sign(s.Signer.Key, licensekey.Claims{Partner: b.PartnerID, Product: b.Product, Benefit: b.ID,
+			Expires: b.ExpiresAt.UTC().Format(time.DateOnly)})
+		if err == nil {
+			err = s.Store.SetBenefitKey(ctx, b, k, now)
+		}
+	} else {
+		var left int64
+		k, left, err = s.Store.AllocateKey(ctx, b, now)
+		s.watchPool(ctx, b.Product, left, err)
+	}
+	if errors.Is(err, store.ErrBenefitChanged) {
+		again, rerr := s.Store.Benefit(ctx, b.PartnerID, b.ID)
+		if rerr != nil {
+			return "", rerr
+		}
+		if again.Key != "" {
+			return again.Key, nil
+		}
+		if uerr := again.Usable(catalog.Software, now); uerr != nil {
+			return "", uerr
+		}
+		return "", errKeyRace
+	}
+	return k, err
+}
+
+// watchPool tells the operator before a pool runs dry: a WARN log and a
+// CloudWatch metric (embedded metric format) under the low-water mark, an
+// ERROR when a partner met an empty pool.
+func (s *Service) watchPool(ctx context.Context, product string, left int64, err error) {
+	exhausted := errors.Is(err, store.ErrKeyPoolExhausted)
+	if !exhausted && (err != nil || left < 0 || left >= s.KeyPoolLowWater) {
+		return
+	}
+	level, msg := slog.LevelWarn, "key pool low"
+	if exhausted {
+		level, msg, left = slog.LevelError, "key pool exhausted", 0
+	}
+	s.Log.Log(ctx, level, msg, "product", product, "lowWater", s.KeyPoolLowWater,
+		"_aws", map[string]any{
+			"Timestamp": time.Now().UnixMilli(),
+			"CloudWatchMetrics": []map[string]any{{
+				"Namespace":  "PartnerBenefits",
+				"Dimensions": [][]string{{"Product"}},
+				"Metrics":    []map[string]string{{"Name": "KeyPoolRemaining", "Unit": "Count"}},
+			}},
+		}, "Product", product, "KeyPoolRemaining", left)
+}
+
+// getDownloads gives the link and SHA-256 for a language and OS, or, with
+// neither, what is on offer.
+func (s *Service) getDownloads(ctx context.Context, r *httpapi.Request) (httpapi.Response, error) {
+	if !r.Caller.Can(access.GetSoftware) {
+		return httpapi.Response{}, apperr.ErrForbiddenRole
+	}
+	b, err := s.Store.Benefit(ctx, r.Caller.PartnerID, r.Path("benefitId"))
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	if err := b.Usable(catalog.Software, s.Clock.Now()); err != nil {
+		return httpapi.Response{}, err
+	}
+	cat, err := s.catalog(ctx)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	p := cat.Products[b.Product]
+	lang, os := r.Query("language"), r.Query("os")
+	switch {
+	case lang == "" && os == "":
+		langs, oses := p.DownloadOptions()
+		type option struct {
+			Language string `json:"language"`
+			OS       string `json:"os"`
+		}
+		out := struct {
+			Product   string   `json:"product"`
+			Languages []string `json:"languages"`
+			OSes      []string `json:"oses"`
+			Available []option `json:"available"`
+		}{Product: b.Product, Languages: nonNil(langs), OSes: nonNil(oses), Available: []option{}}
+		for _, d := range p.Downloads {
+			out.Available = append(out.Available, option{d.Language, d.OS})
+		}
+		return httpapi.JSON(http.StatusOK, out)
+	case lang == "" || os == "":
+		var f apperr.Fields
+		if lang == "" {
+			f.Add("language", "give both language and os, or neither to list what is on offer")
+		} else {
+			f.Add("os", "give both language and os, or neither to list what is on offer")
+		}
+		return httpapi.Response{}, f.Err()
+	}
+	d, err := p.Download(lang, os)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, map[string]string{"product": b.Product, "language": d.Language, "os": d.OS, "url": d.URL, "sha256": d.SHA256})
+}
+
+// getSigningKey publishes the public key that verifies signed licence keys.
+func (s *Service) getSigningKey(context.Context, *httpapi.Request) (httpapi.Response, error) {
+	if s.Signer == nil {
+		return httpapi.Response{}, errSigningUnavailable
+	}
+	resp, err := httpapi.JSON(http.StatusOK, map[string]string{
+		"algorithm": "Ed25519", "format": strings.TrimSuffix(licensekey.Prefix, "."), "keyId": s.Signer.KeyID,
+		"publicKey": base64.StdEncoding.EncodeToString(s.Signer.Key.Public().(ed25519.PublicKey)),
+	})
+	if err == nil {
+		resp.Headers["Cache-Control"] = "public, max-age=3600"
+	}
+	return resp, err
+}
+
+// language is the caller's preferred language from Accept-Language.
+func language(r *httpapi.Request) string {
+	first, _, _ := strings.Cut(r.Header("Accept-Language"), ",")
+	tag, _, _ := strings.Cut(first, ";")
+	return strings.TrimSpace(tag)
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
