@@ -1,24 +1,28 @@
 // Command infra is the CDK app of the partner benefits service: cdk.json runs
 // it with `go run ./infra`. It only reads context, checks that `make build`
-// produced every bootstrap, and synthesizes the stack built by
-// NewBenefitsStack.
+// produced the bootstrap of every HTTP function and scheduled job, and
+// synthesizes the stack built by NewBenefitsStack.
 package main
 
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/jsii-runtime-go"
-
-	"github.com/pbs/benefits/shared/routes"
 )
 
 // stackName names the stack and so the template, cdk.out/PartnerBenefits.template.json.
 const stackName = "PartnerBenefits"
+
+// defaultKeyPoolLowWater is KEY_POOL_LOW_WATER when the context has no
+// keyPoolLowWater; it matches the functions' own default.
+const defaultKeyPoolLowWater = 50
 
 // buildDir is where `make build` writes <name>/bootstrap, relative to the
 // project root, where the CDK CLI runs the app.
@@ -42,7 +46,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	if err := checkBootstraps(buildDir, routes.Functions()); err != nil {
+	if err := checkBootstraps(buildDir, functionNames()); err != nil {
 		return err
 	}
 	props.Code = func(function string) awslambda.Code {
@@ -67,9 +71,27 @@ func propsFromContext(get func(key string) any) (*StackProps, error) {
 		return v
 	}
 	props := &StackProps{
-		JWTIssuer:      str("jwtIssuer", "https://auth.example.com/"),
-		JWTAudience:    str("jwtAudience", "partner-benefits-api"),
-		SESFromAddress: str("sesFromAddress", "benefits@example.com"),
+		JWTIssuer:       str("jwtIssuer", "https://auth.example.com/"),
+		JWTAudience:     str("jwtAudience", "partner-benefits-api"),
+		SESFromAddress:  str("sesFromAddress", "benefits@example.com"),
+		KeyPoolLowWater: defaultKeyPoolLowWater,
+	}
+	// A count: a string from -c or cdk.json, or a JSON number in cdk.json.
+	switch v := get("keyPoolLowWater").(type) {
+	case nil:
+	case string:
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			errs = append(errs, fmt.Errorf("context value keyPoolLowWater %q is not a count such as 50", v))
+		}
+		props.KeyPoolLowWater = n
+	case float64:
+		if v < 0 || v != math.Trunc(v) || v > math.MaxInt32 {
+			errs = append(errs, fmt.Errorf("context value keyPoolLowWater %v is not a count such as 50", v))
+		}
+		props.KeyPoolLowWater = int(v)
+	default:
+		errs = append(errs, fmt.Errorf("context value keyPoolLowWater %v is not a count such as 50", v))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err

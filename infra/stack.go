@@ -3,23 +3,30 @@ package main
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/mail"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2authorizers"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2integrations"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsscheduler"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsschedulertargets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsses"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/pbs/benefits/shared/routes"
+	"github.com/pbs/benefits/shared/schedules"
 	"github.com/pbs/benefits/shared/table"
 )
 
@@ -32,6 +39,10 @@ type StackProps struct {
 	// SESFromAddress is the sender of every email; the stack creates its SES
 	// identity, which must be verified before SES sends from it.
 	SESFromAddress string
+	// KeyPoolLowWater is KEY_POOL_LOW_WATER of the HTTP functions: fewer
+	// free keys than this after an allocation warns the operator; 0 never
+	// warns.
+	KeyPoolLowWater int
 	// Code returns the deployment package of one function: in the app, the
 	// folder .build/functions/<name> holding its bootstrap binary.
 	Code func(function string) awslambda.Code
@@ -49,6 +60,9 @@ func (p *StackProps) validate() error {
 	if a, err := mail.ParseAddress(p.SESFromAddress); err != nil || a.Address != p.SESFromAddress {
 		errs = append(errs, fmt.Errorf("SES from address %q must be a bare email address", p.SESFromAddress))
 	}
+	if p.KeyPoolLowWater < 0 {
+		errs = append(errs, fmt.Errorf("key pool low water %d is negative", p.KeyPoolLowWater))
+	}
 	return errors.Join(errs...)
 }
 
@@ -56,17 +70,21 @@ func (p *StackProps) validate() error {
 // The zero value, which unknown functions get, is table read/write and no mail.
 type grants struct {
 	tableReadOnly bool // dynamodb read actions only
-	sendsMail     bool // ses:SendEmail on the sender identity only
+	sendsMail     bool // ses:SendEmail on the sender identity only, and SES_FROM_ADDRESS
 }
 
-// functionGrants lists the HTTP functions' needs. benefits only reads today;
-// give it writes when the support and advisory POST routes (SPEC §3) move in.
-// purchases emails receipts and admin emails new partners' first admin.
+// functionGrants lists the needs of the HTTP functions and scheduled jobs.
+// benefits only reads today; give it writes when the support and advisory
+// POST routes (SPEC §3) move in. Functions that owe an email only queue it
+// in the outbox, in the same transaction as the state change (SPEC §6);
+// send-mail alone talks to SES.
 var functionGrants = map[string]grants{
 	"benefits":  {tableReadOnly: true},
-	"purchases": {sendsMail: true},
+	"purchases": {}, // queues receipts
 	"users":     {},
-	"admin":     {sendsMail: true},
+	"get-key":   {}, // allocates keys from the pools
+	"admin":     {}, // queues the first admin's invitation
+	"send-mail": {sendsMail: true},
 }
 
 const (
@@ -77,11 +95,34 @@ const (
 	// Well under the HTTP API's 30 s integration limit, with room for the
 	// SDK's retries of a throttled DynamoDB call.
 	timeoutSeconds = 10
+	// A key-pool import of 100,000 keys is 2,000 transactions; the admin
+	// function gets the HTTP API's whole 29 s so one request can carry it.
+	adminTimeoutSeconds = 29
+	// Scheduled jobs have no caller waiting. send-mail stops claiming
+	// shortly before its deadline and its leases (2 min) outlast a run, so
+	// a run that overlaps the next minute's never sends a message twice.
+	jobTimeoutSeconds = 60
 )
+
+// Scheduler's retry policy: a target that cannot be invoked (throttled,
+// deleted, denied) is retried this often within this time, then the event
+// goes to the job's dead-letter queue.
+const (
+	scheduleRetryAttempts = 3
+	scheduleMaxEventAge   = 1 // hour
+)
+
+// functionNames lists every function the stack deploys: the HTTP functions,
+// then the scheduled jobs. `make build` must have built each one.
+func functionNames() []string {
+	return append(routes.Functions(), schedules.Names()...)
+}
 
 // NewBenefitsStack builds the table, the HTTP API with its JWT authorizer,
 // one arm64 provided.al2023 function per name in routes.Functions(), one
-// API route per entry in routes.All, and the SES sender identity.
+// API route per entry in routes.All, the SES sender identity, and for each
+// job in schedules.All a function, an EventBridge Scheduler schedule, a
+// dead-letter queue and alarms.
 // It panics when props are invalid, as CDK constructors do.
 func NewBenefitsStack(scope constructs.Construct, id string, props *StackProps) awscdk.Stack {
 	if err := props.validate(); err != nil {
@@ -101,35 +142,57 @@ func NewBenefitsStack(scope constructs.Construct, id string, props *StackProps) 
 		Identity: awsses.Identity_Email(jsii.String(props.SESFromAddress)),
 	})
 
-	env := map[string]*string{
-		"TABLE_NAME":       tbl.TableName(),
-		"SES_FROM_ADDRESS": jsii.String(props.SESFromAddress),
-		"LOG_LEVEL":        jsii.String("INFO"),
+	// Log levels come from the functions' logging config (newFunction).
+	// LICENSE_SIGNING_SEED stays unset: a secret has no place in the
+	// template, and without it signed-key products answer 503 (README.md).
+	httpEnv := map[string]*string{
+		"TABLE_NAME":         tbl.TableName(),
+		"KEY_POOL_LOW_WATER": jsii.String(strconv.Itoa(props.KeyPoolLowWater)),
 	}
-	functions := map[string]awslambda.Function{}
-	for _, name := range routes.Functions() {
-		fn := newFunction(stack, name, props.Code(name), env)
+	jobEnv := map[string]*string{
+		"TABLE_NAME": tbl.TableName(),
+	}
+	build := func(name string, env map[string]*string, timeout int) awslambda.Function {
 		g := functionGrants[name]
+		env = maps.Clone(env)
+		if g.sendsMail {
+			env["SES_FROM_ADDRESS"] = jsii.String(props.SESFromAddress)
+		}
+		fn := newFunction(stack, name, props.Code(name), env, timeout)
 		if g.tableReadOnly {
 			tbl.Grants().ReadData(fn)
 		} else {
 			tbl.Grants().ReadWriteData(fn)
 		}
 		if g.sendsMail {
-			sender.GrantSendEmail(fn)
+			// Only the SES v2 SendEmail action, only from this identity
+			// (GrantSendEmail would add ses:SendRawEmail). A configuration
+			// set, if one is ever used, needs its ARN granted here too.
+			sender.Grant(fn, jsii.String("ses:SendEmail"))
 		}
-		functions[name] = fn
+		return fn
 	}
 
+	functions := map[string]awslambda.Function{}
+	for _, name := range routes.Functions() {
+		timeout := timeoutSeconds
+		if name == "admin" {
+			timeout = adminTimeoutSeconds
+		}
+		functions[name] = build(name, httpEnv, timeout)
+	}
 	api := newAPI(stack, props, functions)
 
+	var alarms []awscloudwatch.Alarm
+	for _, job := range schedules.All {
+		fn := build(job.Name, jobEnv, jobTimeoutSeconds)
+		alarms = append(alarms, newSchedule(stack, job, fn)...)
+	}
+
 	// Extension points for later issues, deliberately not built yet:
-	//   - scheduled functions (monthly-credit-grant on the 1st at 00:00 UTC,
-	//     expire-benefits daily; SPEC §4): build them with newFunction, grant
-	//     them through functionGrants, and trigger them with EventBridge
-	//     Scheduler schedules (awsscheduler) in UTC;
-	//   - a DLQ (SQS) per asynchronous target, and CloudWatch alarms on each
-	//     function's Errors/Throttles, the API's 5xx and the DLQ depth.
+	//   - alarms on the HTTP functions' Errors/Throttles and the API's 5xx;
+	//   - an SNS topic for the alarms: create it here and, for each alarm,
+	//     a.AddAlarmAction(awscloudwatchactions.NewSnsAction(topic)).
 
 	awscdk.NewCfnOutput(stack, jsii.String("ApiUrl"), &awscdk.CfnOutputProps{
 		Description: jsii.String("Base URL of the HTTP API (routes start with /v1)"),
@@ -138,6 +201,14 @@ func NewBenefitsStack(scope constructs.Construct, id string, props *StackProps) 
 	awscdk.NewCfnOutput(stack, jsii.String("TableName"), &awscdk.CfnOutputProps{
 		Description: jsii.String("DynamoDB table of the service"),
 		Value:       tbl.TableName(),
+	})
+	alarmNames := make([]*string, len(alarms))
+	for i, a := range alarms {
+		alarmNames[i] = a.AlarmName()
+	}
+	awscdk.NewCfnOutput(stack, jsii.String("AlarmNames"), &awscdk.CfnOutputProps{
+		Description: jsii.String("CloudWatch alarms of the scheduled jobs; none has an action yet"),
+		Value:       awscdk.Fn_Join(jsii.String(","), &alarmNames),
 	})
 	return stack
 }
@@ -176,7 +247,7 @@ func newTable(scope constructs.Construct) awsdynamodb.Table {
 
 // newFunction builds one Lambda function with its own log group and a role
 // that may write only to that log group; callers add table and mail grants.
-func newFunction(scope constructs.Construct, name string, code awslambda.Code, env map[string]*string) awslambda.Function {
+func newFunction(scope constructs.Construct, name string, code awslambda.Code, env map[string]*string, timeout int) awslambda.Function {
 	id := pascal(name)
 	logs := awslogs.NewLogGroup(scope, jsii.String(id+"Logs"), &awslogs.LogGroupProps{
 		Retention: awslogs.RetentionDays_ONE_MONTH,
@@ -195,7 +266,7 @@ func newFunction(scope constructs.Construct, name string, code awslambda.Code, e
 		Handler:       jsii.String("bootstrap"),
 		Code:          code,
 		MemorySize:    jsii.Number(memoryMB),
-		Timeout:       awscdk.Duration_Seconds(jsii.Number(timeoutSeconds)),
+		Timeout:       awscdk.Duration_Seconds(jsii.Number(timeout)),
 		Environment:   &env,
 		Role:          role,
 		LogGroup:      logs,
@@ -205,6 +276,79 @@ func newFunction(scope constructs.Construct, name string, code awslambda.Code, e
 		ApplicationLogLevelV2: awslambda.ApplicationLogLevel_INFO,
 		SystemLogLevelV2:      awslambda.SystemLogLevel_WARN,
 	})
+}
+
+// newSchedule invokes fn on job.Expression in UTC through EventBridge
+// Scheduler and returns the job's alarms: events Scheduler could not
+// deliver (in the dead-letter queue) and runs that failed (fn's Errors).
+func newSchedule(scope constructs.Construct, job schedules.Job, fn awslambda.Function) []awscloudwatch.Alarm {
+	id := pascal(job.Name)
+	dlq := awssqs.NewQueue(scope, jsii.String(id+"DLQ"), &awssqs.QueueProps{
+		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
+		EnforceSSL:      jsii.Bool(true),
+		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
+	})
+	// The payload has the shape of functions/<name>/event.json (an
+	// events.EventBridgeEvent), filled in by Scheduler on each invocation.
+	event := map[string]any{
+		"version":     "0",
+		"id":          awsscheduler.ContextAttribute_ExecutionId(),
+		"detail-type": "Scheduled Event",
+		"source":      "aws.scheduler",
+		"account":     awscdk.Aws_ACCOUNT_ID(),
+		"time":        awsscheduler.ContextAttribute_ScheduledTime(),
+		"region":      awscdk.Aws_REGION(),
+		"resources":   []any{awsscheduler.ContextAttribute_ScheduleArn()},
+		"detail":      map[string]any{},
+	}
+	// Only Scheduler, for schedules in this account's default group, may
+	// assume the role; the target grants it lambda:InvokeFunction on fn (and
+	// fn's versions) and sqs:SendMessage on dlq, and nothing else.
+	stack := awscdk.Stack_Of(scope)
+	role := awsiam.NewRole(scope, jsii.String(id+"ScheduleRole"), &awsiam.RoleProps{
+		AssumedBy: awsiam.NewServicePrincipal(jsii.String("scheduler.amazonaws.com"), &awsiam.ServicePrincipalOpts{
+			Conditions: &map[string]any{"StringEquals": map[string]any{
+				"aws:SourceAccount": stack.Account(),
+				"aws:SourceArn": stack.FormatArn(&awscdk.ArnComponents{
+					Service: jsii.String("scheduler"), Resource: jsii.String("schedule-group"), ResourceName: jsii.String("default"),
+				}),
+			}},
+		}),
+		Description: jsii.String("Lets EventBridge Scheduler invoke the " + job.Name + " function"),
+	})
+	target := awsschedulertargets.NewLambdaInvoke(fn, &awsschedulertargets.ScheduleTargetBaseProps{
+		Role:            role,
+		Input:           awsscheduler.ScheduleTargetInput_FromObject(event),
+		DeadLetterQueue: dlq,
+		RetryAttempts:   jsii.Number(scheduleRetryAttempts),
+		MaxEventAge:     awscdk.Duration_Hours(jsii.Number(scheduleMaxEventAge)),
+	})
+	awsscheduler.NewSchedule(scope, jsii.String(id+"Schedule"), &awsscheduler.ScheduleProps{
+		Description: jsii.String(job.Name + ": " + job.Description),
+		Schedule:    awsscheduler.ScheduleExpression_Expression(jsii.String(job.Expression), awscdk.TimeZone_ETC_UTC()),
+		Target:      target,
+		TimeWindow:  awsscheduler.TimeWindow_Off(),
+	})
+
+	fiveMinutes := awscdk.Duration_Minutes(jsii.Number(5))
+	anyAbove := func(alarmID, description string, metric awscloudwatch.IMetric) awscloudwatch.Alarm {
+		return awscloudwatch.NewAlarm(scope, jsii.String(alarmID), &awscloudwatch.AlarmProps{
+			AlarmDescription:   jsii.String(description),
+			Metric:             metric,
+			Threshold:          jsii.Number(0),
+			ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
+			EvaluationPeriods:  jsii.Number(1),
+			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+		})
+	}
+	return []awscloudwatch.Alarm{
+		anyAbove(id+"DLQAlarm", job.Name+": Scheduler could not invoke the function; the events wait in its dead-letter queue",
+			dlq.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{
+				Period: fiveMinutes, Statistic: jsii.String("Maximum"),
+			})),
+		anyAbove(id+"ErrorsAlarm", job.Name+": a run failed; see the function's logs",
+			fn.MetricErrors(&awscloudwatch.MetricOptions{Period: fiveMinutes, Statistic: jsii.String("Sum")})),
+	}
 }
 
 // newAPI builds the HTTP API and one route per entry in routes.All: Public

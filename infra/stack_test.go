@@ -17,6 +17,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/pbs/benefits/shared/routes"
+	"github.com/pbs/benefits/shared/schedules"
 	"github.com/pbs/benefits/shared/table"
 )
 
@@ -24,6 +25,7 @@ const (
 	testIssuer   = "https://issuer.test/"
 	testAudience = "test-audience"
 	testFrom     = "mail@test.example"
+	testLowWater = 7
 )
 
 // tmpRoot holds the dummy bootstrap and the cloud assembly; TestMain removes it.
@@ -81,9 +83,10 @@ var synthOnce = sync.OnceValues(func() (s *synthesized, err error) {
 	})
 	s = &synthesized{}
 	stack := NewBenefitsStack(app, "Test", &StackProps{
-		JWTIssuer:      testIssuer,
-		JWTAudience:    testAudience,
-		SESFromAddress: testFrom,
+		JWTIssuer:       testIssuer,
+		JWTAudience:     testAudience,
+		SESFromAddress:  testFrom,
+		KeyPoolLowWater: testLowWater,
 		Code: func(name string) awslambda.Code {
 			s.codeFor = append(s.codeFor, name)
 			return awslambda.Code_FromAsset(jsii.String(codeDir), nil)
@@ -208,9 +211,38 @@ func (s *synthesized) route(t *testing.T, key string) cfnResource {
 	return found[0]
 }
 
-// function follows a function's first route to its Lambda function.
+// schedule returns the schedule of a job, the one whose description starts
+// with the job's name.
+func (s *synthesized) schedule(t *testing.T, job schedules.Job) (string, cfnResource) {
+	t.Helper()
+	var ids []string
+	for id, r := range s.ofType("AWS::Scheduler::Schedule") {
+		if d, _ := r.Properties["Description"].(string); strings.HasPrefix(d, job.Name+": ") {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) != 1 {
+		t.Fatalf("%d schedules for job %s, want 1", len(ids), job.Name)
+	}
+	return ids[0], s.resources[ids[0]]
+}
+
+// target returns the Target property of a schedule.
+func target(sched cfnResource) map[string]any {
+	tgt, _ := sched.Properties["Target"].(map[string]any)
+	return tgt
+}
+
+// function follows a job's schedule, or an HTTP function's first route, to
+// its Lambda function.
 func (s *synthesized) function(t *testing.T, name string) (string, cfnResource) {
 	t.Helper()
+	for _, job := range schedules.All {
+		if job.Name == name {
+			_, sched := s.schedule(t, job)
+			return s.referenced(t, target(sched)["Arn"], "AWS::Lambda::Function")
+		}
+	}
 	rs := routes.ForFunction(name)
 	if len(rs) == 0 {
 		t.Fatalf("no route for function %s", name)
@@ -242,8 +274,15 @@ func (st statement) actions() []string {
 // statements returns every policy statement attached to a function's role.
 func (s *synthesized) statements(t *testing.T, fn cfnResource) []statement {
 	t.Helper()
-	roleID, role := s.referenced(t, fn.Properties["Role"], "AWS::IAM::Role")
-	if m := role.Properties["ManagedPolicyArns"]; m != nil {
+	roleID, _ := s.referenced(t, fn.Properties["Role"], "AWS::IAM::Role")
+	return s.roleStatements(t, roleID)
+}
+
+// roleStatements returns every policy statement attached to a role, which
+// must have no managed policies.
+func (s *synthesized) roleStatements(t *testing.T, roleID string) []statement {
+	t.Helper()
+	if m := s.resources[roleID].Properties["ManagedPolicyArns"]; m != nil {
 		t.Errorf("role %s has managed policies %v, want none", roleID, m)
 	}
 	var out []statement
@@ -387,39 +426,73 @@ func TestRoutes(t *testing.T) {
 
 func TestFunctions(t *testing.T) {
 	s := synth(t)
-	t.Run("one provided.al2023 function per name", func(t *testing.T) {
+	t.Run("one provided.al2023 function per HTTP function and job", func(t *testing.T) {
 		n := 0
 		for _, fn := range s.ofType("AWS::Lambda::Function") {
 			if fn.Properties["Runtime"] == "provided.al2023" {
 				n++
 			}
 		}
-		if want := len(routes.Functions()); n != want {
+		if want := len(routes.Functions()) + len(schedules.All); n != want {
 			t.Errorf("%d provided.al2023 functions, want %d", n, want)
 		}
-		got, want := slices.Sorted(slices.Values(s.codeFor)), slices.Sorted(slices.Values(routes.Functions()))
+		got, want := slices.Sorted(slices.Values(s.codeFor)), slices.Sorted(slices.Values(functionNames()))
 		if !slices.Equal(got, want) {
 			t.Errorf("Code called for %v, want %v", got, want)
+		}
+	})
+	t.Run("no LOG_LEVEL and no secret in any function", func(t *testing.T) {
+		for id, fn := range s.ofType("AWS::Lambda::Function") {
+			vars := variables(fn)
+			for _, name := range []string{"LOG_LEVEL", "LICENSE_SIGNING_SEED"} {
+				if v, ok := vars[name]; ok {
+					t.Errorf("function %s sets %s = %v", id, name, v)
+				}
+			}
 		}
 	})
 	tableID := ""
 	for id := range s.ofType("AWS::DynamoDB::Table") {
 		tableID = id
 	}
-	for _, name := range routes.Functions() {
+	isJob := map[string]bool{}
+	for _, name := range schedules.Names() {
+		isJob[name] = true
+	}
+	for _, name := range functionNames() {
 		t.Run(name, func(t *testing.T) {
-			_, fn := s.function(t, name)
+			fnID, fn := s.function(t, name)
 			p := fn.Properties
-			if p["MemorySize"] != float64(memoryMB) || p["Timeout"] != float64(timeoutSeconds) {
-				t.Errorf("MemorySize, Timeout = %v, %v; want %d, %d", p["MemorySize"], p["Timeout"], memoryMB, timeoutSeconds)
+			want := map[string]any{"Architectures": []any{"arm64"}, "Runtime": "provided.al2023", "Handler": "bootstrap",
+				"MemorySize": memoryMB, "Timeout": timeoutSeconds}
+			if isJob[name] {
+				want["Timeout"] = jobTimeoutSeconds
 			}
-			env, _ := p["Environment"].(map[string]any)
-			vars, _ := env["Variables"].(map[string]any)
+			if name == "admin" {
+				want["Timeout"] = adminTimeoutSeconds // large key imports
+			}
+			for k, v := range want {
+				if got := p[k]; fmt.Sprint(got) != fmt.Sprint(v) {
+					t.Errorf("function %s: %s = %v, want %v", fnID, k, got, v)
+				}
+			}
+			vars := variables(fn)
 			if got := refs(vars["TABLE_NAME"]); !slices.Equal(got, []string{tableID}) {
 				t.Errorf("TABLE_NAME = %v, want a Ref to the table %s", vars["TABLE_NAME"], tableID)
 			}
-			if vars["SES_FROM_ADDRESS"] != testFrom || vars["LOG_LEVEL"] != "INFO" {
-				t.Errorf("SES_FROM_ADDRESS, LOG_LEVEL = %v, %v; want %s, INFO", vars["SES_FROM_ADDRESS"], vars["LOG_LEVEL"], testFrom)
+			wantFrom := any(nil)
+			if functionGrants[name].sendsMail {
+				wantFrom = testFrom
+			}
+			if got := vars["SES_FROM_ADDRESS"]; got != wantFrom {
+				t.Errorf("SES_FROM_ADDRESS = %v, want %v", got, wantFrom)
+			}
+			wantLowWater := any(fmt.Sprint(testLowWater))
+			if isJob[name] {
+				wantLowWater = nil
+			}
+			if got := vars["KEY_POOL_LOW_WATER"]; got != wantLowWater {
+				t.Errorf("KEY_POOL_LOW_WATER = %v, want %v", got, wantLowWater)
 			}
 			logging, _ := p["LoggingConfig"].(map[string]any)
 			if logging["LogFormat"] != "JSON" || logging["ApplicationLogLevel"] != "INFO" {
@@ -433,6 +506,141 @@ func TestFunctions(t *testing.T) {
 	}
 }
 
+// variables returns a function's environment variables.
+func variables(fn cfnResource) map[string]any {
+	env, _ := fn.Properties["Environment"].(map[string]any)
+	vars, _ := env["Variables"].(map[string]any)
+	return vars
+}
+
+func TestSchedules(t *testing.T) {
+	s := synth(t)
+	if got, want := len(s.ofType("AWS::Scheduler::Schedule")), len(schedules.All); got != want {
+		t.Errorf("%d schedules, want %d", got, want)
+	}
+	for _, job := range schedules.All {
+		t.Run(job.Name, func(t *testing.T) {
+			_, sched := s.schedule(t, job)
+			fnID, _ := s.function(t, job.Name)
+			p := sched.Properties
+			for k, want := range map[string]any{
+				"ScheduleExpression":         job.Expression,
+				"ScheduleExpressionTimezone": "Etc/UTC",
+				"FlexibleTimeWindow":         map[string]any{"Mode": "OFF"},
+				"State":                      "ENABLED",
+			} {
+				if got := p[k]; fmt.Sprint(got) != fmt.Sprint(want) {
+					t.Errorf("%s = %v, want %v", k, got, want)
+				}
+			}
+			tgt := target(sched)
+			retry := fmt.Sprint(tgt["RetryPolicy"])
+			if want := fmt.Sprint(map[string]any{"MaximumEventAgeInSeconds": scheduleMaxEventAge * 3600, "MaximumRetryAttempts": scheduleRetryAttempts}); retry != want {
+				t.Errorf("RetryPolicy = %s, want %s", retry, want)
+			}
+			if input, ok := tgt["Input"]; !ok {
+				t.Error("no Input: the function gets Scheduler's default payload")
+			} else if raw, _ := json.Marshal(input); !strings.Contains(string(raw), `\"source\":\"aws.scheduler\"`) ||
+				!strings.Contains(string(raw), "aws.scheduler.scheduled-time") {
+				t.Errorf("Input = %s, want an aws.scheduler event with the scheduled time", raw)
+			}
+
+			dlqID, dlq := s.referenced(t, tgt["DeadLetterConfig"], "AWS::SQS::Queue")
+			if got := dlq.Properties["SqsManagedSseEnabled"]; got != true {
+				t.Errorf("DLQ SqsManagedSseEnabled = %v, want true", got)
+			}
+			if got := dlq.Properties["MessageRetentionPeriod"]; got != float64(14*24*3600) {
+				t.Errorf("DLQ MessageRetentionPeriod = %v, want 14 days", got)
+			}
+
+			roleID, role := s.referenced(t, tgt["RoleArn"], "AWS::IAM::Role")
+			trust, _ := json.Marshal(role.Properties["AssumeRolePolicyDocument"])
+			if !strings.Contains(string(trust), `"Service":"scheduler.amazonaws.com"`) || !strings.Contains(string(trust), "aws:SourceAccount") {
+				t.Errorf("trust policy %s, want scheduler.amazonaws.com from this account only", trust)
+			}
+			// The function's ARN, or the same ARN with a version or alias.
+			fnARN := map[string]any{"Fn::GetAtt": []any{fnID, "Arn"}}
+			allowed := []string{jsonOf(fnARN), jsonOf(map[string]any{"Fn::Join": []any{"", []any{fnARN, ":*"}}})}
+			invokes := false
+			for _, st := range s.roleStatements(t, roleID) {
+				if st.Effect != "Allow" {
+					continue
+				}
+				for _, a := range st.actions() {
+					switch a {
+					case "lambda:InvokeFunction":
+						invokes = true
+						for _, r := range resources(st) {
+							if !slices.Contains(allowed, jsonOf(r)) {
+								t.Errorf("lambda:InvokeFunction on %s, want only %s", jsonOf(r), jsonOf(fnARN))
+							}
+						}
+					case "sqs:SendMessage":
+						if got := refs(st.Resource); !slices.Equal(slices.Compact(got), []string{dlqID}) {
+							t.Errorf("sqs:SendMessage on %v, want only the DLQ %s", got, dlqID)
+						}
+					default:
+						t.Errorf("scheduler role allows %s", a)
+					}
+				}
+			}
+			if !invokes {
+				t.Error("scheduler role may not invoke the function")
+			}
+		})
+	}
+}
+
+// resources returns a statement's Resource as a list.
+func resources(st statement) []any {
+	if l, ok := st.Resource.([]any); ok {
+		return l
+	}
+	return []any{st.Resource}
+}
+
+func jsonOf(v any) string {
+	raw, _ := json.Marshal(v)
+	return string(raw)
+}
+
+func TestAlarms(t *testing.T) {
+	s := synth(t)
+	// alarm returns the alarms on one metric of the resource with that id.
+	alarms := func(namespace, metric, id string) []string {
+		var out []string
+		for alarmID, a := range s.ofType("AWS::CloudWatch::Alarm") {
+			p := a.Properties
+			if p["Namespace"] == namespace && p["MetricName"] == metric && slices.Contains(refs(p["Dimensions"]), id) &&
+				p["ComparisonOperator"] == "GreaterThanThreshold" && p["Threshold"] == float64(0) {
+				out = append(out, alarmID)
+			}
+		}
+		return out
+	}
+	output, _ := s.outputs["AlarmNames"].(map[string]any)
+	for _, job := range schedules.All {
+		t.Run(job.Name, func(t *testing.T) {
+			_, sched := s.schedule(t, job)
+			dlqID, _ := s.referenced(t, target(sched)["DeadLetterConfig"], "AWS::SQS::Queue")
+			fnID, _ := s.function(t, job.Name)
+			for _, tt := range []struct{ namespace, metric, id string }{
+				{"AWS/SQS", "ApproximateNumberOfMessagesVisible", dlqID},
+				{"AWS/Lambda", "Errors", fnID},
+			} {
+				got := alarms(tt.namespace, tt.metric, tt.id)
+				if len(got) != 1 {
+					t.Errorf("%d alarms on %s > 0 of %s, want 1", len(got), tt.metric, tt.id)
+					continue
+				}
+				if !slices.Contains(refs(output["Value"]), got[0]) {
+					t.Errorf("output AlarmNames %v does not name %s", output["Value"], got[0])
+				}
+			}
+		})
+	}
+}
+
 func TestLeastPrivilege(t *testing.T) {
 	s := synth(t)
 	write := []string{"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}
@@ -441,9 +649,21 @@ func TestLeastPrivilege(t *testing.T) {
 		want, deny []string
 	}{
 		{"benefits", []string{"dynamodb:GetItem", "dynamodb:Query"}, append([]string{"ses:SendEmail"}, write...)},
-		{"purchases", append([]string{"dynamodb:Query", "ses:SendEmail"}, write...), nil},
+		{"purchases", append([]string{"dynamodb:Query"}, write...), []string{"ses:SendEmail"}},
 		{"users", append([]string{"dynamodb:Query"}, write...), []string{"ses:SendEmail"}},
-		{"admin", append([]string{"dynamodb:Query", "ses:SendEmail"}, write...), nil},
+		{"get-key", append([]string{"dynamodb:Query"}, write...), []string{"ses:SendEmail"}},
+		{"admin", append([]string{"dynamodb:Query"}, write...), []string{"ses:SendEmail"}},
+		{"send-mail", append([]string{"dynamodb:Query", "ses:SendEmail"}, write...), []string{"ses:SendRawEmail"}},
+	}
+	for _, name := range functionNames() {
+		if !slices.ContainsFunc(tests, func(tt struct {
+			function   string
+			want, deny []string
+		}) bool {
+			return tt.function == name
+		}) {
+			t.Errorf("no least-privilege case for function %s", name)
+		}
 	}
 	for _, tt := range tests {
 		t.Run(tt.function, func(t *testing.T) {
@@ -492,12 +712,27 @@ func flatten(v any) []string {
 	return nil
 }
 
+func TestOnlySendMailSendsMail(t *testing.T) {
+	s := synth(t)
+	_, fn := s.function(t, "send-mail")
+	sendMailRole, _ := s.referenced(t, fn.Properties["Role"], "AWS::IAM::Role")
+	for id, p := range s.ofType("AWS::IAM::Policy") {
+		raw, _ := json.Marshal(p.Properties["PolicyDocument"])
+		if !strings.Contains(string(raw), `"ses:`) {
+			continue
+		}
+		if roles := refs(p.Properties["Roles"]); !slices.Equal(roles, []string{sendMailRole}) {
+			t.Errorf("policy %s grants SES to roles %v, want only send-mail's %s", id, roles, sendMailRole)
+		}
+	}
+}
+
 func TestSenderIdentityAndOutputs(t *testing.T) {
 	s := synth(t)
 	check(t, func() {
 		s.template.HasResourceProperties(jsii.String("AWS::SES::EmailIdentity"), map[string]any{"EmailIdentity": testFrom})
 	})
-	for _, name := range []string{"ApiUrl", "TableName"} {
+	for _, name := range []string{"ApiUrl", "TableName", "AlarmNames"} {
 		if _, ok := s.outputs[name]; !ok {
 			t.Errorf("output %s missing; have %v", name, s.outputs)
 		}
@@ -527,6 +762,9 @@ func TestPropsFromContext(t *testing.T) {
 		wantErr string // substring; empty for success
 	}{
 		{"cdk.json defaults", defaults, ""},
+		{"low water negative", with("keyPoolLowWater", "-1"), "keyPoolLowWater"},
+		{"low water not a count", with("keyPoolLowWater", "lots"), "keyPoolLowWater"},
+		{"low water fractional", with("keyPoolLowWater", 2.5), "keyPoolLowWater"},
 		{"issuer missing", with("jwtIssuer", nil), "jwtIssuer is missing"},
 		{"audience missing", with("jwtAudience", nil), "jwtAudience is missing"},
 		{"audience empty", with("jwtAudience", ""), "jwtAudience is missing"},
@@ -545,6 +783,35 @@ func TestPropsFromContext(t *testing.T) {
 				t.Fatalf("error = %v, want it to contain %q", err, tt.wantErr)
 			case tt.wantErr == "" && (props.JWTIssuer == "" || props.JWTAudience == "" || props.SESFromAddress == ""):
 				t.Errorf("props = %+v, want every value set", props)
+			}
+		})
+	}
+}
+
+func TestKeyPoolLowWaterContext(t *testing.T) {
+	tests := []struct {
+		name  string
+		value any // nil: absent
+		want  int
+	}{
+		{"absent", nil, defaultKeyPoolLowWater},
+		{"cdk.json style string", "50", 50},
+		{"from -c", "7", 7},
+		{"JSON number", float64(12), 12},
+		{"zero never warns", "0", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			context := map[string]any{"jwtIssuer": testIssuer, "jwtAudience": testAudience, "sesFromAddress": testFrom}
+			if tt.value != nil {
+				context["keyPoolLowWater"] = tt.value
+			}
+			props, err := propsFromContext(func(key string) any { return context[key] })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if props.KeyPoolLowWater != tt.want {
+				t.Errorf("KeyPoolLowWater = %d, want %d", props.KeyPoolLowWater, tt.want)
 			}
 		})
 	}
