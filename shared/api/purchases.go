@@ -68,7 +68,11 @@ func (s *Service) getPurchase(ctx context.Context, r *httpapi.Request) (httpapi.
 	if !r.Caller.Can(access.ViewBenefits) {
 		return httpapi.Response{}, apperr.ErrForbiddenRole
 	}
-	p, lines, err := s.Store.Purchase(ctx, r.Caller.PartnerID, r.Path("id"))
+	id, err := r.ID("id")
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	p, lines, err := s.Store.Purchase(ctx, r.Caller.PartnerID, id)
 	if err != nil {
 		return httpapi.Response{}, err
 	}

@@ -43,7 +43,7 @@ func (s *Service) getKey(ctx context.Context, r *httpapi.Request) (httpapi.Respo
 		return httpapi.Response{}, apperr.ErrForbiddenRole
 	}
 	now := s.Clock.Now()
-	b, err := s.Store.Benefit(ctx, r.Caller.PartnerID, r.Path("benefitId"))
+	b, err := s.benefitOf(ctx, r)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -132,7 +132,7 @@ func (s *Service) getDownloads(ctx context.Context, r *httpapi.Request) (httpapi
 	if !r.Caller.Can(access.GetSoftware) {
 		return httpapi.Response{}, apperr.ErrForbiddenRole
 	}
-	b, err := s.Store.Benefit(ctx, r.Caller.PartnerID, r.Path("benefitId"))
+	b, err := s.benefitOf(ctx, r)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -191,6 +191,15 @@ func (s *Service) getSigningKey(context.Context, *httpapi.Request) (httpapi.Resp
 		resp.Headers["Cache-Control"] = "public, max-age=3600"
 	}
 	return resp, err
+}
+
+// benefitOf reads the caller's benefit named by the {benefitId} parameter.
+func (s *Service) benefitOf(ctx context.Context, r *httpapi.Request) (benefit.Benefit, error) {
+	id, err := r.ID("benefitId")
+	if err != nil {
+		return benefit.Benefit{}, err
+	}
+	return s.Store.Benefit(ctx, r.Caller.PartnerID, id)
 }
 
 // language is the caller's preferred language from Accept-Language.

@@ -171,13 +171,14 @@ var (
 	currencyRE = regexp.MustCompile(`^[A-Z]{3}$`)
 	idRE       = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
 	sha256RE   = regexp.MustCompile(`^[0-9a-f]{64}$`)
+	versionRE  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 )
 
 // Validate lists every problem in the document.
 func (c *Catalog) Validate() apperr.Fields {
 	var f apperr.Fields
-	if strings.TrimSpace(c.Version) == "" {
-		f.Add("version", "required")
+	if !versionRE.MatchString(c.Version) {
+		f.Add("version", "required: 1 to 64 letters, digits and . _ -")
 	}
 	if len(c.Currencies) == 0 {
 		f.Add("currencies", "at least one currency is required")

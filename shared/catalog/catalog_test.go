@@ -64,6 +64,7 @@ func TestValidateReportsEachProblem(t *testing.T) {
 		field string
 	}{
 		{"missing version", func(c *Catalog) { c.Version = " " }, "version"},
+		{"version too long for a key", func(c *Catalog) { c.Version = strings.Repeat("9", 65) }, "version"},
 		{"bad currency code", func(c *Catalog) { c.Currencies = append(c.Currencies, "usd") }, "currencies[4]"},
 		{"unknown plan", func(c *Catalog) { c.Packages[0].Plan = "platinum" }, "packages[0].plan"},
 		{"duplicate package", func(c *Catalog) { c.Packages[1].ID = c.Packages[0].ID }, "packages[1].id"},

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -34,6 +35,19 @@ var (
 
 // Path returns a path parameter.
 func (r *Request) Path(name string) string { return r.Event.PathParameters[name] }
+
+var idRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
+
+// ID returns a path parameter that names a resource. Ids are opaque, but none
+// this service issues has other characters or is longer, so anything else is
+// simply not found (and never reaches a key, where it could exceed limits).
+func (r *Request) ID(name string) (string, error) {
+	id := r.Path(name)
+	if !idRE.MatchString(id) {
+		return "", apperr.ErrNotFound
+	}
+	return id, nil
+}
 
 // Query returns a query-string parameter (API Gateway joins repeats with commas).
 func (r *Request) Query(name string) string { return r.Event.QueryStringParameters[name] }

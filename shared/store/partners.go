@@ -118,7 +118,7 @@ func (s *Store) Users(ctx context.Context, partnerID string, limit int, cursor s
 	in.Limit = aws.Int32(int32(limit) + 1)
 	if cursor != "" {
 		id, err := base64.RawURLEncoding.DecodeString(cursor)
-		if err != nil || len(id) == 0 || strings.ContainsAny(string(id), "#") {
+		if err != nil || len(id) == 0 || len(id) > 128 || strings.ContainsAny(string(id), "#") {
 			return nil, "", ErrBadCursor
 		}
 		in.ExclusiveStartKey = key(partnerPK(partnerID), userSK(string(id)))
