@@ -84,11 +84,13 @@ func run(ctx context.Context, log *slog.Logger) error {
 		}
 	}
 	clk := clock.NewSettable()
+	// What the stack sets in AWS, the gateway defaults locally.
+	localDefaults := map[string]string{"TABLE_NAME": tableName, "LICENSE_SIGNING_SEED": devSigningSeed}
 	settings, err := boot.FromEnv(func(k string) string {
-		if v := os.Getenv(k); v != "" || k != "TABLE_NAME" && k != "LICENSE_SIGNING_SEED" {
+		if v := os.Getenv(k); v != "" {
 			return v
 		}
-		return map[string]string{"TABLE_NAME": tableName, "LICENSE_SIGNING_SEED": devSigningSeed}[k]
+		return localDefaults[k]
 	})
 	if err != nil {
 		return err
