@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
+	"github.com/pbs/benefits/shared/access"
 	"github.com/pbs/benefits/shared/apperr"
 	"github.com/pbs/benefits/shared/clock"
 	"github.com/pbs/benefits/shared/routes"
@@ -114,12 +115,7 @@ func (rt *Router) serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest, 
 		if !authed {
 			return Problem(apperr.ErrUnauthorized, instance, reqID), caller, nil
 		}
-		allowed := map[routes.Access]bool{
-			routes.Partner:  c.IsPartnerUser(),
-			routes.Operator: c.IsOperator(),
-			routes.Any:      c.IsPartnerUser() || c.IsOperator(),
-		}[r.Access]
-		if !allowed {
+		if !mayCall(r.Access, c) {
 			return Problem(apperr.ErrForbiddenRole, instance, reqID), caller, nil
 		}
 	}
@@ -133,6 +129,19 @@ func (rt *Router) serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest, 
 }
 
 type callerInfo struct{ PartnerID, UserID string }
+
+// mayCall says whether a verified caller fits the route's kind of token.
+func mayCall(a routes.Access, c access.Caller) bool {
+	switch a {
+	case routes.Partner:
+		return c.IsPartnerUser()
+	case routes.Operator:
+		return c.IsOperator()
+	case routes.Any:
+		return c.IsPartnerUser() || c.IsOperator()
+	}
+	return false
+}
 
 // call runs the handler, turning errors and panics into problem responses.
 func (rt *Router) call(ctx context.Context, req *Request, r route) (resp Response, err error) {
