@@ -43,9 +43,10 @@ type Settings struct {
 // FromEnv reads Settings; a missing required variable is an error that
 // names it, so a misconfigured function fails at cold start, not per request.
 func FromEnv(getenv func(string) string) (Settings, error) {
-	s := Settings{TableName: getenv("TABLE_NAME"), CatalogTTL: 30 * time.Second, KeyPoolLowWater: 50}
-	if s.TableName == "" {
-		return s, fmt.Errorf("boot: TABLE_NAME is not set")
+	s := Settings{CatalogTTL: 30 * time.Second, KeyPoolLowWater: 50}
+	var err error
+	if s.TableName, err = required(getenv, "TABLE_NAME"); err != nil {
+		return s, err
 	}
 	if v := getenv("LICENSE_SIGNING_SEED"); v != "" {
 		seed, err := base64.StdEncoding.DecodeString(v)
@@ -69,6 +70,15 @@ func FromEnv(getenv func(string) string) (Settings, error) {
 		s.CatalogTTL = d
 	}
 	return s, nil
+}
+
+// required reads a variable that must be set, naming it when it is not.
+func required(getenv func(string) string, name string) (string, error) {
+	v := getenv(name)
+	if v == "" {
+		return "", fmt.Errorf("boot: %s is not set", name)
+	}
+	return v, nil
 }
 
 // AWSConfig loads the SDK configuration (region, credentials, endpoints).

@@ -2,7 +2,6 @@ package boot
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"os"
 
@@ -23,14 +22,13 @@ type MailSettings struct {
 
 // MailFromEnv reads MailSettings, naming a missing variable.
 func MailFromEnv(getenv func(string) string) (MailSettings, error) {
-	s := MailSettings{TableName: getenv("TABLE_NAME"), From: getenv("SES_FROM_ADDRESS")}
-	if s.TableName == "" {
-		return s, fmt.Errorf("boot: TABLE_NAME is not set")
+	var s MailSettings
+	var err error
+	if s.TableName, err = required(getenv, "TABLE_NAME"); err != nil {
+		return s, err
 	}
-	if s.From == "" {
-		return s, fmt.Errorf("boot: SES_FROM_ADDRESS is not set")
-	}
-	return s, nil
+	s.From, err = required(getenv, "SES_FROM_ADDRESS")
+	return s, err
 }
 
 // NewSender wires the outbox sender over a DynamoDB and an SES v2 client.

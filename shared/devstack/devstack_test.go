@@ -24,13 +24,7 @@ import (
 // leaves no process or open port behind.
 func TestStartStop(t *testing.T) {
 	t.Parallel()
-	root, err := RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := findAssets(root); errors.Is(err, ErrNotInstalled) && os.Getenv("BENEFITS_LOCAL_STACK") != "required" {
-		t.Skipf("needs node_modules: %v", err)
-	}
+	needAssets(t)
 
 	var log syncBuffer
 	began := time.Now()
@@ -136,13 +130,7 @@ func TestStartWithoutNodeModules(t *testing.T) {
 // (the emulator cannot bind) rather than report the other server as ready.
 func TestStartTakenPort(t *testing.T) {
 	t.Parallel()
-	root, err := RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := findAssets(root); errors.Is(err, ErrNotInstalled) && os.Getenv("BENEFITS_LOCAL_STACK") != "required" {
-		t.Skipf("needs node_modules: %v", err)
-	}
+	needAssets(t)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -207,4 +195,17 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// needAssets skips a test when node_modules is missing, unless make test
+// requires the local stack.
+func needAssets(t *testing.T) {
+	t.Helper()
+	root, err := RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := findAssets(root); errors.Is(err, ErrNotInstalled) && os.Getenv("BENEFITS_LOCAL_STACK") != "required" {
+		t.Skipf("needs node_modules: %v", err)
+	}
 }

@@ -277,7 +277,3 @@ func (s *Store) addFreeCount(ctx context.Context, product string, delta int64) (
 	err = attributevalue.UnmarshalMap(out.Attributes, &left)
 	return left.FreeKeys, err
 }
-
-func timeValue(t time.Time) types.AttributeValue {
-	return &types.AttributeValueMemberS{Value: t.UTC().Format(time.RFC3339Nano)}
-}

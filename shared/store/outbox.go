@@ -159,7 +159,7 @@ func (s *Store) MarkMailSent(ctx context.Context, c mail.Claim, now time.Time) (
 			":sending": &types.AttributeValueMemberS{Value: mail.StatusSending},
 			":sent":    &types.AttributeValueMemberS{Value: mail.StatusSent},
 			":lease":   millis(c.Until),
-			":now":     &types.AttributeValueMemberS{Value: now.UTC().Format(time.RFC3339Nano)},
+			":now":     timeValue(now),
 		},
 	})
 	if isConditionFailed(err) {
@@ -178,7 +178,7 @@ func (s *Store) MarkMailFailed(ctx context.Context, c mail.Claim, f mail.Failure
 		":lease":    millis(c.Until),
 		":attempts": &types.AttributeValueMemberN{Value: strconv.Itoa(f.Attempts)},
 		":error":    &types.AttributeValueMemberS{Value: f.Error},
-		":at":       &types.AttributeValueMemberS{Value: f.At.UTC().Format(time.RFC3339Nano)},
+		":at":       timeValue(f.At),
 	}
 	names := map[string]string{"#status": "status"}
 	var update string

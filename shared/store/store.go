@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -96,4 +97,10 @@ func (s *Store) prefixQuery(pk, prefix string) *dynamodb.QueryInput {
 			":prefix": &types.AttributeValueMemberS{Value: prefix},
 		},
 	}
+}
+
+// timeValue stores a time the way attributevalue does (RFC 3339, UTC), for
+// hand-written update expressions.
+func timeValue(t time.Time) types.AttributeValue {
+	return &types.AttributeValueMemberS{Value: t.UTC().Format(time.RFC3339Nano)}
 }
