@@ -27,12 +27,17 @@ func TestFunctionFixturesRunOnTheirHandlers(t *testing.T) {
 	// Fixtures that name a benefit get a real line of the demo partner.
 	gold := h.buy(h.token(demoPartnerID, demoAdminID, "global-admin"), "gold-2026")
 	office := lineOf(t, gold, "office-suite-pro")
+	annual := lineOf(t, gold, "cloud-credit-annual")
 	for _, fn := range routes.Functions() {
 		t.Run(fn, func(t *testing.T) {
 			ev := loadFixture(t, fn)
 			if id, ok := ev.PathParameters["benefitId"]; ok {
-				ev.PathParameters["benefitId"] = office
-				ev.RawPath = strings.Replace(ev.RawPath, id, office, 1)
+				line := office
+				if strings.HasPrefix(ev.RawPath, "/v1/credits/") {
+					line = annual
+				}
+				ev.PathParameters["benefitId"] = line
+				ev.RawPath = strings.Replace(ev.RawPath, id, line, 1)
 			}
 			handler, err := h.svc.Handler(fn)
 			if err != nil {

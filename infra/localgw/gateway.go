@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"sort"
 	"strings"
 	"time"
@@ -23,8 +24,9 @@ import (
 	"github.com/pbs/benefits/shared/routes"
 )
 
-// job is a scheduled function the gateway can run by hand at the service clock.
-type job func(ctx context.Context, now time.Time) (any, error)
+// job is a scheduled function the gateway can run by hand at the service
+// clock; params are the request's query (e.g. period=2026-11).
+type job func(ctx context.Context, now time.Time, params url.Values) (any, error)
 
 // gateway plays API Gateway (HTTP API, JWT authorizer, Lambda proxy
 // integration, payload 2.0) in front of the same handlers the Lambdas run,
@@ -200,7 +202,7 @@ func (g *gateway) runJob(w http.ResponseWriter, r *http.Request, name string) {
 		localProblem(w, r, apperr.New(apperr.NotFound, "job_not_found", fmt.Sprintf("No job %q here; jobs: %v.", name, known)))
 		return
 	}
-	summary, err := j(r.Context(), g.clock.Now())
+	summary, err := j(r.Context(), g.clock.Now(), r.URL.Query())
 	if err != nil {
 		g.log.Error("job failed", "job", name, "error", err.Error())
 		localProblem(w, r, err)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"time"
 
@@ -31,7 +32,7 @@ func newMailSender(cfg aws.Config, db store.API, tableName string, log *slog.Log
 // sendMailJob is /_local/jobs/send-mail: one drain at the service clock,
 // what the every-minute schedule does in AWS.
 func sendMailJob(s *mail.Sender) job {
-	return func(ctx context.Context, now time.Time) (any, error) { return s.Drain(ctx, now) }
+	return func(ctx context.Context, now time.Time, _ url.Values) (any, error) { return s.Drain(ctx, now) }
 }
 
 // drainAfter stands in for the schedule: after every request that may have

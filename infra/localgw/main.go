@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"strconv"
@@ -25,6 +26,7 @@ import (
 
 	"github.com/pbs/benefits/shared/boot"
 	"github.com/pbs/benefits/shared/clock"
+	"github.com/pbs/benefits/shared/credit"
 	"github.com/pbs/benefits/shared/devstack"
 	"github.com/pbs/benefits/shared/mail"
 	"github.com/pbs/benefits/shared/store"
@@ -105,7 +107,8 @@ func run(ctx context.Context, log *slog.Logger) error {
 		return err
 	}
 	sender := newMailSender(cfg, db, tableName, log)
-	gw, err := newGateway(svc, clk, tok, localJobs(sender), log)
+	grants := boot.NewGrantJob(tableName, db, nil, "", boot.Logger())
+	gw, err := newGateway(svc, clk, tok, localJobs(sender, grants), log)
 	if err != nil {
 		return err
 	}
@@ -143,10 +146,19 @@ const localIssuer = "http://127.0.0.1/_local"
 // unset. It is public, so keys it signs prove nothing; never deploy it.
 const devSigningSeed = "ZGV2ZWxvcG1lbnQtb25seS1zaWduaW5nLXNlZWQtMDA="
 
-// localJobs are the scheduled functions /_local/jobs/{name} can run. The
-// spec's jobs (monthly-credit-grant, expire-benefits) join as they are built.
-func localJobs(sender *mail.Sender) map[string]job {
-	return map[string]job{"send-mail": sendMailJob(sender)}
+// localJobs are the scheduled functions /_local/jobs/{name} can run
+// (expire-benefits joins when it is built).
+func localJobs(sender *mail.Sender, grants *credit.Job) map[string]job {
+	return map[string]job{"send-mail": sendMailJob(sender), "monthly-credit-grant": grantJob(grants)}
+}
+
+// grantJob is /_local/jobs/monthly-credit-grant[?period=YYYY-MM]: what the
+// schedule does on the 1st, at the service clock. Locally there is no
+// timeout, so a run goes to the end and needs no continuation.
+func grantJob(j *credit.Job) job {
+	return func(ctx context.Context, now time.Time, params url.Values) (any, error) {
+		return j.Run(ctx, credit.Request{Period: params.Get("period")}, now)
+	}
 }
 
 func envPort(name string, def int) (int, error) {

@@ -17,15 +17,15 @@ func (s *Service) getBenefits(ctx context.Context, r *httpapi.Request) (httpapi.
 	if !r.Caller.Can(access.ViewBenefits) {
 		return httpapi.Response{}, apperr.ErrForbiddenRole
 	}
-	purchases, lines, err := s.Store.Dashboard(ctx, r.Caller.PartnerID)
+	o, err := s.Store.Dashboard(ctx, r.Caller.PartnerID)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
 	out := struct {
 		Purchases []purchaseView `json:"purchases"`
 		Benefits  []benefitView  `json:"benefits"`
-	}{Purchases: make([]purchaseView, len(purchases)), Benefits: viewBenefits(lines, s.Clock.Now())}
-	for i, p := range purchases {
+	}{Purchases: make([]purchaseView, len(o.Purchases)), Benefits: viewBenefits(o.Lines, o.Credits, s.Clock.Now())}
+	for i, p := range o.Purchases {
 		out.Purchases[i] = viewPurchase(p)
 	}
 	return httpapi.JSON(http.StatusOK, out)

@@ -11,6 +11,7 @@ import (
 	"github.com/pbs/benefits/shared/apperr"
 	"github.com/pbs/benefits/shared/benefit"
 	"github.com/pbs/benefits/shared/httpapi"
+	"github.com/pbs/benefits/shared/store"
 	"github.com/pbs/benefits/shared/mail"
 )
 
@@ -55,7 +56,7 @@ func (s *Service) createPurchase(ctx context.Context, r *httpapi.Request) (httpa
 	if err := s.Store.CreatePurchase(ctx, purchase, lines, receipt); err != nil {
 		return httpapi.Response{}, err
 	}
-	resp, err := httpapi.JSON(http.StatusCreated, viewDetail(purchase, lines, now))
+	resp, err := httpapi.JSON(http.StatusCreated, viewDetail(purchase, store.Overview{Lines: lines}, now))
 	if err != nil {
 		return httpapi.Response{}, err
 	}

@@ -60,19 +60,23 @@ func (s *Service) Handler(function string) (LambdaHandler, error) {
 func (s *Service) endpoints() map[string]httpapi.Endpoint {
 	h := func(fn httpapi.Handler) httpapi.Endpoint { return httpapi.Endpoint{Handle: fn} }
 	return map[string]httpapi.Endpoint{
-		"GET /v1/benefits":                       h(s.getBenefits),
-		"GET /v1/catalog/packages":               h(s.listPackages),
-		"POST /v1/purchases":                     h(s.createPurchase),
-		"GET /v1/purchases/{id}":                 h(s.getPurchase),
-		"GET /v1/users":                          h(s.listUsers),
-		"POST /v1/users":                         h(s.createUser),
-		"POST /v1/software/{benefitId}/key":      h(s.getKey),
-		"GET /v1/software/{benefitId}/downloads": h(s.getDownloads),
-		"GET /v1/software/signing-key":           h(s.getSigningKey),
-		"POST /v1/admin/partners":                h(s.createPartner),
-		"GET /v1/admin/catalog":                  h(s.getCatalog),
-		"POST /v1/admin/catalog":                 {Handle: s.publishCatalog, BodyLimit: maxCatalogBytes},
-		"POST /v1/admin/key-pools/{product}":     {Handle: s.importKeys, BodyLimit: maxKeyImportBytes},
+		"GET /v1/benefits":                              h(s.getBenefits),
+		"GET /v1/catalog/packages":                      h(s.listPackages),
+		"POST /v1/purchases":                            h(s.createPurchase),
+		"GET /v1/purchases/{id}":                        h(s.getPurchase),
+		"GET /v1/users":                                 h(s.listUsers),
+		"POST /v1/users":                                h(s.createUser),
+		"POST /v1/software/{benefitId}/key":             h(s.getKey),
+		"GET /v1/software/{benefitId}/downloads":        h(s.getDownloads),
+		"GET /v1/software/signing-key":                  h(s.getSigningKey),
+		"POST /v1/credits/{benefitId}/users":            h(s.assignCreditUser),
+		"DELETE /v1/credits/{benefitId}/users/{userId}": h(s.removeCreditUser),
+		"POST /v1/credits/{benefitId}/transfer":         h(s.transferCredit),
+		"GET /v1/credits/{benefitId}/ledger":            h(s.getLedger),
+		"POST /v1/admin/partners":                       h(s.createPartner),
+		"GET /v1/admin/catalog":                         h(s.getCatalog),
+		"POST /v1/admin/catalog":                        {Handle: s.publishCatalog, BodyLimit: maxCatalogBytes},
+		"POST /v1/admin/key-pools/{product}":            {Handle: s.importKeys, BodyLimit: maxKeyImportBytes},
 	}
 }
 

@@ -5,8 +5,10 @@ import (
 
 	"github.com/pbs/benefits/shared/access"
 	"github.com/pbs/benefits/shared/benefit"
+	"github.com/pbs/benefits/shared/credit"
 	"github.com/pbs/benefits/shared/money"
 	"github.com/pbs/benefits/shared/partner"
+	"github.com/pbs/benefits/shared/store"
 )
 
 // Views are the JSON shapes of SPEC §3; domain types never carry JSON tags.
@@ -29,6 +31,16 @@ type benefitView struct {
 	BenefitType string    `json:"benefitType"`
 	Status      string    `json:"status"`
 	ExpiresAt   time.Time `json:"expiresAt"`
+	// Credit lines only: who holds a seat, and what was granted so far.
+	Holders *[]holderView `json:"holders,omitempty"`
+	Balance *money.Money  `json:"balance,omitempty"`
+}
+
+type holderView struct {
+	UserID      string    `json:"userId"`
+	Email       string    `json:"email"`
+	DisplayName string    `json:"displayName"`
+	AssignedAt  time.Time `json:"assignedAt"`
 }
 
 // purchaseDetail is POST /v1/purchases and GET /v1/purchases/{id}.
@@ -53,18 +65,36 @@ func viewPurchase(p benefit.Purchase) purchaseView {
 	return purchaseView{ID: p.ID, PackageID: p.PackageID, Plan: string(p.Plan), Status: string(p.Status), PurchasedAt: p.PurchasedAt}
 }
 
-func viewBenefits(lines []benefit.Benefit, now time.Time) []benefitView {
+// viewBenefits shows the lines; a credit line's used, holders and balance
+// come from its credit state (a new line has none yet: no seat, nothing
+// granted).
+func viewBenefits(lines []benefit.Benefit, credits map[string]credit.Credit, now time.Time) []benefitView {
 	out := make([]benefitView, len(lines))
 	for i, b := range lines {
-		out[i] = benefitView{ID: b.ID, PurchaseID: b.PurchaseID, Kind: string(b.Kind), Product: b.Product,
+		v := benefitView{ID: b.ID, PurchaseID: b.PurchaseID, Kind: string(b.Kind), Product: b.Product,
 			Quantity: b.Quantity, Used: b.Used, BenefitType: string(b.BenefitType),
 			Status: string(b.EffectiveStatus(now)), ExpiresAt: b.ExpiresAt}
+		if b.Kind.IsCredit() && b.Credit != nil {
+			c := credits[b.ID]
+			holders := viewHolders(c.Holders)
+			balance := money.Money{Amount: c.Balance, Currency: b.Credit.Currency}
+			v.Used, v.Holders, v.Balance = c.Seats, &holders, &balance
+		}
+		out[i] = v
 	}
 	return out
 }
 
-func viewDetail(p benefit.Purchase, lines []benefit.Benefit, now time.Time) purchaseDetail {
-	return purchaseDetail{purchaseView: viewPurchase(p), Price: p.Price, CatalogVersion: p.CatalogVersion, Benefits: viewBenefits(lines, now)}
+func viewHolders(hs []credit.Holder) []holderView {
+	out := make([]holderView, len(hs))
+	for i, h := range hs {
+		out[i] = holderView{UserID: h.UserID, Email: h.Email, DisplayName: h.DisplayName, AssignedAt: h.AssignedAt}
+	}
+	return out
+}
+
+func viewDetail(p benefit.Purchase, o store.Overview, now time.Time) purchaseDetail {
+	return purchaseDetail{purchaseView: viewPurchase(p), Price: p.Price, CatalogVersion: p.CatalogVersion, Benefits: viewBenefits(o.Lines, o.Credits, now)}
 }
 
 func viewUser(u partner.User) userView {

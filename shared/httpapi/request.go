@@ -43,11 +43,14 @@ var idRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
 // simply not found (and never reaches a key, where it could exceed limits).
 func (r *Request) ID(name string) (string, error) {
 	id := r.Path(name)
-	if !idRE.MatchString(id) {
+	if !ValidID(id) {
 		return "", apperr.ErrNotFound
 	}
 	return id, nil
 }
+
+// ValidID reports whether s could be an id this service issued.
+func ValidID(s string) bool { return idRE.MatchString(s) }
 
 // Query returns a query-string parameter (API Gateway joins repeats with commas).
 func (r *Request) Query(name string) string { return r.Event.QueryStringParameters[name] }

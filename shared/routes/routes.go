@@ -41,6 +41,11 @@ var All = []Route{
 	{"GET", "/v1/software/{benefitId}/downloads", "get-key", Partner},
 	{"GET", "/v1/software/signing-key", "get-key", Public},
 
+	{"POST", "/v1/credits/{benefitId}/users", "assign-user", Partner},
+	{"DELETE", "/v1/credits/{benefitId}/users/{userId}", "assign-user", Partner},
+	{"POST", "/v1/credits/{benefitId}/transfer", "assign-user", Partner},
+	{"GET", "/v1/credits/{benefitId}/ledger", "benefits", Partner},
+
 	{"POST", "/v1/admin/partners", "admin", Operator},
 	{"GET", "/v1/admin/catalog", "admin", Operator},
 	{"POST", "/v1/admin/catalog", "admin", Operator},

@@ -15,11 +15,11 @@ type Job struct {
 	Description string
 }
 
-// All lists every deployed job. A job is added here when its function is:
-//   - monthly-credit-grant: cron(0 0 1 * ? *), 00:00 UTC on the 1st;
-//   - expire-benefits: daily, e.g. cron(0 1 * * ? *).
+// All lists every deployed job. A job is added here when its function is
+// (expire-benefits will run daily, e.g. cron(0 1 * * ? *)).
 var All = []Job{
 	{"send-mail", "rate(1 minute)", "drains the email outbox"},
+	{"monthly-credit-grant", "cron(0 0 1 * ? *)", "grants every monthly credit with a holder its month, once"},
 }
 
 // Names returns the job names in list order.

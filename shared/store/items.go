@@ -47,6 +47,11 @@ type userItem struct {
 	Roles       []string  `dynamodbav:"roles"`
 	Guest       bool      `dynamodbav:"guest"`
 	CreatedAt   time.Time `dynamodbav:"createdAt"`
+	// CreditOffers are the credit benefits the user holds and AnnualCredit
+	// the annual one among them: the credit transactions update them to
+	// enforce "an annual credit is not combined with another credit offer".
+	CreditOffers []string `dynamodbav:"creditOffers,stringset,omitempty"`
+	AnnualCredit string   `dynamodbav:"annualCredit,omitempty"`
 }
 
 func newUserItem(u partner.User) userItem {

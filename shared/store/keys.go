@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash/fnv"
+
+	"github.com/pbs/benefits/shared/credit"
 )
 
 // Every key string of the table is built here and nowhere else; the access
@@ -39,6 +41,9 @@ const (
 	typePoolMeta    = "pool-meta"
 	typeIdempotency = "idempotency"
 	typeOutbox      = "outbox"
+	typeCredit      = "credit"
+	typeSeat        = "seat"
+	typeJobState    = "job-state"
 )
 
 func partnerPK(partnerID string) string      { return "PARTNER#" + partnerID }
@@ -47,6 +52,32 @@ func userEmailSK(emailKey string) string     { return "EMAIL#" + emailKey }
 func purchaseSK(purchaseID string) string    { return dashPrefix + "PURCHASE#" + purchaseID }
 func benefitSK(benefitID string) string      { return dashPrefix + "BENEFIT#" + benefitID }
 func catalogVersionSK(version string) string { return "VERSION#" + version }
+
+// A benefit's own items sort right after its line, DASH#BENEFIT#<id>: the
+// credit state (#CREDIT) and one item per seat holder (#SEAT#<userId>). So
+// one Query with begins_with(SK, "DASH#BENEFIT#<id>") reads a benefit with
+// everything about it, and the dashboard Query reads them all. Benefit ids
+// have one length, so no id's prefix is another benefit's.
+func creditSK(benefitID string) string       { return benefitSK(benefitID) + "#CREDIT" }
+func seatSK(benefitID, userID string) string { return benefitSK(benefitID) + "#SEAT#" + userID }
+
+// Monthly credits owed a grant sit in GSI1 under the month they are due,
+// spread over credit.DueShards partitions by a hash of the benefit id.
+func grantDuePK(p credit.Period, shard int) string {
+	return fmt.Sprintf("%s%s#%02d", grantDuePrefix, p, shard)
+}
+
+const grantDuePrefix = "DUE#GRANT#"
+
+func grantDueSK(partnerID, benefitID string) string { return partnerID + "#" + benefitID }
+
+func grantShard(benefitID string) int { return hashMod(benefitID, credit.DueShards) }
+
+// The grant job's state: the last month a run completed.
+const (
+	grantJobPK = "JOB#monthly-credit-grant"
+	jobStateSK = "STATE"
+)
 
 // A key pool keeps one registry item per key ever imported (so a key handed
 // out once is still a duplicate on re-import) and one "free" item per key not
@@ -65,10 +96,13 @@ func poolMetaPK(product string) string        { return "POOL#" + product }
 func poolKeySK(key string) string             { return "KEY#" + key }
 func poolFreeSK(key string) string            { return poolFreePrefix + key }
 
-func shardOf(key string) int {
+func shardOf(key string) int { return hashMod(key, poolShards) }
+
+// hashMod is FNV-1a (32-bit) of s modulo n: a stable shard number.
+func hashMod(s string, n int) int {
 	h := fnv.New32a()
-	h.Write([]byte(key))
-	return int(h.Sum32() % poolShards)
+	h.Write([]byte(s))
+	return int(h.Sum32() % uint32(n))
 }
 
 // Idempotency records are scoped to the caller; the client's key is hashed

@@ -11,18 +11,26 @@ import (
 
 	"github.com/pbs/benefits/shared/apperr"
 	"github.com/pbs/benefits/shared/benefit"
+	"github.com/pbs/benefits/shared/credit"
 	"github.com/pbs/benefits/shared/mail"
 )
 
 // maxTransactItems is DynamoDB's limit on items in one transaction.
 const maxTransactItems = 100
 
-// CreatePurchase writes a purchase, all its benefit lines and the mail it
-// owes in one transaction: either the partner has the whole package and its
-// receipt is queued, or nothing was written.
+// CreatePurchase writes a purchase, all its benefit lines (with the credit
+// state of each credit line) and the mail it owes in one transaction: either
+// the partner has the whole package and its receipt is queued, or nothing
+// was written.
 func (s *Store) CreatePurchase(ctx context.Context, p benefit.Purchase, lines []benefit.Benefit, owed ...mail.Message) (err error) {
 	defer wrap(&err, "create purchase %s", p.ID)
-	if n := 2 + len(lines) + len(owed); n > maxTransactItems {
+	credits := 0
+	for _, b := range lines {
+		if b.Kind.IsCredit() {
+			credits++
+		}
+	}
+	if n := 2 + len(lines) + credits + len(owed); n > maxTransactItems {
 		return fmt.Errorf("a purchase of %d items exceeds one transaction", n)
 	}
 	item, err := attributevalue.MarshalMap(newPurchaseItem(p))
@@ -41,6 +49,13 @@ func (s *Store) CreatePurchase(ctx context.Context, p benefit.Purchase, lines []
 			return err
 		}
 		writes = append(writes, put(s.table, item, notExists))
+		if b.Kind.IsCredit() && b.Credit != nil {
+			ci, err := attributevalue.MarshalMap(newCreditItem(b))
+			if err != nil {
+				return err
+			}
+			writes = append(writes, put(s.table, ci, notExists))
+		}
 	}
 	for _, m := range owed {
 		w, err := s.outboxPut(m)
@@ -56,62 +71,88 @@ func (s *Store) CreatePurchase(ctx context.Context, p benefit.Purchase, lines []
 	return err
 }
 
-// Dashboard returns every purchase and benefit line of a partner with one
-// Query of the DASH# item collection (paged only past 1 MB).
-func (s *Store) Dashboard(ctx context.Context, partnerID string) (purchases []benefit.Purchase, lines []benefit.Benefit, err error) {
+// Overview is a partner's DASH# item collection: everything the dashboard
+// shows.
+type Overview struct {
+	Purchases []benefit.Purchase
+	Lines     []benefit.Benefit
+	// Credits holds the state and holders of each credit line, by benefit id.
+	Credits map[string]credit.Credit
+}
+
+// Dashboard returns every purchase and benefit line of a partner, with the
+// credits' state and holders, with one Query of the DASH# item collection
+// (paged only past 1 MB).
+func (s *Store) Dashboard(ctx context.Context, partnerID string) (o Overview, err error) {
 	defer wrap(&err, "dashboard of %s", partnerID)
+	o.Credits = map[string]credit.Credit{}
+	holders := map[string][]credit.Holder{}
 	in := s.prefixQuery(partnerPK(partnerID), dashPrefix)
 	for {
 		out, err := s.db.Query(ctx, in)
 		if err != nil {
-			return nil, nil, err
+			return Overview{}, err
 		}
 		for _, raw := range out.Items {
-			switch t := raw["type"].(type) {
-			case *types.AttributeValueMemberS:
-				switch t.Value {
-				case typePurchase:
-					var it purchaseItem
-					if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
-						return nil, nil, err
-					}
-					purchases = append(purchases, it.domain())
-				case typeBenefit:
-					var it benefitItem
-					if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
-						return nil, nil, err
-					}
-					lines = append(lines, it.domain())
+			switch typeOf(raw) {
+			case typePurchase:
+				var it purchaseItem
+				if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+					return Overview{}, err
 				}
+				o.Purchases = append(o.Purchases, it.domain())
+			case typeBenefit:
+				var it benefitItem
+				if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+					return Overview{}, err
+				}
+				o.Lines = append(o.Lines, it.domain())
+			case typeCredit:
+				var it creditItem
+				if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+					return Overview{}, err
+				}
+				o.Credits[it.BenefitID] = it.domain()
+			case typeSeat:
+				var it seatItem
+				if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+					return Overview{}, err
+				}
+				holders[it.BenefitID] = append(holders[it.BenefitID], it.holder())
 			}
 		}
 		if len(out.LastEvaluatedKey) == 0 {
-			return purchases, lines, nil
+			break
 		}
 		in.ExclusiveStartKey = out.LastEvaluatedKey
 	}
+	for id, c := range o.Credits {
+		c.Holders = holders[id]
+		o.Credits[id] = c
+	}
+	return o, nil
 }
 
 // Purchase returns one purchase and its lines (one Query, as the dashboard).
 // Errors: apperr.ErrNotFound, also for another partner's purchase id.
-func (s *Store) Purchase(ctx context.Context, partnerID, purchaseID string) (benefit.Purchase, []benefit.Benefit, error) {
-	purchases, lines, err := s.Dashboard(ctx, partnerID)
+func (s *Store) Purchase(ctx context.Context, partnerID, purchaseID string) (benefit.Purchase, Overview, error) {
+	o, err := s.Dashboard(ctx, partnerID)
 	if err != nil {
-		return benefit.Purchase{}, nil, err
+		return benefit.Purchase{}, Overview{}, err
 	}
-	for _, p := range purchases {
+	for _, p := range o.Purchases {
 		if p.ID != purchaseID {
 			continue
 		}
-		var mine []benefit.Benefit
-		for _, b := range lines {
+		mine := Overview{Purchases: []benefit.Purchase{p}, Credits: o.Credits}
+		for _, b := range o.Lines {
 			if b.PurchaseID == p.ID {
-				mine = append(mine, b)
+				mine.Lines = append(mine.Lines, b)
 			}
 		}
 		return p, mine, nil
 	}
-	return benefit.Purchase{}, nil, apperr.ErrNotFound
+	return benefit.Purchase{}, Overview{}, apperr.ErrNotFound
 }
 
 // Benefit returns one benefit line. Errors: apperr.ErrNotFound.

@@ -188,10 +188,11 @@ func TestPurchaseIsAtomicAndDashboardIsOneQuery(t *testing.T) {
 	}
 
 	calls.Reset()
-	purchases, got, err := s.Dashboard(ctx, "ptn_a")
+	o, err := s.Dashboard(ctx, "ptn_a")
 	if err != nil {
 		t.Fatal(err)
 	}
+	purchases, got := o.Purchases, o.Lines
 	if c := calls.Reset(); c["Query"] != 1 || len(c) != 1 {
 		t.Errorf("dashboard made %v round trips, want exactly one Query", c)
 	}
@@ -216,8 +217,8 @@ func TestPurchaseIsAtomicAndDashboardIsOneQuery(t *testing.T) {
 	if _, _, err := s.Purchase(ctx, "ptn_b", p.ID); !errors.Is(err, apperr.ErrNotFound) {
 		t.Errorf("cross-partner purchase: %v", err)
 	}
-	if bp, bl, _ := s.Dashboard(ctx, "ptn_b"); len(bp)+len(bl) != 0 {
-		t.Errorf("partner b sees %d purchases, %d lines", len(bp), len(bl))
+	if ob, _ := s.Dashboard(ctx, "ptn_b"); len(ob.Purchases)+len(ob.Lines)+len(ob.Credits) != 0 {
+		t.Errorf("partner b sees %d purchases, %d lines, %d credits", len(ob.Purchases), len(ob.Lines), len(ob.Credits))
 	}
 
 	// A purchase for a partner that does not exist writes nothing.

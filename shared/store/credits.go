@@ -1,0 +1,549 @@
+package store
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/pbs/benefits/shared/apperr"
+	"github.com/pbs/benefits/shared/benefit"
+	"github.com/pbs/benefits/shared/catalog"
+	"github.com/pbs/benefits/shared/credit"
+	"github.com/pbs/benefits/shared/money"
+	"github.com/pbs/benefits/shared/table"
+)
+
+// creditItem is the state of one credit line, written with the purchase.
+// It is a separate item from the line because a line sits in GSI1 under the
+// day it expires, while a monthly credit with a holder sits there under the
+// month it is due next. The ledger is a map in the same item, so a grant and
+// the balance it adds are one conditional UpdateItem; a credit has at most
+// one entry per month of its life (60 at most), which keeps the item small.
+type creditItem struct {
+	PK              string
+	SK              string
+	Type            string                `dynamodbav:"type"`
+	BenefitID       string                `dynamodbav:"benefitId"`
+	PartnerID       string                `dynamodbav:"partnerId"`
+	Kind            string                `dynamodbav:"kind"`
+	Product         string                `dynamodbav:"product"`
+	Quantity        int                   `dynamodbav:"quantity"`
+	PerSeat         money.Money           `dynamodbav:"perSeat"`
+	Seats           int                   `dynamodbav:"seats"`
+	Balance         int64                 `dynamodbav:"balance"`
+	Grants          map[string]grantEntry `dynamodbav:"grants"`
+	NextPeriod      string                `dynamodbav:"nextPeriod"`
+	Holder          string                `dynamodbav:"holder,omitempty"`
+	EnrolledAt      *time.Time            `dynamodbav:"enrolledAt,omitempty"`
+	EnrolmentEndsAt *time.Time            `dynamodbav:"enrolmentEndsAt,omitempty"`
+	ExpiresAt       time.Time             `dynamodbav:"expiresAt"`
+	// RevokedAt is set by the cancellation that revokes the line, in the
+	// same transaction; seat changes and grants are conditional on its
+	// absence.
+	RevokedAt *time.Time `dynamodbav:"revokedAt,omitempty"`
+	GSI1PK    string     `dynamodbav:",omitempty"`
+	GSI1SK    string     `dynamodbav:",omitempty"`
+}
+
+type grantEntry struct {
+	Amount    int64     `dynamodbav:"amount"`
+	Seats     int       `dynamodbav:"seats"`
+	GrantedAt time.Time `dynamodbav:"grantedAt"`
+}
+
+// newCreditItem is the credit state of a new credit line: no seats, nothing
+// granted, not due (it enters the due index with its first holder).
+func newCreditItem(b benefit.Benefit) creditItem {
+	return creditItem{PK: partnerPK(b.PartnerID), SK: creditSK(b.ID), Type: typeCredit, BenefitID: b.ID,
+		PartnerID: b.PartnerID, Kind: string(b.Kind), Product: b.Product, Quantity: b.Quantity, PerSeat: *b.Credit,
+		Grants: map[string]grantEntry{}, NextPeriod: credit.PeriodOf(b.CreatedAt).Next().String(), ExpiresAt: b.ExpiresAt}
+}
+
+func (i creditItem) domain() credit.Credit {
+	c := credit.Credit{BenefitID: i.BenefitID, PartnerID: i.PartnerID, Kind: catalog.Kind(i.Kind), Product: i.Product,
+		Quantity: i.Quantity, PerSeat: i.PerSeat, Seats: i.Seats, Balance: i.Balance, Holder: i.Holder,
+		ExpiresAt: i.ExpiresAt, Revoked: i.RevokedAt != nil}
+	c.NextPeriod, _ = credit.ParsePeriod(i.NextPeriod)
+	if i.EnrolledAt != nil {
+		c.EnrolledAt = *i.EnrolledAt
+	}
+	if i.EnrolmentEndsAt != nil {
+		c.EnrolmentEndsAt = *i.EnrolmentEndsAt
+	}
+	if rest, ok := strings.CutPrefix(i.GSI1PK, grantDuePrefix); ok {
+		c.DueFor, _ = credit.ParsePeriod(rest[:min(7, len(rest))])
+	}
+	for p, g := range i.Grants {
+		if period, err := credit.ParsePeriod(p); err == nil {
+			c.Grants = append(c.Grants, credit.Grant{Period: period, Amount: g.Amount, Seats: g.Seats, GrantedAt: g.GrantedAt})
+		}
+	}
+	slices.SortFunc(c.Grants, func(a, b credit.Grant) int { return a.Period.Start().Compare(b.Period.Start()) })
+	return c
+}
+
+// seatItem is one user holding a seat of a credit (and later of a Visual
+// Studio subscription). Name and email are copied from the directory at
+// assignment, so the dashboard needs no second read to show them.
+type seatItem struct {
+	PK          string
+	SK          string
+	Type        string    `dynamodbav:"type"`
+	BenefitID   string    `dynamodbav:"benefitId"`
+	UserID      string    `dynamodbav:"userId"`
+	Email       string    `dynamodbav:"email"`
+	DisplayName string    `dynamodbav:"displayName"`
+	AssignedAt  time.Time `dynamodbav:"assignedAt"`
+}
+
+func (i seatItem) holder() credit.Holder {
+	return credit.Holder{UserID: i.UserID, Email: i.Email, DisplayName: i.DisplayName, AssignedAt: i.AssignedAt}
+}
+
+// ErrCreditChanged means a credit, its seats or a holder's offers changed
+// between the caller's read and its write: read again and decide again.
+var ErrCreditChanged = errors.New("store: credit changed concurrently")
+
+// Credit reads one credit line with its state and holders: one strongly
+// consistent Query of the benefit's items. A benefit that is not a credit,
+// or another partner's, is apperr.ErrNotFound.
+func (s *Store) Credit(ctx context.Context, partnerID, benefitID string) (c credit.Credit, err error) {
+	defer wrap(&err, "get credit %s", benefitID)
+	in := s.prefixQuery(partnerPK(partnerID), benefitSK(benefitID))
+	in.ConsistentRead = aws.Bool(true)
+	var (
+		found   bool
+		line    benefitItem
+		holders []credit.Holder
+	)
+	for {
+		out, err := s.db.Query(ctx, in)
+		if err != nil {
+			return credit.Credit{}, err
+		}
+		for _, raw := range out.Items {
+			switch typeOf(raw) {
+			case typeBenefit:
+				if err := attributevalue.UnmarshalMap(raw, &line); err != nil {
+					return credit.Credit{}, err
+				}
+			case typeCredit:
+				var it creditItem
+				if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+					return credit.Credit{}, err
+				}
+				c, found = it.domain(), true
+			case typeSeat:
+				var it seatItem
+				if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+					return credit.Credit{}, err
+				}
+				holders = append(holders, it.holder())
+			}
+		}
+		if len(out.LastEvaluatedKey) == 0 {
+			break
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+	if !found {
+		return credit.Credit{}, apperr.ErrNotFound
+	}
+	c.Holders = holders
+	c.Revoked = c.Revoked || line.Status == string(benefit.Revoked)
+	return c, nil
+}
+
+func typeOf(raw map[string]types.AttributeValue) string {
+	if t, ok := raw["type"].(*types.AttributeValueMemberS); ok {
+		return t.Value
+	}
+	return ""
+}
+
+// CreditUser reads what the credit rules need of a directory user: who they
+// are and which credit offers they hold. found is false when the user is not
+// in the partner's directory.
+func (s *Store) CreditUser(ctx context.Context, partnerID, userID string) (u credit.User, found bool, err error) {
+	defer wrap(&err, "get user %s", userID)
+	var it userItem
+	switch err := s.get(ctx, partnerPK(partnerID), userSK(userID), &it); {
+	case errors.Is(err, apperr.ErrNotFound):
+		return credit.User{}, false, nil
+	case err != nil:
+		return credit.User{}, false, err
+	}
+	return credit.User{ID: it.ID, Email: it.Email, DisplayName: it.DisplayName, Offers: it.CreditOffers, Annual: it.AnnualCredit}, true, nil
+}
+
+// Expression helpers for the credit writes.
+func sv(s string) types.AttributeValue { return &types.AttributeValueMemberS{Value: s} }
+func nv(n int64) types.AttributeValue  { return &types.AttributeValueMemberN{Value: strconv.FormatInt(n, 10)} }
+func ssv(s string) types.AttributeValue {
+	return &types.AttributeValueMemberSS{Value: []string{s}}
+}
+
+func update(tableName string, k map[string]types.AttributeValue, expr, cond string, names map[string]string, values map[string]types.AttributeValue) types.TransactWriteItem {
+	u := &types.Update{TableName: aws.String(tableName), Key: k, UpdateExpression: aws.String(expr),
+		ExpressionAttributeValues: values}
+	if cond != "" {
+		u.ConditionExpression = aws.String(cond)
+	}
+	if len(names) > 0 {
+		u.ExpressionAttributeNames = names
+	}
+	return types.TransactWriteItem{Update: u}
+}
+
+// AssignCredit gives a user a seat of c, as decided by c.Assign, in one
+// transaction: the credit's seat count (never above its quantity), the seat
+// item, and the user's credit offers (the combination rule), each under a
+// condition that holds only if nothing changed since c was read.
+// Errors: ErrCreditChanged (read again and decide again).
+func (s *Store) AssignCredit(ctx context.Context, c credit.Credit, a credit.Assignment) (err error) {
+	defer wrap(&err, "assign credit %s", c.BenefitID)
+	pk := partnerPK(c.PartnerID)
+	var creditW types.TransactWriteItem
+	switch {
+	case c.Kind == catalog.CreditAnnual:
+		g := a.Grant
+		start, end := credit.Enrolment(a.Holder.AssignedAt)
+		grant, err := attributevalue.Marshal(grantEntry{Amount: g.Amount, Seats: g.Seats, GrantedAt: g.GrantedAt})
+		if err != nil {
+			return err
+		}
+		creditW = update(s.table, key(pk, creditSK(c.BenefitID)),
+			"SET seats = :one, holder = :u, enrolledAt = :start, enrolmentEndsAt = :end, balance = balance + :amount, grants.#p = :grant",
+			"seats = :zero AND attribute_not_exists(enrolledAt) AND attribute_not_exists(revokedAt)",
+			map[string]string{"#p": g.Period.String()},
+			map[string]types.AttributeValue{":one": nv(1), ":zero": nv(0), ":u": sv(a.Holder.UserID), ":start": timeValue(start),
+				":end": timeValue(end), ":amount": nv(g.Amount), ":grant": grant})
+	case a.FirstSeat:
+		// The first holder puts the credit in the due index; the month it
+		// was due must still be the one read, or the grant job moved it.
+		creditW = update(s.table, key(pk, creditSK(c.BenefitID)),
+			"SET seats = :one, nextPeriod = :next, GSI1PK = :due, GSI1SK = :dsk",
+			"seats = :zero AND nextPeriod = :read AND attribute_not_exists(revokedAt)", nil,
+			map[string]types.AttributeValue{":one": nv(1), ":zero": nv(0), ":next": sv(a.NextPeriod.String()),
+				":read": sv(c.NextPeriod.String()), ":due": sv(grantDuePK(a.NextPeriod, grantShard(c.BenefitID))),
+				":dsk": sv(grantDueSK(c.PartnerID, c.BenefitID))})
+	default:
+		// Further holders: the credit is already due, only the count moves.
+		creditW = update(s.table, key(pk, creditSK(c.BenefitID)),
+			"ADD seats :one", "seats > :zero AND seats < :quantity AND attribute_not_exists(revokedAt)", nil,
+			map[string]types.AttributeValue{":one": nv(1), ":zero": nv(0), ":quantity": nv(int64(c.Quantity))})
+	}
+	seat, err := attributevalue.MarshalMap(seatItem{PK: pk, SK: seatSK(c.BenefitID, a.Holder.UserID), Type: typeSeat,
+		BenefitID: c.BenefitID, UserID: a.Holder.UserID, Email: a.Holder.Email, DisplayName: a.Holder.DisplayName,
+		AssignedAt: a.Holder.AssignedAt})
+	if err != nil {
+		return err
+	}
+	writes := []types.TransactWriteItem{creditW, put(s.table, seat, notExists), s.takeOffer(c, a.Holder.UserID)}
+	return s.creditTransaction(ctx, writes)
+}
+
+// takeOffer records on the user's directory item that they hold credit c.
+// Annual: only a user with no credit offer; other credits: only a user with
+// no annual credit. Two racing assignments both write this item, so at most
+// one of them commits.
+func (s *Store) takeOffer(c credit.Credit, userID string) types.TransactWriteItem {
+	values := map[string]types.AttributeValue{":b": ssv(c.BenefitID)}
+	if c.Kind == catalog.CreditAnnual {
+		values[":annual"] = sv(c.BenefitID)
+		return update(s.table, key(partnerPK(c.PartnerID), userSK(userID)), "SET annualCredit = :annual ADD creditOffers :b",
+			"attribute_exists(PK) AND attribute_not_exists(creditOffers)", nil, values)
+	}
+	return update(s.table, key(partnerPK(c.PartnerID), userSK(userID)), "ADD creditOffers :b",
+		"attribute_exists(PK) AND attribute_not_exists(annualCredit)", nil, values)
+}
+
+// dropOffer removes credit c from the user's offers (an emptied set is
+// removed by DynamoDB, so "no offer" is attribute_not_exists).
+func (s *Store) dropOffer(c credit.Credit, userID string) types.TransactWriteItem {
+	expr := "DELETE creditOffers :b"
+	if c.Kind == catalog.CreditAnnual {
+		expr = "REMOVE annualCredit DELETE creditOffers :b"
+	}
+	return update(s.table, key(partnerPK(c.PartnerID), userSK(userID)), expr, "attribute_exists(PK)", nil,
+		map[string]types.AttributeValue{":b": ssv(c.BenefitID)})
+}
+
+// RemoveCreditHolder frees a monthly credit's seat at once: the seat item,
+// the count and the user's offer go together; the last holder also takes
+// the credit out of the due index. Errors: ErrCreditChanged.
+func (s *Store) RemoveCreditHolder(ctx context.Context, c credit.Credit, userID string) (err error) {
+	defer wrap(&err, "remove %s from credit %s", userID, c.BenefitID)
+	pk := partnerPK(c.PartnerID)
+	var creditW types.TransactWriteItem
+	if c.Seats <= 1 {
+		creditW = update(s.table, key(pk, creditSK(c.BenefitID)), "SET seats = :zero REMOVE GSI1PK, GSI1SK",
+			"seats = :one", nil, map[string]types.AttributeValue{":one": nv(1), ":zero": nv(0)})
+	} else {
+		creditW = update(s.table, key(pk, creditSK(c.BenefitID)), "ADD seats :minus", "seats > :one", nil,
+			map[string]types.AttributeValue{":one": nv(1), ":minus": nv(-1)})
+	}
+	writes := []types.TransactWriteItem{
+		creditW,
+		{Delete: &types.Delete{TableName: aws.String(s.table), Key: key(pk, seatSK(c.BenefitID, userID)),
+			ConditionExpression: aws.String("attribute_exists(PK)")}},
+		s.dropOffer(c, userID),
+	}
+	return s.creditTransaction(ctx, writes)
+}
+
+// TransferCredit moves an annual credit from its holder to a.Holder: the
+// holder on the credit (fenced by the one read), both seat items and both
+// users' offers, in one transaction. The money stays where it is.
+// Errors: ErrCreditChanged.
+func (s *Store) TransferCredit(ctx context.Context, c credit.Credit, a credit.Assignment) (err error) {
+	defer wrap(&err, "transfer credit %s", c.BenefitID)
+	pk := partnerPK(c.PartnerID)
+	seat, err := attributevalue.MarshalMap(seatItem{PK: pk, SK: seatSK(c.BenefitID, a.Holder.UserID), Type: typeSeat,
+		BenefitID: c.BenefitID, UserID: a.Holder.UserID, Email: a.Holder.Email, DisplayName: a.Holder.DisplayName,
+		AssignedAt: a.Holder.AssignedAt})
+	if err != nil {
+		return err
+	}
+	writes := []types.TransactWriteItem{
+		update(s.table, key(pk, creditSK(c.BenefitID)), "SET holder = :to",
+			"holder = :from AND attribute_not_exists(revokedAt)", nil,
+			map[string]types.AttributeValue{":to": sv(a.Holder.UserID), ":from": sv(c.Holder)}),
+		{Delete: &types.Delete{TableName: aws.String(s.table), Key: key(pk, seatSK(c.BenefitID, c.Holder)),
+			ConditionExpression: aws.String("attribute_exists(PK)")}},
+		put(s.table, seat, notExists),
+		s.dropOffer(c, c.Holder),
+		s.takeOffer(c, a.Holder.UserID),
+	}
+	return s.creditTransaction(ctx, writes)
+}
+
+// creditTransaction runs a seat change; any cancellation (a condition, or a
+// concurrent transaction on the same items) means "read again".
+func (s *Store) creditTransaction(ctx context.Context, writes []types.TransactWriteItem) error {
+	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: writes})
+	if cancelReasons(err) != nil {
+		return ErrCreditChanged
+	}
+	return err
+}
+
+// DueCredits reads one page of the credits due for p in one shard of GSI1
+// (eventually consistent: every write the job makes is conditional on the
+// base item, so a stale entry can never cause a second grant).
+func (s *Store) DueCredits(ctx context.Context, p credit.Period, shard int, cursor string, limit int) (cs []credit.Credit, next string, err error) {
+	defer wrap(&err, "due credits %s/%02d", p, shard)
+	in := &dynamodb.QueryInput{
+		TableName:                 aws.String(s.table),
+		IndexName:                 aws.String(table.GSI1),
+		KeyConditionExpression:    aws.String("#pk = :pk"),
+		ExpressionAttributeNames:  map[string]string{"#pk": table.GSI1PK},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(grantDuePK(p, shard))},
+		Limit:                     aws.Int32(int32(max(1, min(limit, 1000)))),
+	}
+	if cursor != "" {
+		if in.ExclusiveStartKey, err = decodeKey(cursor); err != nil {
+			return nil, "", err
+		}
+	}
+	out, err := s.db.Query(ctx, in)
+	if err != nil {
+		return nil, "", err
+	}
+	for _, raw := range out.Items {
+		var it creditItem
+		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+			return nil, "", err
+		}
+		cs = append(cs, it.domain())
+	}
+	if len(out.LastEvaluatedKey) > 0 {
+		next, err = encodeKey(out.LastEvaluatedKey)
+	}
+	return cs, next, err
+}
+
+// encodeKey turns a LastEvaluatedKey of string attributes into a cursor.
+func encodeKey(k map[string]types.AttributeValue) (string, error) {
+	m := map[string]string{}
+	for name, v := range k {
+		s, ok := v.(*types.AttributeValueMemberS)
+		if !ok {
+			return "", errors.New("store: key attribute " + name + " is not a string")
+		}
+		m[name] = s.Value
+	}
+	b, err := json.Marshal(m)
+	return base64.RawURLEncoding.EncodeToString(b), err
+}
+
+func decodeKey(cursor string) (map[string]types.AttributeValue, error) {
+	b, err := base64.RawURLEncoding.DecodeString(cursor)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]string
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, err
+	}
+	k := map[string]types.AttributeValue{}
+	for name, v := range m {
+		k[name] = sv(v)
+	}
+	return k, nil
+}
+
+// ApplyGrants writes the grant job's steps in one transaction, each an
+// UpdateItem of one credit item fenced by the state it was planned from:
+// still due for the month (GSI1PK) with the same seat count, and for a
+// grant, no ledger entry for the month yet. A grant's ledger entry, its
+// balance and the move to the next month's partition are that one write.
+// A step whose condition fails comes back with the credit as it is now;
+// the others of a cancelled transaction come back to be retried as they are.
+func (s *Store) ApplyGrants(ctx context.Context, steps []credit.Step) (outs []credit.Outcome, err error) {
+	defer wrap(&err, "apply %d grant steps", len(steps))
+	writes := make([]types.TransactWriteItem, len(steps))
+	for i, st := range steps {
+		if writes[i], err = s.grantWrite(st); err != nil {
+			return nil, err
+		}
+	}
+	outs = make([]credit.Outcome, len(steps))
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: writes})
+	var tce *types.TransactionCanceledException
+	switch {
+	case err == nil:
+		for i := range outs {
+			outs[i].Applied = true
+		}
+		return outs, nil
+	case !errors.As(err, &tce):
+		return nil, err
+	}
+	for i, r := range tce.CancellationReasons {
+		if i >= len(outs) || aws.ToString(r.Code) != "ConditionalCheckFailed" {
+			continue // None, TransactionConflict, throttling: retry as is
+		}
+		fresh, err := s.freshCredit(ctx, steps[i].Credit, r.Item)
+		if err != nil {
+			return nil, err
+		}
+		outs[i].Fresh = &fresh
+	}
+	return outs, nil
+}
+
+// freshCredit is the credit as the failed condition saw it: the item the
+// cancellation returned, or a consistent read where it returned none.
+func (s *Store) freshCredit(ctx context.Context, c credit.Credit, raw map[string]types.AttributeValue) (credit.Credit, error) {
+	var it creditItem
+	if len(raw) == 0 {
+		if err := s.get(ctx, partnerPK(c.PartnerID), creditSK(c.BenefitID), &it); err != nil {
+			return credit.Credit{}, err
+		}
+	} else if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+		return credit.Credit{}, err
+	}
+	return it.domain(), nil
+}
+
+func (s *Store) grantWrite(st credit.Step) (types.TransactWriteItem, error) {
+	c := st.Credit
+	shard := grantShard(c.BenefitID)
+	values := map[string]types.AttributeValue{":due": sv(grantDuePK(st.Period, shard))}
+	names := map[string]string{}
+	var set []string
+	var remove string
+	cond := "GSI1PK = :due"
+	if st.Action == credit.ActionGrant || st.Action == credit.ActionAdvance {
+		if st.Next.IsZero() {
+			// No month of the credit's life is left: it leaves the index.
+			remove = " REMOVE GSI1PK, GSI1SK"
+			set = append(set, "nextPeriod = :next")
+			values[":next"] = sv(st.Period.Next().String())
+		} else {
+			set = append(set, "nextPeriod = :next", "GSI1PK = :nextDue")
+			values[":next"] = sv(st.Next.String())
+			values[":nextDue"] = sv(grantDuePK(st.Next, shard))
+		}
+	}
+	switch st.Action {
+	case credit.ActionGrant:
+		grant, err := attributevalue.Marshal(grantEntry{Amount: st.Grant.Amount, Seats: st.Grant.Seats, GrantedAt: st.Grant.GrantedAt})
+		if err != nil {
+			return types.TransactWriteItem{}, err
+		}
+		names["#p"] = st.Period.String()
+		values[":amount"], values[":grant"], values[":seats"] = nv(st.Grant.Amount), grant, nv(int64(st.Grant.Seats))
+		set = append(set, "balance = balance + :amount", "grants.#p = :grant")
+		cond += " AND seats = :seats AND attribute_not_exists(grants.#p) AND attribute_not_exists(revokedAt)"
+	case credit.ActionAdvance:
+		names["#p"] = st.Period.String()
+		cond += " AND attribute_exists(grants.#p)"
+	case credit.ActionRetire:
+		values[":seats"] = nv(int64(c.Seats))
+		cond += " AND seats = :seats"
+		remove = " REMOVE GSI1PK, GSI1SK"
+	}
+	expr := strings.TrimSpace(setClause(set) + remove)
+	w := update(s.table, key(partnerPK(c.PartnerID), creditSK(c.BenefitID)), expr, cond, names, values)
+	w.Update.ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
+	return w, nil
+}
+
+func setClause(parts []string) string {
+	if len(parts) == 0 {
+		return ""
+	}
+	return "SET " + strings.Join(parts, ", ")
+}
+
+// jobStateItem records the last month the grant job completed.
+type jobStateItem struct {
+	PK          string
+	SK          string
+	Type        string    `dynamodbav:"type"`
+	Through     string    `dynamodbav:"through"`
+	CompletedAt time.Time `dynamodbav:"completedAt"`
+}
+
+// GrantedThrough is the last month a grant run completed (zero if none).
+func (s *Store) GrantedThrough(ctx context.Context) (p credit.Period, err error) {
+	defer wrap(&err, "grant job state")
+	var it jobStateItem
+	switch err := s.get(ctx, grantJobPK, jobStateSK, &it); {
+	case errors.Is(err, apperr.ErrNotFound):
+		return credit.Period{}, nil
+	case err != nil:
+		return credit.Period{}, err
+	}
+	return credit.ParsePeriod(it.Through)
+}
+
+// SetGrantedThrough records that every credit due up to p was handled; a
+// later month already recorded stays (a re-run of a past month).
+func (s *Store) SetGrantedThrough(ctx context.Context, p credit.Period, at time.Time) (err error) {
+	defer wrap(&err, "set grant job state")
+	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 aws.String(s.table),
+		Key:                       key(grantJobPK, jobStateSK),
+		UpdateExpression:          aws.String("SET #type = :type, through = :p, completedAt = :at"),
+		ConditionExpression:       aws.String("attribute_not_exists(through) OR through < :p"),
+		ExpressionAttributeNames:  map[string]string{"#type": "type"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":type": sv(typeJobState), ":p": sv(p.String()), ":at": timeValue(at)},
+	})
+	if isConditionFailed(err) {
+		return nil
+	}
+	return err
+}
