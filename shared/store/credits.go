@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/pbs/benefits/shared/apperr"
 	"github.com/pbs/benefits/shared/benefit"
@@ -546,4 +547,44 @@ func (s *Store) SetGrantedThrough(ctx context.Context, p credit.Period, at time.
 		return nil
 	}
 	return err
+}
+
+// LoadDueCredits bulk-writes credit items that are due for their
+// NextPeriod, with plain BatchWriteItem (no conditions): for benchmarks and
+// data loads, never for requests. Each credit needs PartnerID, BenefitID,
+// Kind, Quantity, PerSeat, Seats, NextPeriod and ExpiresAt.
+func (s *Store) LoadDueCredits(ctx context.Context, cs []credit.Credit, workers int) (err error) {
+	defer wrap(&err, "load %d credits", len(cs))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(1, workers))
+	for start := 0; start < len(cs); start += 25 {
+		batch := cs[start:min(start+25, len(cs))]
+		g.Go(func() error {
+			reqs := make([]types.WriteRequest, len(batch))
+			for i, c := range batch {
+				it := creditItem{PK: partnerPK(c.PartnerID), SK: creditSK(c.BenefitID), Type: typeCredit, BenefitID: c.BenefitID,
+					PartnerID: c.PartnerID, Kind: string(c.Kind), Product: c.Product, Quantity: c.Quantity, PerSeat: c.PerSeat,
+					Seats: c.Seats, Grants: map[string]grantEntry{}, NextPeriod: c.NextPeriod.String(), ExpiresAt: c.ExpiresAt,
+					GSI1PK: grantDuePK(c.NextPeriod, grantShard(c.BenefitID)), GSI1SK: grantDueSK(c.PartnerID, c.BenefitID)}
+				item, err := attributevalue.MarshalMap(it)
+				if err != nil {
+					return err
+				}
+				reqs[i] = types.WriteRequest{PutRequest: &types.PutRequest{Item: item}}
+			}
+			in := map[string][]types.WriteRequest{s.table: reqs}
+			for attempt := 0; len(in) > 0; attempt++ {
+				if attempt > 0 {
+					time.Sleep(time.Duration(attempt*attempt) * 10 * time.Millisecond)
+				}
+				out, err := s.db.BatchWriteItem(gctx, &dynamodb.BatchWriteItemInput{RequestItems: in})
+				if err != nil {
+					return err
+				}
+				in = out.UnprocessedItems
+			}
+			return nil
+		})
+	}
+	return g.Wait()
 }

@@ -65,3 +65,8 @@ func (c *Counting) TransactWriteItems(ctx context.Context, in *dynamodb.Transact
 	c.add("TransactWriteItems")
 	return c.API.TransactWriteItems(ctx, in, o...)
 }
+
+func (c *Counting) BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, o ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error) {
+	c.add("BatchWriteItem")
+	return c.API.BatchWriteItem(ctx, in, o...)
+}
