@@ -71,6 +71,11 @@ func (p *StackProps) validate() error {
 type grants struct {
 	tableReadOnly bool // dynamodb read actions only
 	sendsMail     bool // ses:SendEmail on the sender identity only, and SES_FROM_ADDRESS
+	// invokesItself: lambda:InvokeFunction on its own ARN, for a job that
+	// hands the rest of a run to an asynchronous continuation.
+	invokesItself bool
+	// timeout overrides the default of its kind (seconds).
+	timeout int
 }
 
 // functionGrants lists the needs of the HTTP functions and scheduled jobs.
@@ -79,12 +84,17 @@ type grants struct {
 // in the outbox, in the same transaction as the state change (SPEC §6);
 // send-mail alone talks to SES.
 var functionGrants = map[string]grants{
-	"benefits":  {tableReadOnly: true},
+	"benefits":  {tableReadOnly: true}, // the credit ledger is a read too
 	"purchases": {}, // queues receipts
 	"users":     {},
 	"get-key":   {}, // allocates keys from the pools
 	"admin":     {}, // queues the first admin's invitation
 	"send-mail": {sendsMail: true},
+	// Credit seats: conditional transactions on credits, seats and users.
+	"assign-user": {},
+	// Reads the due index and writes grants for up to hundreds of thousands
+	// of credits: Lambda's longest timeout, then a continuation.
+	"monthly-credit-grant": {invokesItself: true, timeout: 900},
 }
 
 const (
@@ -158,7 +168,22 @@ func NewBenefitsStack(scope constructs.Construct, id string, props *StackProps) 
 		if g.sendsMail {
 			env["SES_FROM_ADDRESS"] = jsii.String(props.SESFromAddress)
 		}
+		if g.timeout > 0 {
+			timeout = g.timeout
+		}
 		fn := newFunction(stack, name, props.Code(name), env, timeout)
+		if g.invokesItself {
+			// A separate policy, not the role's default one: the function
+			// depends on its default policy, so naming the function's ARN
+			// there would be a circular reference.
+			awsiam.NewPolicy(stack, jsii.String(pascal(name)+"ContinuePolicy"), &awsiam.PolicyProps{
+				Roles: &[]awsiam.IRole{fn.Role()},
+				Statements: &[]awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+					Actions:   jsii.Strings("lambda:InvokeFunction"),
+					Resources: jsii.Strings(*fn.FunctionArn()),
+				})},
+			})
+		}
 		if g.tableReadOnly {
 			tbl.Grants().ReadData(fn)
 		} else {

@@ -471,6 +471,9 @@ func TestFunctions(t *testing.T) {
 			if name == "admin" {
 				want["Timeout"] = adminTimeoutSeconds // large key imports
 			}
+			if name == "monthly-credit-grant" {
+				want["Timeout"] = 900 // hundreds of thousands of grants, then a continuation
+			}
 			for k, v := range want {
 				if got := p[k]; fmt.Sprint(got) != fmt.Sprint(v) {
 					t.Errorf("function %s: %s = %v, want %v", fnID, k, got, v)
@@ -653,7 +656,9 @@ func TestLeastPrivilege(t *testing.T) {
 		{"users", append([]string{"dynamodb:Query"}, write...), []string{"ses:SendEmail"}},
 		{"get-key", append([]string{"dynamodb:Query"}, write...), []string{"ses:SendEmail"}},
 		{"admin", append([]string{"dynamodb:Query"}, write...), []string{"ses:SendEmail"}},
-		{"send-mail", append([]string{"dynamodb:Query", "ses:SendEmail"}, write...), []string{"ses:SendRawEmail"}},
+		{"send-mail", append([]string{"dynamodb:Query", "ses:SendEmail"}, write...), []string{"ses:SendRawEmail", "lambda:InvokeFunction"}},
+		{"assign-user", append([]string{"dynamodb:Query", "dynamodb:GetItem"}, write...), []string{"ses:SendEmail", "lambda:InvokeFunction"}},
+		{"monthly-credit-grant", append([]string{"dynamodb:Query", "lambda:InvokeFunction"}, write...), []string{"ses:SendEmail"}},
 	}
 	for _, name := range functionNames() {
 		if !slices.ContainsFunc(tests, func(tt struct {
@@ -831,5 +836,46 @@ func TestCheckBootstraps(t *testing.T) {
 	err := checkBootstraps(dir, []string{"built", "missing"})
 	if err == nil || !strings.Contains(err.Error(), "missing/bootstrap") || strings.Contains(err.Error(), "built/bootstrap") {
 		t.Errorf("error = %v, want one naming only missing/bootstrap", err)
+	}
+}
+
+// TestGrantJobMayInvokeOnlyItself: the grant job continues itself, so its
+// role (and no other) may invoke exactly its own function.
+func TestGrantJobMayInvokeOnlyItself(t *testing.T) {
+	s := synth(t)
+	fnID, _ := s.function(t, "monthly-credit-grant")
+	functionRoles := map[string]bool{}
+	for _, name := range functionNames() {
+		_, fn := s.function(t, name)
+		roleID, _ := s.referenced(t, fn.Properties["Role"], "AWS::IAM::Role")
+		functionRoles[roleID] = true
+	}
+	found := 0
+	for id, p := range s.ofType("AWS::IAM::Policy") {
+		if !slices.ContainsFunc(refs(p.Properties["Roles"]), func(r string) bool { return functionRoles[r] }) {
+			continue // Scheduler's roles invoke their job; tested with the schedules
+		}
+		raw, _ := json.Marshal(p.Properties["PolicyDocument"])
+		var doc struct{ Statement []statement }
+		if err := json.Unmarshal(raw, &doc); err != nil {
+			t.Fatal(err)
+		}
+		for _, st := range doc.Statement {
+			if !slices.Contains(st.actions(), "lambda:InvokeFunction") {
+				continue
+			}
+			found++
+			if res := jsonOf(st.Resource); res != jsonOf(map[string]any{"Fn::GetAtt": []any{fnID, "Arn"}}) {
+				t.Errorf("policy %s: lambda:InvokeFunction on %s, want only the job's own ARN", id, res)
+			}
+			_, fn := s.function(t, "monthly-credit-grant")
+			roleID, _ := s.referenced(t, fn.Properties["Role"], "AWS::IAM::Role")
+			if roles := refs(p.Properties["Roles"]); !slices.Equal(roles, []string{roleID}) {
+				t.Errorf("policy %s is attached to %v, want only the job's role %s", id, roles, roleID)
+			}
+		}
+	}
+	if found != 1 {
+		t.Errorf("%d statements allow lambda:InvokeFunction to a function role, want 1", found)
 	}
 }
