@@ -85,7 +85,7 @@ type grants struct {
 // send-mail alone talks to SES.
 var functionGrants = map[string]grants{
 	"benefits":  {tableReadOnly: true}, // the credit ledger is a read too
-	"purchases": {}, // queues receipts
+	"purchases": {},                    // queues receipts
 	"users":     {},
 	"get-key":   {}, // allocates keys from the pools
 	"admin":     {}, // queues the first admin's invitation

@@ -11,8 +11,8 @@ import (
 	"github.com/pbs/benefits/shared/apperr"
 	"github.com/pbs/benefits/shared/benefit"
 	"github.com/pbs/benefits/shared/httpapi"
-	"github.com/pbs/benefits/shared/store"
 	"github.com/pbs/benefits/shared/mail"
+	"github.com/pbs/benefits/shared/store"
 )
 
 // createPurchase records a purchase of a catalogue package, creates its

@@ -189,7 +189,9 @@ func (s *Store) CreditUser(ctx context.Context, partnerID, userID string) (u cre
 
 // Expression helpers for the credit writes.
 func sv(s string) types.AttributeValue { return &types.AttributeValueMemberS{Value: s} }
-func nv(n int64) types.AttributeValue  { return &types.AttributeValueMemberN{Value: strconv.FormatInt(n, 10)} }
+func nv(n int64) types.AttributeValue {
+	return &types.AttributeValueMemberN{Value: strconv.FormatInt(n, 10)}
+}
 func ssv(s string) types.AttributeValue {
 	return &types.AttributeValueMemberSS{Value: []string{s}}
 }
