@@ -187,4 +187,13 @@ func TestDownloads(t *testing.T) {
 	}
 	h.get("/v1/software/"+id+"/downloads?language=ja&os=linux-x64", admin).problem(t, 404, "download_not_available")
 	h.get("/v1/software/"+id+"/downloads?language=ja", admin).problem(t, 400, "validation_failed")
+	// Language is a BCP 47 tag matched to the closest language on offer.
+	for tag, want := range map[string]string{"en-US": "en", "en-GB": "en", "ja-JP": "ja", "de-AT": "de"} {
+		d := h.get("/v1/software/"+id+"/downloads?language="+tag+"&os=windows-x64", admin).json(t)
+		if d["language"] != want || d["requestedLanguage"] != tag {
+			t.Errorf("%s: %v, want %s", tag, d, want)
+		}
+	}
+	h.get("/v1/software/"+id+"/downloads?language=pt-BR&os=windows-x64", admin).problem(t, 404, "download_not_available")
+	h.get("/v1/software/"+id+"/downloads?language=%21%21&os=windows-x64", admin).problem(t, 400, "validation_failed")
 }

@@ -175,7 +175,9 @@ func (s *Service) getDownloads(ctx context.Context, r *httpapi.Request) (httpapi
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	return httpapi.JSON(http.StatusOK, map[string]string{"product": b.Product, "language": d.Language, "os": d.OS, "url": d.URL, "sha256": d.SHA256})
+	// language is what was chosen, requestedLanguage what was asked for.
+	return httpapi.JSON(http.StatusOK, map[string]string{"product": b.Product, "language": d.Language, "requestedLanguage": lang,
+		"os": d.OS, "url": d.URL, "sha256": d.SHA256})
 }
 
 // getSigningKey publishes the public key that verifies signed licence keys.

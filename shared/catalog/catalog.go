@@ -13,6 +13,8 @@ import (
 	"slices"
 	"strings"
 
+	"golang.org/x/text/language"
+
 	"github.com/pbs/benefits/shared/apperr"
 )
 
@@ -309,12 +311,42 @@ func pickLanguage(texts map[string]string, lang string) string {
 // ErrDownloadNotAvailable is returned for a language and OS not on offer.
 var ErrDownloadNotAvailable = apperr.New(apperr.NotFound, "download_not_available", "No download for that language and operating system.")
 
-// Download returns the image for a language and OS. Errors: ErrDownloadNotAvailable.
-func (p Product) Download(language, os string) (Download, error) {
+// Download returns the image for a language and OS. The language is a BCP
+// 47 tag matched the way Accept-Language negotiation does: an exact tag
+// wins, else the closest language offered for that OS if it is a close
+// match (en-US and en-GB get en, ja-JP gets ja, de-AT gets de); a language
+// with no close match is not offered rather than silently replaced by
+// English. The chosen language is the result's Language.
+// Errors: a validation error for a malformed tag, ErrDownloadNotAvailable.
+func (p Product) Download(lang, os string) (Download, error) {
+	want, err := language.Parse(lang)
+	if err != nil || len(lang) > 35 {
+		var f apperr.Fields
+		f.Add("language", "must be a BCP 47 language tag such as en-US or ja")
+		return Download{}, f.Err()
+	}
+	var (
+		offered []Download
+		tags    []language.Tag
+	)
 	for _, d := range p.Downloads {
-		if strings.EqualFold(d.Language, language) && strings.EqualFold(d.OS, os) {
+		if !strings.EqualFold(d.OS, os) {
+			continue
+		}
+		if strings.EqualFold(d.Language, lang) {
 			return d, nil
 		}
+		if t, err := language.Parse(d.Language); err == nil {
+			offered, tags = append(offered, d), append(tags, t)
+		}
+	}
+	if len(tags) == 0 {
+		return Download{}, ErrDownloadNotAvailable
+	}
+	// The matcher always names a candidate (its first as a fallback); only
+	// a High or Exact confidence is the same language.
+	if _, i, conf := language.NewMatcher(tags).Match(want); conf >= language.High {
+		return offered[i], nil
 	}
 	return Download{}, ErrDownloadNotAvailable
 }

@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 
@@ -165,5 +166,36 @@ func TestDownloads(t *testing.T) {
 	langs, oses := p.DownloadOptions()
 	if strings.Join(langs, ",") != "de,en,fr,ja" || strings.Join(oses, ",") != "macos-arm64,windows-x64" {
 		t.Errorf("options %v %v", langs, oses)
+	}
+}
+
+func TestDownloadMatchesLanguageTags(t *testing.T) {
+	d := func(lang, os string) Download {
+		return Download{Language: lang, OS: os, URL: "https://example.com/" + lang + "/" + os, SHA256: strings.Repeat("a", 64)}
+	}
+	p := Product{Downloads: []Download{d("en", "linux"), d("en-GB", "linux"), d("ja", "linux"), d("fr", "windows")}}
+	cases := []struct{ lang, os, want string }{
+		{"en-US", "linux", "en"},
+		{"en-GB", "linux", "en-GB"}, // the exact tag wins
+		{"EN-gb", "LINUX", "en-GB"},
+		{"ja-JP", "linux", "ja"},
+		{"JA", "linux", "ja"},
+		{"en-AU", "linux", "en-GB"}, // the closest English on offer
+	}
+	for _, tc := range cases {
+		got, err := p.Download(tc.lang, tc.os)
+		if err != nil || got.Language != tc.want {
+			t.Errorf("%s/%s: %v %v, want %s", tc.lang, tc.os, got.Language, err, tc.want)
+		}
+	}
+	for _, tc := range []struct{ lang, os string }{{"de", "linux"}, {"fr", "linux"}, {"en", "macos"}, {"zh-TW", "linux"}} {
+		if _, err := p.Download(tc.lang, tc.os); !errors.Is(err, ErrDownloadNotAvailable) {
+			t.Errorf("%s/%s: %v, want download_not_available (no English fallback)", tc.lang, tc.os, err)
+		}
+	}
+	for _, bad := range []string{"!!", "", strings.Repeat("a", 40)} {
+		if e, ok := apperr.As(func() error { _, err := p.Download(bad, "linux"); return err }()); !ok || e.Code != "validation_failed" {
+			t.Errorf("%q: %v, want validation_failed", bad, e)
+		}
 	}
 }
