@@ -38,7 +38,8 @@ func TestDashboardIsOneQueryInSpecShape(t *testing.T) {
 		t.Fatalf("%d purchases, want 2", len(purchases))
 	}
 	wantP := []string{"id", "packageId", "plan", "status", "purchasedAt"}
-	wantB := []string{"id", "purchaseId", "kind", "product", "quantity", "used", "benefitType", "status", "expiresAt"}
+	// plan is the line's package's plan (licence lines are shown with it).
+	wantB := []string{"id", "purchaseId", "kind", "product", "plan", "quantity", "used", "benefitType", "status", "expiresAt"}
 	for _, p := range purchases {
 		if got := keysOf(p.(map[string]any)); !sameSet(got, wantP) {
 			t.Errorf("purchase keys %v, want %v", got, wantP)
@@ -51,9 +52,15 @@ func TestDashboardIsOneQueryInSpecShape(t *testing.T) {
 	for _, b := range benefits {
 		bm := b.(map[string]any)
 		want := wantB
-		if k := bm["kind"]; k == "credit-monthly" || k == "credit-annual" {
+		switch bm["kind"] {
+		case "credit-monthly", "credit-annual":
 			// Credit lines also show their holders and balance.
-			want = append(slices.Clone(wantB), "holders", "balance")
+			want = append(slices.Clone(wantB), "holders", "assignedToCaller", "balance")
+		case "visual-studio":
+			want = append(slices.Clone(wantB), "holders", "assignedToCaller")
+		}
+		if bm["plan"] != "gold" && bm["plan"] != "action-pack" {
+			t.Errorf("line plan %v", bm["plan"])
 		}
 		if got := keysOf(bm); !sameSet(got, want) {
 			t.Errorf("benefit keys %v, want %v", got, want)

@@ -33,6 +33,9 @@ const (
 	ActivateOffers Action = "activate-offers"
 	CancelPackage  Action = "cancel-package"
 	SubmitRequests Action = "submit-requests"
+	// ViewAudit reads the partner's history (who assigned, moved, removed or
+	// redeemed what); the issue that added it names its readers.
+	ViewAudit Action = "view-audit"
 )
 
 // everyone marks rows open to every partner user, members included.
@@ -49,6 +52,7 @@ var matrix = map[Action][]Role{
 	ActivateOffers: {GlobalAdmin, MPNPartnerAdmin},
 	CancelPackage:  {GlobalAdmin, MPNPartnerAdmin},
 	SubmitRequests: everyone,
+	ViewAudit:      {GlobalAdmin, MPNPartnerAdmin},
 }
 
 // Caller is who is making a request, as read from verified token claims.

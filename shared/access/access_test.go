@@ -21,6 +21,7 @@ func TestMatrix(t *testing.T) {
 		ActivateOffers: {ga: true, mpn: true, uma: false, aa: false, member: false},
 		CancelPackage:  {ga: true, mpn: true, uma: false, aa: false, member: false},
 		SubmitRequests: {ga: true, mpn: true, uma: true, aa: true, member: true},
+		ViewAudit:      {ga: true, mpn: true, uma: false, aa: false, member: false},
 	}
 	for action, cols := range rows {
 		for role, want := range cols {

@@ -24,7 +24,7 @@ func (s *Service) getBenefits(ctx context.Context, r *httpapi.Request) (httpapi.
 	out := struct {
 		Purchases []purchaseView `json:"purchases"`
 		Benefits  []benefitView  `json:"benefits"`
-	}{Purchases: make([]purchaseView, len(o.Purchases)), Benefits: viewBenefits(o.Lines, o.Credits, s.Clock.Now())}
+	}{Purchases: make([]purchaseView, len(o.Purchases)), Benefits: viewBenefits(o, r.Caller.UserID, s.Clock.Now())}
 	for i, p := range o.Purchases {
 		out.Purchases[i] = viewPurchase(p)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/pbs/benefits/shared/access"
 	"github.com/pbs/benefits/shared/apperr"
+	"github.com/pbs/benefits/shared/audit"
 	"github.com/pbs/benefits/shared/catalog"
 	"github.com/pbs/benefits/shared/credit"
 	"github.com/pbs/benefits/shared/httpapi"
@@ -123,7 +124,8 @@ func (s *Service) assignCreditUser(ctx context.Context, r *httpapi.Request) (htt
 				status = http.StatusOK
 				return c, nil
 			}
-			return c.After(a), s.Store.AssignCredit(ctx, c, a)
+			ev := s.event(r, audit.CreditAssigned, benefitID).About(in.UserID, nil)
+			return c.After(a), s.Store.AssignCredit(ctx, c, a, ev)
 		})
 	if err != nil {
 		return httpapi.Response{}, err
@@ -149,7 +151,7 @@ func (s *Service) removeCreditUser(ctx context.Context, r *httpapi.Request) (htt
 			if err := c.Remove(userID, s.Clock.Now()); err != nil {
 				return c, err
 			}
-			return c, s.Store.RemoveCreditHolder(ctx, c, userID)
+			return c, s.Store.RemoveCreditHolder(ctx, c, userID, s.event(r, audit.CreditRemoved, benefitID).About(userID, nil))
 		})
 	if err != nil {
 		return httpapi.Response{}, err
@@ -181,7 +183,8 @@ func (s *Service) transferCredit(ctx context.Context, r *httpapi.Request) (httpa
 			if err != nil || a.Already {
 				return c, err
 			}
-			return c.AfterTransfer(a), s.Store.TransferCredit(ctx, c, a)
+			ev := s.event(r, audit.CreditTransferred, benefitID).About(in.ToUserID, map[string]string{"fromUserId": c.Holder})
+			return c.AfterTransfer(a), s.Store.TransferCredit(ctx, c, a, ev)
 		})
 	if err != nil {
 		return httpapi.Response{}, err

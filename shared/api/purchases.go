@@ -56,7 +56,7 @@ func (s *Service) createPurchase(ctx context.Context, r *httpapi.Request) (httpa
 	if err := s.Store.CreatePurchase(ctx, purchase, lines, receipt); err != nil {
 		return httpapi.Response{}, err
 	}
-	resp, err := httpapi.JSON(http.StatusCreated, viewDetail(purchase, store.Overview{Lines: lines}, now))
+	resp, err := httpapi.JSON(http.StatusCreated, viewDetail(purchase, store.Overview{Purchases: []benefit.Purchase{purchase}, Lines: lines}, r.Caller.UserID, now))
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -77,5 +77,5 @@ func (s *Service) getPurchase(ctx context.Context, r *httpapi.Request) (httpapi.
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	return httpapi.JSON(http.StatusOK, viewDetail(p, lines, s.Clock.Now()))
+	return httpapi.JSON(http.StatusOK, viewDetail(p, lines, r.Caller.UserID, s.Clock.Now()))
 }

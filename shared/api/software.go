@@ -12,6 +12,7 @@ import (
 
 	"github.com/pbs/benefits/shared/access"
 	"github.com/pbs/benefits/shared/apperr"
+	"github.com/pbs/benefits/shared/audit"
 	"github.com/pbs/benefits/shared/benefit"
 	"github.com/pbs/benefits/shared/catalog"
 	"github.com/pbs/benefits/shared/httpapi"
@@ -56,7 +57,7 @@ func (s *Service) getKey(ctx context.Context, r *httpapi.Request) (httpapi.Respo
 	}
 	product := cat.Products[b.Product]
 	if b.Key == "" {
-		if b.Key, err = s.firstKey(ctx, b, product, now); err != nil {
+		if b.Key, err = s.firstKey(ctx, b, product, now, s.event(r, audit.SoftwareKeyIssued, b.ID)); err != nil {
 			return httpapi.Response{}, err
 		}
 	}
@@ -70,7 +71,7 @@ func (s *Service) getKey(ctx context.Context, r *httpapi.Request) (httpapi.Respo
 
 // firstKey gives the line its key. When a concurrent call won the race the
 // line is re-read and that call's key is returned, so all callers agree.
-func (s *Service) firstKey(ctx context.Context, b benefit.Benefit, p catalog.Product, now time.Time) (string, error) {
+func (s *Service) firstKey(ctx context.Context, b benefit.Benefit, p catalog.Product, now time.Time, ev audit.Event) (string, error) {
 	var err error
 	var k string
 	if p.KeySource == catalog.KeySigned {
@@ -80,11 +81,11 @@ func (s *Service) firstKey(ctx context.Context, b benefit.Benefit, p catalog.Pro
 		k, err = licensekey.Sign(s.Signer.Key, licensekey.Claims{Partner: b.PartnerID, Product: b.Product, Benefit: b.ID,
 			Expires: b.ExpiresAt.UTC().Format(time.DateOnly)})
 		if err == nil {
-			err = s.Store.SetBenefitKey(ctx, b, k, now)
+			err = s.Store.SetBenefitKey(ctx, b, k, now, ev)
 		}
 	} else {
 		var left int64
-		k, left, err = s.Store.AllocateKey(ctx, b, now)
+		k, left, err = s.Store.AllocateKey(ctx, b, now, ev)
 		s.watchPool(ctx, b.Product, left, err)
 	}
 	if errors.Is(err, store.ErrBenefitChanged) {
@@ -95,7 +96,7 @@ func (s *Service) firstKey(ctx context.Context, b benefit.Benefit, p catalog.Pro
 		if again.Key != "" {
 			return again.Key, nil
 		}
-		if uerr := again.Usable(catalog.Software, now); uerr != nil {
+		if uerr := again.Usable(b.Kind, now); uerr != nil {
 			return "", uerr
 		}
 		return "", errKeyRace

@@ -1,10 +1,12 @@
 package api
 
 import (
+	"slices"
 	"time"
 
 	"github.com/pbs/benefits/shared/access"
 	"github.com/pbs/benefits/shared/benefit"
+	"github.com/pbs/benefits/shared/catalog"
 	"github.com/pbs/benefits/shared/credit"
 	"github.com/pbs/benefits/shared/money"
 	"github.com/pbs/benefits/shared/partner"
@@ -26,14 +28,19 @@ type benefitView struct {
 	PurchaseID  string    `json:"purchaseId"`
 	Kind        string    `json:"kind"`
 	Product     string    `json:"product"`
+	Plan        string    `json:"plan"`
 	Quantity    int       `json:"quantity"`
 	Used        int       `json:"used"`
 	BenefitType string    `json:"benefitType"`
 	Status      string    `json:"status"`
 	ExpiresAt   time.Time `json:"expiresAt"`
-	// Credit lines only: who holds a seat, and what was granted so far.
-	Holders *[]holderView `json:"holders,omitempty"`
-	Balance *money.Money  `json:"balance,omitempty"`
+	// Credit and Visual Studio lines: who holds a seat, and whether the
+	// caller does; credit lines: what was granted so far.
+	Holders          *[]holderView `json:"holders,omitempty"`
+	AssignedToCaller *bool         `json:"assignedToCaller,omitempty"`
+	Balance          *money.Money  `json:"balance,omitempty"`
+	// Licence lines, once redeemed: where, how and by whom.
+	Redemption *redemptionView `json:"redemption,omitempty"`
 }
 
 type holderView struct {
@@ -65,20 +72,32 @@ func viewPurchase(p benefit.Purchase) purchaseView {
 	return purchaseView{ID: p.ID, PackageID: p.PackageID, Plan: string(p.Plan), Status: string(p.Status), PurchasedAt: p.PurchasedAt}
 }
 
-// viewBenefits shows the lines; a credit line's used, holders and balance
-// come from its credit state (a new line has none yet: no seat, nothing
-// granted).
-func viewBenefits(lines []benefit.Benefit, credits map[string]credit.Credit, now time.Time) []benefitView {
-	out := make([]benefitView, len(lines))
-	for i, b := range lines {
-		v := benefitView{ID: b.ID, PurchaseID: b.PurchaseID, Kind: string(b.Kind), Product: b.Product,
+// viewBenefits shows the lines to the caller; a credit line's used,
+// holders and balance come from its credit state (a new line has none yet:
+// no seat, nothing granted), a Visual Studio line's holders from its seats.
+func viewBenefits(o store.Overview, callerID string, now time.Time) []benefitView {
+	plans := map[string]string{}
+	for _, p := range o.Purchases {
+		plans[p.ID] = string(p.Plan)
+	}
+	out := make([]benefitView, len(o.Lines))
+	for i, b := range o.Lines {
+		v := benefitView{ID: b.ID, PurchaseID: b.PurchaseID, Kind: string(b.Kind), Product: b.Product, Plan: string(b.Plan),
 			Quantity: b.Quantity, Used: b.Used, BenefitType: string(b.BenefitType),
-			Status: string(b.EffectiveStatus(now)), ExpiresAt: b.ExpiresAt}
+			Status: string(b.EffectiveStatus(now)), ExpiresAt: b.ExpiresAt, Redemption: viewRedemption(b.Redemption)}
+		if v.Plan == "" {
+			v.Plan = plans[b.PurchaseID] // lines bought before lines carried their plan
+		}
+		if b.Kind.IsCredit() || b.Kind == catalog.VisualStudio {
+			hs := o.Holders[b.ID]
+			holders := viewHolders(hs)
+			mine := slices.ContainsFunc(hs, func(h credit.Holder) bool { return h.UserID == callerID })
+			v.Holders, v.AssignedToCaller = &holders, &mine
+		}
 		if b.Kind.IsCredit() && b.Credit != nil {
-			c := credits[b.ID]
-			holders := viewHolders(c.Holders)
+			c := o.Credits[b.ID]
 			balance := money.Money{Amount: c.Balance, Currency: b.Credit.Currency}
-			v.Used, v.Holders, v.Balance = c.Seats, &holders, &balance
+			v.Used, v.Balance = c.Seats, &balance
 		}
 		out[i] = v
 	}
@@ -93,8 +112,8 @@ func viewHolders(hs []credit.Holder) []holderView {
 	return out
 }
 
-func viewDetail(p benefit.Purchase, o store.Overview, now time.Time) purchaseDetail {
-	return purchaseDetail{purchaseView: viewPurchase(p), Price: p.Price, CatalogVersion: p.CatalogVersion, Benefits: viewBenefits(o.Lines, o.Credits, now)}
+func viewDetail(p benefit.Purchase, o store.Overview, callerID string, now time.Time) purchaseDetail {
+	return purchaseDetail{purchaseView: viewPurchase(p), Price: p.Price, CatalogVersion: p.CatalogVersion, Benefits: viewBenefits(o, callerID, now)}
 }
 
 func viewUser(u partner.User) userView {

@@ -61,9 +61,27 @@ type Benefit struct {
 	ExpiresAt   time.Time
 	// Credit is the per-grant amount in the partner's currency (credit kinds).
 	Credit *money.Money
-	// Key is the product key of a software line once taken (a secret).
+	// Plan is the plan of the package the line was bought with.
+	Plan catalog.Plan
+	// Key is the product key of a software or licence line once taken (a
+	// secret); KeyIssuedAt is when a licence line's key was first shown.
 	Key         string
+	KeyIssuedAt time.Time
 	ActivatedAt time.Time
+	// Redemption is set when a licence line's key was redeemed.
+	Redemption *Redemption
+}
+
+// Redemption records where and how a licence key was redeemed, and the
+// tenant's subscription right after.
+type Redemption struct {
+	TenantID          string
+	Mode              string
+	By                string
+	At                time.Time
+	Seats             int
+	EndDate           time.Time
+	TermUnder12Months bool
 }
 
 // NewPurchase turns a catalogue package into a purchase and its lines, priced
@@ -96,6 +114,7 @@ func NewPurchase(partnerID, currency string, cat *catalog.Catalog, packageID str
 			PartnerID:   partnerID,
 			PurchaseID:  p.ID,
 			Kind:        l.Kind,
+			Plan:        pkg.Plan,
 			Product:     l.Product,
 			ProductName: cat.Products[l.Product].Name,
 			Quantity:    l.Quantity,

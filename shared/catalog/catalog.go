@@ -84,6 +84,8 @@ type Product struct {
 	KeySource    KeySource         `json:"keySource,omitempty"`
 	Instructions map[string]string `json:"instructions,omitempty"` // by language
 	Downloads    []Download        `json:"downloads,omitempty"`
+	// PortalURL is where a licence product's key is redeemed (license).
+	PortalURL string `json:"portalUrl,omitempty"`
 }
 
 // Download is one installable image of a software product.
@@ -208,6 +210,9 @@ func (c *Catalog) Validate() apperr.Fields {
 		case p.KeySource == "" && (p.Kind == Software || p.Kind == License):
 			// A key-bearing product must say where its keys come from.
 			f.Add(at+".keySource", "required for software and license products: pool or signed")
+		}
+		if p.PortalURL != "" && !strings.HasPrefix(p.PortalURL, "https://") {
+			f.Add(at+".portalUrl", "must be an https URL")
 		}
 		for j, d := range p.Downloads {
 			dat := fmt.Sprintf("%s.downloads[%d]", at, j)

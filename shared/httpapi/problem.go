@@ -45,6 +45,17 @@ var errInternal = apperr.New(apperr.Internal, "internal", "Something went wrong 
 // Problem renders an error. Errors that are not *apperr.Error become a
 // generic 500: their text goes to the log, never to the client.
 func Problem(err error, instance, requestID string) Response {
+	e, body := render(err, instance)
+	status := statusOf[e.Kind]
+	headers := map[string]string{"Content-Type": "application/problem+json", "X-Request-Id": requestID}
+	if e.Code == "idempotency_in_progress" {
+		headers["Retry-After"] = "1"
+	}
+	return Response{StatusCode: status, Headers: headers, Body: string(body)}
+}
+
+// render is the problem document of an error.
+func render(err error, instance string) (*apperr.Error, []byte) {
 	e, ok := apperr.As(err)
 	if !ok {
 		e = errInternal
@@ -64,11 +75,16 @@ func Problem(err error, instance, requestID string) Response {
 		}
 		body, _ = json.Marshal(m)
 	}
-	headers := map[string]string{"Content-Type": "application/problem+json", "X-Request-Id": requestID}
-	if e.Code == "idempotency_in_progress" {
-		headers["Retry-After"] = "1"
-	}
-	return Response{StatusCode: status, Headers: headers, Body: string(body)}
+	return e, body
+}
+
+// ProblemOf is the problem document of an error as a value, for reports
+// that carry one outcome per item (a bulk request's rows).
+func ProblemOf(err error) map[string]any {
+	_, body := render(err, "")
+	var m map[string]any
+	_ = json.Unmarshal(body, &m)
+	return m
 }
 
 // JSON renders a successful response.

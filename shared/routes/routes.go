@@ -46,6 +46,16 @@ var All = []Route{
 	{"POST", "/v1/credits/{benefitId}/transfer", "assign-user", Partner},
 	{"GET", "/v1/credits/{benefitId}/ledger", "benefits", Partner},
 
+	{"GET", "/v1/licenses/{benefitId}", "get-key", Partner},
+	{"POST", "/v1/licenses/{benefitId}/redeem", "get-key", Partner},
+
+	{"POST", "/v1/visual-studio/{benefitId}/assignments", "assign-user", Partner},
+	{"POST", "/v1/visual-studio/{benefitId}/assignments:bulk", "assign-user", Partner},
+	{"DELETE", "/v1/visual-studio/{benefitId}/assignments/{userId}", "assign-user", Partner},
+	{"GET", "/v1/visual-studio/{benefitId}/assignments", "benefits", Partner},
+
+	{"GET", "/v1/audit", "benefits", Partner},
+
 	{"POST", "/v1/admin/partners", "admin", Operator},
 	{"GET", "/v1/admin/catalog", "admin", Operator},
 	{"POST", "/v1/admin/catalog", "admin", Operator},

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/pbs/benefits/shared/apperr"
+	"github.com/pbs/benefits/shared/audit"
 	"github.com/pbs/benefits/shared/benefit"
 	"github.com/pbs/benefits/shared/catalog"
 	"github.com/pbs/benefits/shared/credit"
@@ -213,7 +214,7 @@ func update(tableName string, k map[string]types.AttributeValue, expr, cond stri
 // item, and the user's credit offers (the combination rule), each under a
 // condition that holds only if nothing changed since c was read.
 // Errors: ErrCreditChanged (read again and decide again).
-func (s *Store) AssignCredit(ctx context.Context, c credit.Credit, a credit.Assignment) (err error) {
+func (s *Store) AssignCredit(ctx context.Context, c credit.Credit, a credit.Assignment, ev audit.Event) (err error) {
 	defer wrap(&err, "assign credit %s", c.BenefitID)
 	pk := partnerPK(c.PartnerID)
 	var creditW types.TransactWriteItem
@@ -253,7 +254,7 @@ func (s *Store) AssignCredit(ctx context.Context, c credit.Credit, a credit.Assi
 		return err
 	}
 	writes := []types.TransactWriteItem{creditW, put(s.table, seat, notExists), s.takeOffer(c, a.Holder.UserID)}
-	return s.creditTransaction(ctx, writes)
+	return s.creditTransaction(ctx, writes, ev)
 }
 
 // takeOffer records on the user's directory item that they hold credit c.
@@ -285,7 +286,7 @@ func (s *Store) dropOffer(c credit.Credit, userID string) types.TransactWriteIte
 // RemoveCreditHolder frees a monthly credit's seat at once: the seat item,
 // the count and the user's offer go together; the last holder also takes
 // the credit out of the due index. Errors: ErrCreditChanged.
-func (s *Store) RemoveCreditHolder(ctx context.Context, c credit.Credit, userID string) (err error) {
+func (s *Store) RemoveCreditHolder(ctx context.Context, c credit.Credit, userID string, ev audit.Event) (err error) {
 	defer wrap(&err, "remove %s from credit %s", userID, c.BenefitID)
 	pk := partnerPK(c.PartnerID)
 	var creditW types.TransactWriteItem
@@ -302,14 +303,14 @@ func (s *Store) RemoveCreditHolder(ctx context.Context, c credit.Credit, userID 
 			ConditionExpression: aws.String("attribute_exists(PK)")}},
 		s.dropOffer(c, userID),
 	}
-	return s.creditTransaction(ctx, writes)
+	return s.creditTransaction(ctx, writes, ev)
 }
 
 // TransferCredit moves an annual credit from its holder to a.Holder: the
 // holder on the credit (fenced by the one read), both seat items and both
 // users' offers, in one transaction. The money stays where it is.
 // Errors: ErrCreditChanged.
-func (s *Store) TransferCredit(ctx context.Context, c credit.Credit, a credit.Assignment) (err error) {
+func (s *Store) TransferCredit(ctx context.Context, c credit.Credit, a credit.Assignment, ev audit.Event) (err error) {
 	defer wrap(&err, "transfer credit %s", c.BenefitID)
 	pk := partnerPK(c.PartnerID)
 	seat, err := attributevalue.MarshalMap(seatItem{PK: pk, SK: seatSK(c.BenefitID, a.Holder.UserID), Type: typeSeat,
@@ -328,13 +329,19 @@ func (s *Store) TransferCredit(ctx context.Context, c credit.Credit, a credit.As
 		s.dropOffer(c, c.Holder),
 		s.takeOffer(c, a.Holder.UserID),
 	}
-	return s.creditTransaction(ctx, writes)
+	return s.creditTransaction(ctx, writes, ev)
 }
 
-// creditTransaction runs a seat change; any cancellation (a condition, or a
-// concurrent transaction on the same items) means "read again".
-func (s *Store) creditTransaction(ctx context.Context, writes []types.TransactWriteItem) error {
-	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: writes})
+// creditTransaction runs a seat change with its audit event; any
+// cancellation (a condition, or a concurrent transaction on the same items)
+// means "read again".
+func (s *Store) creditTransaction(ctx context.Context, writes []types.TransactWriteItem, ev audit.Event) error {
+	w, err := s.auditPut(ev)
+	if err != nil {
+		return err
+	}
+	writes = append(writes, w)
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: writes})
 	if cancelReasons(err) != nil {
 		return ErrCreditChanged
 	}

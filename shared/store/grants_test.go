@@ -88,7 +88,7 @@ func assignSeat(t *testing.T, s *store.Store, partnerID, benefitID, userID strin
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.AssignCredit(ctx, c, a); err != nil {
+	if err := s.AssignCredit(ctx, c, a, keyEvent(c.PartnerID, c.BenefitID)); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -263,7 +263,7 @@ func TestGrantJobSkipsRevokedExpiredAndEmptyCredits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := f.s.RemoveCreditHolder(ctx, c, "usr_g0"); err != nil {
+	if err := f.s.RemoveCreditHolder(ctx, c, "usr_g0", keyEvent(c.PartnerID, c.BenefitID)); err != nil {
 		t.Fatal(err)
 	}
 	sum, err := (&credit.Job{Store: f.s}).Run(ctx, credit.Request{}, dec1)

@@ -124,13 +124,28 @@ type benefitItem struct {
 	CreatedAt   time.Time    `dynamodbav:"createdAt"`
 	ExpiresAt   time.Time    `dynamodbav:"expiresAt"`
 	Credit      *money.Money `dynamodbav:"credit,omitempty"`
-	// Key is the product key given to a software line (a secret: never logged).
-	Key         string    `dynamodbav:"key,omitempty"`
-	ActivatedAt time.Time `dynamodbav:"activatedAt,omitempty"`
+	Plan        string       `dynamodbav:"plan,omitempty"`
+	// Key is the product key given to a software or licence line (a secret:
+	// never logged).
+	Key         string          `dynamodbav:"key,omitempty"`
+	KeyIssuedAt time.Time       `dynamodbav:"keyIssuedAt,omitempty"`
+	ActivatedAt time.Time       `dynamodbav:"activatedAt,omitempty"`
+	Redemption  *redemptionAttr `dynamodbav:"redemption,omitempty"`
 	// GSI1 places the line in the partition of the day it expires, which the
 	// daily expiry job and its 30/7-day reminders read (ACCESS_PATTERNS.md).
 	GSI1PK string `dynamodbav:",omitempty"`
 	GSI1SK string `dynamodbav:",omitempty"`
+}
+
+// redemptionAttr is a licence line's redemption, a map on the line.
+type redemptionAttr struct {
+	TenantID          string    `dynamodbav:"tenantId"`
+	Mode              string    `dynamodbav:"mode"`
+	By                string    `dynamodbav:"by"`
+	At                time.Time `dynamodbav:"at"`
+	Seats             int       `dynamodbav:"seats"`
+	EndDate           time.Time `dynamodbav:"endDate"`
+	TermUnder12Months bool      `dynamodbav:"termUnder12Months"`
 }
 
 func expiryDuePK(day time.Time) string { return "DUE#EXPIRY#" + day.UTC().Format(time.DateOnly) }
@@ -139,13 +154,19 @@ func newBenefitItem(b benefit.Benefit) benefitItem {
 	return benefitItem{PK: partnerPK(b.PartnerID), SK: benefitSK(b.ID), Type: typeBenefit, ID: b.ID,
 		PartnerID: b.PartnerID, PurchaseID: b.PurchaseID, Kind: string(b.Kind), Product: b.Product,
 		ProductName: b.ProductName, Quantity: b.Quantity, Used: b.Used, BenefitType: string(b.BenefitType),
-		Status: string(b.Status), CreatedAt: b.CreatedAt, ExpiresAt: b.ExpiresAt, Credit: b.Credit, Key: b.Key, ActivatedAt: b.ActivatedAt,
-		GSI1PK: expiryDuePK(b.ExpiresAt), GSI1SK: b.PartnerID + "#" + b.ID}
+		Status: string(b.Status), CreatedAt: b.CreatedAt, ExpiresAt: b.ExpiresAt, Credit: b.Credit, Plan: string(b.Plan), Key: b.Key, KeyIssuedAt: b.KeyIssuedAt,
+		ActivatedAt: b.ActivatedAt, GSI1PK: expiryDuePK(b.ExpiresAt), GSI1SK: b.PartnerID + "#" + b.ID}
 }
 
 func (i benefitItem) domain() benefit.Benefit {
-	return benefit.Benefit{ID: i.ID, PartnerID: i.PartnerID, PurchaseID: i.PurchaseID, Kind: catalog.Kind(i.Kind),
+	b := benefit.Benefit{ID: i.ID, PartnerID: i.PartnerID, PurchaseID: i.PurchaseID, Kind: catalog.Kind(i.Kind),
 		Product: i.Product, ProductName: i.ProductName, Quantity: i.Quantity, Used: i.Used,
 		BenefitType: catalog.BenefitType(i.BenefitType), Status: benefit.Status(i.Status), CreatedAt: i.CreatedAt,
-		ExpiresAt: i.ExpiresAt, Credit: i.Credit, Key: i.Key, ActivatedAt: i.ActivatedAt}
+		ExpiresAt: i.ExpiresAt, Credit: i.Credit, Plan: catalog.Plan(i.Plan), Key: i.Key, KeyIssuedAt: i.KeyIssuedAt,
+		ActivatedAt: i.ActivatedAt}
+	if r := i.Redemption; r != nil {
+		b.Redemption = &benefit.Redemption{TenantID: r.TenantID, Mode: r.Mode, By: r.By, At: r.At, Seats: r.Seats,
+			EndDate: r.EndDate, TermUnder12Months: r.TermUnder12Months}
+	}
+	return b
 }

@@ -14,7 +14,9 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/pbs/benefits/shared/apperr"
+	"github.com/pbs/benefits/shared/audit"
 	"github.com/pbs/benefits/shared/benefit"
+	"github.com/pbs/benefits/shared/catalog"
 )
 
 // poolKeyItem registers a key forever (KEY#) or offers it until taken (FREE#).
@@ -154,8 +156,12 @@ const allocationAttempts = 10
 // key and a key goes to one benefit. It returns the key and the approximate
 // number of free keys left (-1 if unknown).
 // Errors: ErrKeyPoolExhausted, ErrBenefitChanged.
-func (s *Store) AllocateKey(ctx context.Context, b benefit.Benefit, now time.Time) (allocated string, remaining int64, err error) {
+func (s *Store) AllocateKey(ctx context.Context, b benefit.Benefit, now time.Time, ev audit.Event) (allocated string, remaining int64, err error) {
 	defer wrap(&err, "allocate a %s key", b.Product)
+	record, err := s.auditPut(ev)
+	if err != nil {
+		return "", -1, err
+	}
 	start := rand.IntN(poolShards)
 	for range allocationAttempts {
 		candidates, shard, err := s.freeKeys(ctx, b.Product, start)
@@ -177,7 +183,8 @@ func (s *Store) AllocateKey(ctx context.Context, b benefit.Benefit, now time.Tim
 				ConditionExpression: aws.String("attribute_exists(PK) AND attribute_not_exists(allocatedTo)"),
 				ExpressionAttributeValues: map[string]types.AttributeValue{
 					":to": &types.AttributeValueMemberS{Value: b.PartnerID + "#" + b.ID}, ":now": timeValue(now)}}},
-			s.activateBenefit(b, k, now),
+			s.giveKey(b, k, now),
+			record,
 		}})
 		if err == nil {
 			left, cerr := s.addFreeCount(ctx, b.Product, -1)
@@ -198,35 +205,35 @@ func (s *Store) AllocateKey(ctx context.Context, b benefit.Benefit, now time.Tim
 	return "", -1, errors.New("too much contention for free keys")
 }
 
-// SetBenefitKey stores a generated (signed) key on a benefit and marks it
-// activated, once. Errors: ErrBenefitChanged.
-func (s *Store) SetBenefitKey(ctx context.Context, b benefit.Benefit, k string, now time.Time) (err error) {
+// SetBenefitKey stores a generated (signed) key on a benefit, once, with its
+// audit event. Errors: ErrBenefitChanged.
+func (s *Store) SetBenefitKey(ctx context.Context, b benefit.Benefit, k string, now time.Time, ev audit.Event) (err error) {
 	defer wrap(&err, "set key of %s", b.ID)
-	u := s.activateBenefit(b, k, now).Update
-	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: u.TableName, Key: u.Key,
-		UpdateExpression: u.UpdateExpression, ConditionExpression: u.ConditionExpression,
-		ExpressionAttributeNames: u.ExpressionAttributeNames, ExpressionAttributeValues: u.ExpressionAttributeValues})
-	if isConditionFailed(err) {
+	record, err := s.auditPut(ev)
+	if err != nil {
+		return err
+	}
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{s.giveKey(b, k, now), record}})
+	if failedAt(cancelReasons(err), 0) {
 		return ErrBenefitChanged
 	}
 	return err
 }
 
-// activateBenefit gives an available line its key, once.
-func (s *Store) activateBenefit(b benefit.Benefit, k string, now time.Time) types.TransactWriteItem {
-	return types.TransactWriteItem{Update: &types.Update{
-		TableName:                aws.String(s.table),
-		Key:                      key(partnerPK(b.PartnerID), benefitSK(b.ID)),
-		UpdateExpression:         aws.String("SET #key = :key, #status = :activated, activatedAt = :now"),
-		ConditionExpression:      aws.String("attribute_exists(PK) AND attribute_not_exists(#key) AND #status = :available"),
-		ExpressionAttributeNames: map[string]string{"#key": "key", "#status": "status"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":key":       &types.AttributeValueMemberS{Value: k},
-			":activated": &types.AttributeValueMemberS{Value: string(benefit.Activated)},
-			":available": &types.AttributeValueMemberS{Value: string(benefit.Available)},
-			":now":       timeValue(now),
-		},
-	}}
+// giveKey gives an available line its key, once. Taking a software key
+// activates the line (which closes the cancellation refund); a licence line
+// stays available until its key is redeemed, so it only records when the
+// key was issued.
+func (s *Store) giveKey(b benefit.Benefit, k string, now time.Time) types.TransactWriteItem {
+	values := map[string]types.AttributeValue{":key": sv(k), ":available": sv(string(benefit.Available)), ":now": timeValue(now)}
+	expr := "SET #key = :key, keyIssuedAt = :now"
+	if b.Kind != catalog.License {
+		expr = "SET #key = :key, #status = :activated, activatedAt = :now"
+		values[":activated"] = sv(string(benefit.Activated))
+	}
+	return update(s.table, key(partnerPK(b.PartnerID), benefitSK(b.ID)), expr,
+		"attribute_exists(PK) AND attribute_not_exists(#key) AND #status = :available",
+		map[string]string{"#key": "key", "#status": "status"}, values)
 }
 
 // freeKeys returns a few free keys from the first shard, from start on, that

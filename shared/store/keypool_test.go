@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/pbs/benefits/shared/audit"
 	"github.com/pbs/benefits/shared/benefit"
 	"github.com/pbs/benefits/shared/ids"
 	"github.com/pbs/benefits/shared/store"
@@ -81,7 +82,7 @@ func TestAllocateKeyActivatesOnce(t *testing.T) {
 	keys := importN(t, s, "server-os-datacenter", 3)
 	line := softwareLines(t, s, "ptn_a", "server-os-datacenter")[0]
 
-	k, left, err := s.AllocateKey(ctx, line, now)
+	k, left, err := s.AllocateKey(ctx, line, now, keyEvent(line.PartnerID, line.ID))
 	if err != nil || left != 2 {
 		t.Fatalf("allocate: %q %d %v", k, left, err)
 	}
@@ -97,7 +98,7 @@ func TestAllocateKeyActivatesOnce(t *testing.T) {
 		t.Fatalf("benefit after allocation: %+v %v", b, err)
 	}
 	// The line already has a key: a second allocation changes nothing.
-	if _, _, err := s.AllocateKey(ctx, line, now); !errors.Is(err, store.ErrBenefitChanged) {
+	if _, _, err := s.AllocateKey(ctx, line, now, keyEvent(line.PartnerID, line.ID)); !errors.Is(err, store.ErrBenefitChanged) {
 		t.Errorf("second allocation: %v", err)
 	}
 	// Re-importing the handed-out key is a duplicate: it never returns to the pool.
@@ -121,7 +122,7 @@ func TestConcurrentFirstCallsTakeOneKey(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			got[i], _, errs[i] = s.AllocateKey(ctx, line, now)
+			got[i], _, errs[i] = s.AllocateKey(ctx, line, now, keyEvent(line.PartnerID, line.ID))
 		}()
 	}
 	wg.Wait()
@@ -158,7 +159,7 @@ func TestConcurrentLinesGetDistinctKeys(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			k, _, err := s.AllocateKey(ctx, b, now)
+			k, _, err := s.AllocateKey(ctx, b, now, keyEvent(b.PartnerID, b.ID))
 			if err != nil {
 				t.Error(err)
 				return
@@ -177,7 +178,7 @@ func TestConcurrentLinesGetDistinctKeys(t *testing.T) {
 	}
 	// The pool is now empty.
 	more := softwareLines(t, s, "ptn_late", "database-server-enterprise")[0]
-	if _, left, err := s.AllocateKey(ctx, more, now); !errors.Is(err, store.ErrKeyPoolExhausted) || left != 0 {
+	if _, left, err := s.AllocateKey(ctx, more, now, keyEvent(more.PartnerID, more.ID)); !errors.Is(err, store.ErrKeyPoolExhausted) || left != 0 {
 		t.Errorf("empty pool: %d %v", left, err)
 	}
 	if b, _ := s.Benefit(ctx, "ptn_late", more.ID); b.Status != benefit.Available || b.Key != "" {
@@ -189,10 +190,10 @@ func TestSetBenefitKeyOnce(t *testing.T) {
 	s, _ := newStore(t)
 	ctx := context.Background()
 	line := softwareLines(t, s, "ptn_a", "dev-tools-suite")[0]
-	if err := s.SetBenefitKey(ctx, line, "PBK1.a.b", now); err != nil {
+	if err := s.SetBenefitKey(ctx, line, "PBK1.a.b", now, keyEvent(line.PartnerID, line.ID)); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.SetBenefitKey(ctx, line, "PBK1.c.d", now); !errors.Is(err, store.ErrBenefitChanged) {
+	if err := s.SetBenefitKey(ctx, line, "PBK1.c.d", now, keyEvent(line.PartnerID, line.ID)); !errors.Is(err, store.ErrBenefitChanged) {
 		t.Errorf("second key: %v", err)
 	}
 	if b, _ := s.Benefit(ctx, "ptn_a", line.ID); b.Key != "PBK1.a.b" || b.Status != benefit.Activated {
@@ -217,4 +218,9 @@ func TestImportLargePool(t *testing.T) {
 	if got := freeCount(t, db, s.Table(), "bi-pro"); got != n {
 		t.Errorf("%d free keys, want %d", got, n)
 	}
+}
+
+// keyEvent is an audit event for store calls that record one.
+func keyEvent(partnerID, benefitID string) audit.Event {
+	return audit.New(ids.New, partnerID, "usr_test", audit.SoftwareKeyIssued, benefitID, now)
 }

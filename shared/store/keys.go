@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash/fnv"
+	"time"
 
 	"github.com/pbs/benefits/shared/credit"
 )
@@ -44,6 +45,9 @@ const (
 	typeCredit      = "credit"
 	typeSeat        = "seat"
 	typeJobState    = "job-state"
+	typeAudit       = "audit"
+	typeLock        = "seat-lock"
+	typeTenantSub   = "tenant-subscription"
 )
 
 func partnerPK(partnerID string) string      { return "PARTNER#" + partnerID }
@@ -113,3 +117,26 @@ func idemPK(scope, key string) string {
 }
 
 func outboxPK(messageID string) string { return "OUTBOX#" + messageID }
+
+// A partner's history: AUDIT#<time>#<eventId> under the partner, newest last
+// in key order, so a backward Query reads it newest first. An event about a
+// benefit also sits in GSI1 under AUDIT#<partnerId>#<benefitId>, the one
+// benefit's history, with the same sort key.
+const auditPrefix = "AUDIT#"
+
+func auditSK(at time.Time, eventID string) string {
+	return auditPrefix + at.UTC().Format(dueLayout) + "#" + eventID
+}
+func auditBenefitPK(partnerID, benefitID string) string {
+	return auditPrefix + partnerID + "#" + benefitID
+}
+
+// A Visual Studio seat taken from its holder within 90 days of assignment
+// stays locked until the 90 days are over: #LOCK#<userId>#<assignedAt>.
+func lockSK(benefitID, userID string, assignedAt time.Time) string {
+	return benefitSK(benefitID) + "#LOCK#" + userID + "#" + assignedAt.UTC().Format(dueLayout)
+}
+
+// A tenant's subscription to a licence product, which redemptions add seats
+// to or extend.
+func tenantSK(tenantID, product string) string { return "TENANT#" + tenantID + "#" + product }

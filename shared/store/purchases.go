@@ -78,6 +78,8 @@ type Overview struct {
 	Lines     []benefit.Benefit
 	// Credits holds the state and holders of each credit line, by benefit id.
 	Credits map[string]credit.Credit
+	// Holders lists who holds a seat of each credit or Visual Studio line.
+	Holders map[string][]credit.Holder
 }
 
 // Dashboard returns every purchase and benefit line of a partner, with the
@@ -86,7 +88,8 @@ type Overview struct {
 func (s *Store) Dashboard(ctx context.Context, partnerID string) (o Overview, err error) {
 	defer wrap(&err, "dashboard of %s", partnerID)
 	o.Credits = map[string]credit.Credit{}
-	holders := map[string][]credit.Holder{}
+	o.Holders = map[string][]credit.Holder{}
+	holders := o.Holders
 	in := s.prefixQuery(partnerPK(partnerID), dashPrefix)
 	for {
 		out, err := s.db.Query(ctx, in)
@@ -144,7 +147,7 @@ func (s *Store) Purchase(ctx context.Context, partnerID, purchaseID string) (ben
 		if p.ID != purchaseID {
 			continue
 		}
-		mine := Overview{Purchases: []benefit.Purchase{p}, Credits: o.Credits}
+		mine := Overview{Purchases: []benefit.Purchase{p}, Credits: o.Credits, Holders: o.Holders}
 		for _, b := range o.Lines {
 			if b.PurchaseID == p.ID {
 				mine.Lines = append(mine.Lines, b)

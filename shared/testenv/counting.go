@@ -70,3 +70,8 @@ func (c *Counting) BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteIt
 	c.add("BatchWriteItem")
 	return c.API.BatchWriteItem(ctx, in, o...)
 }
+
+func (c *Counting) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, o ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error) {
+	c.add("BatchGetItem")
+	return c.API.BatchGetItem(ctx, in, o...)
+}

@@ -1,0 +1,95 @@
+package store
+
+import (
+	"context"
+	"encoding/base64"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/pbs/benefits/shared/audit"
+	"github.com/pbs/benefits/shared/table"
+)
+
+// auditItem is one history entry. It is written once, inside the
+// transaction of the change it records, and never updated.
+type auditItem struct {
+	PK        string
+	SK        string
+	Type      string            `dynamodbav:"type"`
+	ID        string            `dynamodbav:"id"`
+	At        time.Time         `dynamodbav:"at"`
+	Actor     string            `dynamodbav:"actor"`
+	Action    string            `dynamodbav:"action"`
+	BenefitID string            `dynamodbav:"benefitId,omitempty"`
+	UserID    string            `dynamodbav:"userId,omitempty"`
+	Detail    map[string]string `dynamodbav:"detail,omitempty"`
+	GSI1PK    string            `dynamodbav:",omitempty"`
+	GSI1SK    string            `dynamodbav:",omitempty"`
+}
+
+// auditPut is the Put of an event, for the transaction of its change.
+func (s *Store) auditPut(e audit.Event) (types.TransactWriteItem, error) {
+	it := auditItem{PK: partnerPK(e.PartnerID), SK: auditSK(e.At, e.ID), Type: typeAudit, ID: e.ID, At: e.At.UTC(),
+		Actor: e.Actor, Action: string(e.Action), BenefitID: e.BenefitID, UserID: e.UserID, Detail: e.Detail}
+	if e.BenefitID != "" {
+		it.GSI1PK, it.GSI1SK = auditBenefitPK(e.PartnerID, e.BenefitID), it.SK
+	}
+	item, err := attributevalue.MarshalMap(it)
+	if err != nil {
+		return types.TransactWriteItem{}, err
+	}
+	return put(s.table, item, notExists), nil
+}
+
+// Audit lists a partner's events newest first, all of them or one benefit's
+// (from GSI1), one page of at most limit. The cursor is the last event's
+// sort key, rebuilt into a start key under the caller's own partition, so a
+// cursor can never reach another partner's events.
+func (s *Store) Audit(ctx context.Context, partnerID, benefitID string, limit int, cursor string) (es []audit.Event, next string, err error) {
+	defer wrap(&err, "audit of %s", partnerID)
+	pk := partnerPK(partnerID)
+	in := s.prefixQuery(pk, auditPrefix)
+	if benefitID != "" {
+		in = &dynamodb.QueryInput{TableName: aws.String(s.table), IndexName: aws.String(table.GSI1),
+			KeyConditionExpression:    aws.String("#pk = :pk"),
+			ExpressionAttributeNames:  map[string]string{"#pk": table.GSI1PK},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(auditBenefitPK(partnerID, benefitID))}}
+	}
+	in.ScanIndexForward = aws.Bool(false)
+	in.Limit = aws.Int32(int32(limit))
+	if cursor != "" {
+		raw, derr := base64.RawURLEncoding.DecodeString(cursor)
+		sk := string(raw)
+		if derr != nil || !strings.HasPrefix(sk, auditPrefix) || len(sk) > 200 {
+			return nil, "", ErrBadCursor
+		}
+		in.ExclusiveStartKey = key(pk, sk)
+		if benefitID != "" {
+			in.ExclusiveStartKey[table.GSI1PK], in.ExclusiveStartKey[table.GSI1SK] = sv(auditBenefitPK(partnerID, benefitID)), sv(sk)
+		}
+	}
+	out, err := s.db.Query(ctx, in)
+	if err != nil {
+		return nil, "", err
+	}
+	for _, raw := range out.Items {
+		var it auditItem
+		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+			return nil, "", err
+		}
+		es = append(es, audit.Event{ID: it.ID, PartnerID: partnerID, At: it.At, Actor: it.Actor, Action: audit.Action(it.Action),
+			BenefitID: it.BenefitID, UserID: it.UserID, Detail: it.Detail})
+	}
+	if len(out.LastEvaluatedKey) > 0 && len(out.Items) > 0 {
+		last := out.Items[len(out.Items)-1]
+		if v, ok := last[table.SK].(*types.AttributeValueMemberS); ok {
+			next = base64.RawURLEncoding.EncodeToString([]byte(v.Value))
+		}
+	}
+	return es, next, nil
+}

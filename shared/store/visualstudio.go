@@ -1,0 +1,330 @@
+package store
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/pbs/benefits/shared/apperr"
+	"github.com/pbs/benefits/shared/audit"
+	"github.com/pbs/benefits/shared/benefit"
+	"github.com/pbs/benefits/shared/partner"
+	"github.com/pbs/benefits/shared/visualstudio"
+)
+
+// lockItem is a Visual Studio seat freed before its 90 days were over.
+type lockItem struct {
+	PK         string
+	SK         string
+	Type       string    `dynamodbav:"type"`
+	BenefitID  string    `dynamodbav:"benefitId"`
+	UserID     string    `dynamodbav:"userId"`
+	AssignedAt time.Time `dynamodbav:"assignedAt"`
+	ReusableAt time.Time `dynamodbav:"reusableAt"`
+}
+
+// ErrSeatsChanged means a subscription's seats (or the line, or a user)
+// changed between the caller's read and its write: read again, decide again.
+var ErrSeatsChanged = errors.New("store: seats changed concurrently")
+
+// VisualStudio reads a Visual Studio line with its seats and locks: one
+// strongly consistent Query of the benefit's items. Another partner's id,
+// or no such benefit, is apperr.ErrNotFound; a line of another kind comes
+// back as it is and the rules refuse it.
+func (s *Store) VisualStudio(ctx context.Context, partnerID, benefitID string) (sub visualstudio.Subscription, err error) {
+	defer wrap(&err, "get subscription %s", benefitID)
+	in := s.prefixQuery(partnerPK(partnerID), benefitSK(benefitID))
+	in.ConsistentRead = aws.Bool(true)
+	found := false
+	for {
+		out, err := s.db.Query(ctx, in)
+		if err != nil {
+			return sub, err
+		}
+		for _, raw := range out.Items {
+			switch typeOf(raw) {
+			case typeBenefit:
+				var it benefitItem
+				if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+					return sub, err
+				}
+				sub.Line, found = it.domain(), true
+			case typeSeat:
+				var it seatItem
+				if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+					return sub, err
+				}
+				sub.Seats = append(sub.Seats, it.vsSeat())
+			case typeLock:
+				var it lockItem
+				if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+					return sub, err
+				}
+				sub.Locks = append(sub.Locks, visualstudio.Lock{UserID: it.UserID, AssignedAt: it.AssignedAt})
+			}
+		}
+		if len(out.LastEvaluatedKey) == 0 {
+			break
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+	if !found {
+		return sub, apperr.ErrNotFound
+	}
+	return sub, nil
+}
+
+func (i seatItem) vsSeat() visualstudio.Seat {
+	return visualstudio.Seat{UserID: i.UserID, Email: i.Email, DisplayName: i.DisplayName, AssignedAt: i.AssignedAt}
+}
+
+// Seats lists one page of a Visual Studio line's seats in user id order,
+// with the line itself: the line is the first item of the same key range,
+// so the first page is one Query; a later page reads the line apart.
+func (s *Store) Seats(ctx context.Context, partnerID, benefitID string, limit int, cursor string) (line benefit.Benefit, seats []visualstudio.Seat, next string, err error) {
+	defer wrap(&err, "list seats of %s", benefitID)
+	pk := partnerPK(partnerID)
+	in := s.prefixQuery(pk, benefitSK(benefitID))
+	in.Limit = aws.Int32(int32(limit) + 1)
+	startedAfter := cursor != ""
+	if startedAfter {
+		id, derr := base64.RawURLEncoding.DecodeString(cursor)
+		if derr != nil || len(id) == 0 || len(id) > 128 || strings.ContainsAny(string(id), "#") {
+			return line, nil, "", ErrBadCursor
+		}
+		in.ExclusiveStartKey = key(pk, seatSK(benefitID, string(id)))
+		// The page after a cursor starts past the line item: read it apart.
+		var it benefitItem
+		if err := s.get(ctx, pk, benefitSK(benefitID), &it); err != nil {
+			return line, nil, "", err
+		}
+		line = it.domain()
+	}
+	found := false
+	var items []seatItem
+	for len(items) <= limit {
+		out, err := s.db.Query(ctx, in)
+		if err != nil {
+			return line, nil, "", err
+		}
+		for _, raw := range out.Items {
+			switch typeOf(raw) {
+			case typeBenefit:
+				var it benefitItem
+				if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+					return line, nil, "", err
+				}
+				line, found = it.domain(), true
+			case typeSeat:
+				var it seatItem
+				if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+					return line, nil, "", err
+				}
+				items = append(items, it)
+			}
+		}
+		if len(out.LastEvaluatedKey) == 0 {
+			break
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+	if !found && !startedAfter {
+		return line, nil, "", apperr.ErrNotFound
+	}
+	if len(items) > limit {
+		items = items[:limit]
+		next = base64.RawURLEncoding.EncodeToString([]byte(items[limit-1].UserID))
+	}
+	for _, it := range items {
+		seats = append(seats, it.vsSeat())
+	}
+	return line, seats, next, nil
+}
+
+// DirectoryUsers reads directory users by id, strongly consistent: one
+// GetItem for one id, BatchGetItem (100 keys a call) for more. Ids not in
+// the directory are simply absent from the map.
+func (s *Store) DirectoryUsers(ctx context.Context, partnerID string, ids []string) (users map[string]partner.User, err error) {
+	defer wrap(&err, "get %d users", len(ids))
+	users = map[string]partner.User{}
+	if len(ids) == 1 {
+		var it userItem
+		switch err := s.get(ctx, partnerPK(partnerID), userSK(ids[0]), &it); {
+		case errors.Is(err, apperr.ErrNotFound):
+			return users, nil
+		case err != nil:
+			return nil, err
+		}
+		users[it.ID] = it.domain()
+		return users, nil
+	}
+	seen := map[string]bool{}
+	var keys []map[string]types.AttributeValue
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			keys = append(keys, key(partnerPK(partnerID), userSK(id)))
+		}
+	}
+	for start := 0; start < len(keys); start += 100 {
+		in := map[string]types.KeysAndAttributes{s.table: {Keys: keys[start:min(start+100, len(keys))], ConsistentRead: aws.Bool(true)}}
+		for attempt := 0; len(in) > 0; attempt++ {
+			if attempt > 0 {
+				time.Sleep(time.Duration(attempt*attempt) * 10 * time.Millisecond)
+			}
+			out, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: in})
+			if err != nil {
+				return nil, err
+			}
+			for _, raw := range out.Responses[s.table] {
+				var it userItem
+				if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+					return nil, err
+				}
+				users[it.ID] = it.domain()
+			}
+			in = out.UnprocessedKeys
+		}
+	}
+	return users, nil
+}
+
+// SeatChangesPerTransaction bounds the changes written in one transaction:
+// each is at most three items and its audit event, plus the line's count.
+const SeatChangesPerTransaction = 24
+
+// ApplySeatChanges writes decided seat changes in order, each with its audit
+// event, in as few transactions as the limits allow. Every change is all or
+// nothing: its items carry conditions that hold only if what it was decided
+// from is unchanged, and the line's used count moves by the transaction's
+// net change under "used <= quantity - added". It returns how many changes
+// were written before a cancelled transaction (ErrSeatsChanged: read again
+// and decide the rest again).
+func (s *Store) ApplySeatChanges(ctx context.Context, line benefit.Benefit, cs []visualstudio.Change, evs []audit.Event) (applied int, err error) {
+	defer wrap(&err, "apply %d seat changes to %s", len(cs), line.ID)
+	for applied < len(cs) {
+		var writes []types.TransactWriteItem
+		touched := map[string]bool{}
+		delta, gives, n := 0, false, 0
+		for _, c := range cs[applied:] {
+			ws, keys, err := s.seatWrites(line, c)
+			if err != nil {
+				return applied, err
+			}
+			clash := false
+			for _, k := range keys {
+				clash = clash || touched[k]
+			}
+			if n == SeatChangesPerTransaction || (clash && n > 0) {
+				break
+			}
+			for _, k := range keys {
+				touched[k] = true
+			}
+			ev, err := s.auditPut(evs[applied+n])
+			if err != nil {
+				return applied, err
+			}
+			writes = append(writes, ws...)
+			writes = append(writes, ev)
+			delta += c.CountDelta()
+			gives = gives || c.Kind != visualstudio.Remove && c.Kind != visualstudio.Release
+			n++
+		}
+		writes = append([]types.TransactWriteItem{s.seatCount(line, delta, gives)}, writes...)
+		_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: writes})
+		if cancelReasons(err) != nil {
+			return applied, ErrSeatsChanged
+		}
+		if err != nil {
+			return applied, err
+		}
+		applied += n
+	}
+	return applied, nil
+}
+
+// seatCount moves the line's used count, never above the quantity; a
+// transaction that gives seats also requires a live line, so a cancelled or
+// expired line gets no new holder.
+func (s *Store) seatCount(line benefit.Benefit, delta int, gives bool) types.TransactWriteItem {
+	values := map[string]types.AttributeValue{":d": nv(int64(delta))}
+	names := map[string]string{}
+	cond := "attribute_exists(PK)"
+	if delta > 0 {
+		cond += " AND used <= :max"
+		values[":max"] = nv(int64(line.Quantity - delta))
+	}
+	if delta < 0 {
+		cond += " AND used >= :min"
+		values[":min"] = nv(int64(-delta))
+	}
+	if gives {
+		cond += " AND #status = :available"
+		names["#status"] = "status"
+		values[":available"] = sv(string(benefit.Available))
+	}
+	return update(s.table, key(partnerPK(line.PartnerID), benefitSK(line.ID)), "ADD used :d", cond, names, values)
+}
+
+// seatWrites are the items of one change, and their sort keys.
+func (s *Store) seatWrites(line benefit.Benefit, c visualstudio.Change) ([]types.TransactWriteItem, []string, error) {
+	pk := partnerPK(line.PartnerID)
+	var ws []types.TransactWriteItem
+	var keys []string
+	putSeat := func(seat visualstudio.Seat) error {
+		item, err := attributevalue.MarshalMap(seatItem{PK: pk, SK: seatSK(line.ID, seat.UserID), Type: typeSeat, BenefitID: line.ID,
+			UserID: seat.UserID, Email: seat.Email, DisplayName: seat.DisplayName, AssignedAt: seat.AssignedAt})
+		if err != nil {
+			return err
+		}
+		ws = append(ws, put(s.table, item, notExists),
+			types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{TableName: aws.String(s.table),
+				Key: key(pk, userSK(seat.UserID)), ConditionExpression: aws.String("attribute_exists(PK)")}})
+		keys = append(keys, seatSK(line.ID, seat.UserID), userSK(seat.UserID))
+		return nil
+	}
+	deleteSeat := func(seat visualstudio.Seat) {
+		ws = append(ws, types.TransactWriteItem{Delete: &types.Delete{TableName: aws.String(s.table),
+			Key: key(pk, seatSK(line.ID, seat.UserID)), ConditionExpression: aws.String("assignedAt = :at"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":at": timeValue(seat.AssignedAt)}}})
+		keys = append(keys, seatSK(line.ID, seat.UserID))
+	}
+	deleteLock := func(l visualstudio.Lock) {
+		sk := lockSK(line.ID, l.UserID, l.AssignedAt)
+		ws = append(ws, types.TransactWriteItem{Delete: &types.Delete{TableName: aws.String(s.table),
+			Key: key(pk, sk), ConditionExpression: aws.String("attribute_exists(PK)")}})
+		keys = append(keys, sk)
+	}
+	var err error
+	switch c.Kind {
+	case visualstudio.New:
+		err = putSeat(c.Seat)
+	case visualstudio.Reclaim, visualstudio.Reuse:
+		deleteLock(c.Lock)
+		err = putSeat(c.Seat)
+	case visualstudio.Move:
+		deleteSeat(c.From)
+		err = putSeat(c.Seat)
+	case visualstudio.Remove:
+		deleteSeat(c.Seat)
+	case visualstudio.Release:
+		deleteSeat(c.Seat)
+		sk := lockSK(line.ID, c.Lock.UserID, c.Lock.AssignedAt)
+		item, merr := attributevalue.MarshalMap(lockItem{PK: pk, SK: sk, Type: typeLock, BenefitID: line.ID,
+			UserID: c.Lock.UserID, AssignedAt: c.Lock.AssignedAt, ReusableAt: c.Lock.ReusableAt()})
+		err = merr
+		ws = append(ws, put(s.table, item, notExists))
+		keys = append(keys, sk)
+	default:
+		return nil, nil, errors.New("store: nothing to write for an unchanged seat")
+	}
+	return ws, keys, err
+}
