@@ -1,10 +1,15 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/pbs/benefits/shared/catalog"
+	"github.com/pbs/benefits/shared/partner"
 )
 
 // Benchmarks run the whole local path (HTTP → gateway → payload 2.0 event →
@@ -138,4 +143,70 @@ func BenchmarkImport100kKeys(b *testing.B) {
 		}
 	}
 	reportCalls(b, h)
+}
+
+// BenchmarkVisualStudioBulk500 assigns 500 users to a 500-seat Visual
+// Studio line in one bulk request (JSON rows): one op is one request.
+func BenchmarkVisualStudioBulk500(b *testing.B) {
+	const rows = 500
+	h := newHarness(b)
+	ctx := context.Background()
+	// A catalogue with a 500-seat package, published before the first
+	// request so no function has the demo catalogue cached.
+	var doc map[string]any
+	if err := json.Unmarshal(catalog.Demo, &doc); err != nil {
+		b.Fatal(err)
+	}
+	doc["version"] = "bench-vs-500"
+	doc["packages"] = append(doc["packages"].([]any), map[string]any{
+		"id": "vs-bulk-bench", "plan": "gold", "name": "VS bulk bench", "price": map[string]any{"USD": 0, "EUR": 0, "JPY": 0, "GBP": 0},
+		"benefits": []any{map[string]any{"kind": "visual-studio", "product": "vs-enterprise", "quantity": rows, "benefitType": "core"}},
+	})
+	raw, _ := json.Marshal(doc)
+	cat, err := catalog.Parse(raw)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := h.svc.Store.PublishCatalog(ctx, cat, raw, "bench", h.clock.Now()); err != nil {
+		b.Fatal(err)
+	}
+	pid, _, admin := h.newPartner("BulkBench", "USD")
+	var body strings.Builder
+	body.WriteString(`{"assignments":[`)
+	for i := range rows {
+		u, err := partner.NewUser(fmt.Sprintf("usr_bench%04d", i), pid, fmt.Sprintf("dev%d@bulk.example", i), "Dev", nil, false, h.clock.Now())
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := h.svc.Store.CreateUser(ctx, u); err != nil {
+			b.Fatal(err)
+		}
+		if i > 0 {
+			body.WriteString(",")
+		}
+		body.WriteString(`{"userId":"` + u.ID + `"}`)
+	}
+	body.WriteString("]}")
+	total := map[string]int{}
+	for b.Loop() {
+		b.StopTimer()
+		line := lineOf(b, h.buy(admin, "vs-bulk-bench"), "vs-enterprise")
+		h.calls.Reset()
+		b.StartTimer()
+		r := h.post("/v1/visual-studio/"+line+"/assignments:bulk", admin, body.String())
+		b.StopTimer()
+		if r.Status != http.StatusOK || !strings.Contains(string(r.Body), `"assigned":500`) {
+			b.Fatalf("%d %.300s", r.Status, r.Body)
+		}
+		for op, n := range h.calls.Reset() {
+			total[op] += n
+		}
+		b.StartTimer()
+	}
+	sum := 0
+	for op, n := range total {
+		b.ReportMetric(float64(n)/float64(b.N), op+"/op")
+		sum += n
+	}
+	b.ReportMetric(float64(sum)/float64(b.N), "ddb-calls/op")
 }
