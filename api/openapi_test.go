@@ -65,9 +65,9 @@ func TestChecksCatchDrift(t *testing.T) {
 		{
 			name: "route added to the table only",
 			mutate: func(_ *testing.T, _ map[string]any, rs *[]routes.Route) {
-				*rs = append(*rs, routes.Route{Method: "GET", Path: "/v1/visual-studio/{benefitId}/assignments", Function: "assign-user", Access: routes.Partner})
+				*rs = append(*rs, routes.Route{Method: "GET", Path: "/v1/support/incidents/{incidentId}", Function: "benefits", Access: routes.Partner})
 			},
-			want: "missing from openapi.yaml: GET /v1/visual-studio/{benefitId}/assignments",
+			want: "missing from openapi.yaml: GET /v1/support/incidents/{incidentId}",
 		},
 		{
 			name: "operation not in the route table",

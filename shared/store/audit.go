@@ -61,7 +61,9 @@ func (s *Store) Audit(ctx context.Context, partnerID, benefitID string, limit in
 			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(auditBenefitPK(partnerID, benefitID))}}
 	}
 	in.ScanIndexForward = aws.Bool(false)
-	in.Limit = aws.Int32(int32(limit))
+	// One extra item tells whether another page exists, so the last page
+	// carries no cursor.
+	in.Limit = aws.Int32(int32(limit) + 1)
 	if cursor != "" {
 		raw, derr := base64.RawURLEncoding.DecodeString(cursor)
 		sk := string(raw)
@@ -77,19 +79,20 @@ func (s *Store) Audit(ctx context.Context, partnerID, benefitID string, limit in
 	if err != nil {
 		return nil, "", err
 	}
-	for _, raw := range out.Items {
+	items := out.Items
+	if len(items) > limit {
+		items = items[:limit]
+		if v, ok := items[limit-1][table.SK].(*types.AttributeValueMemberS); ok {
+			next = base64.RawURLEncoding.EncodeToString([]byte(v.Value))
+		}
+	}
+	for _, raw := range items {
 		var it auditItem
 		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
 			return nil, "", err
 		}
 		es = append(es, audit.Event{ID: it.ID, PartnerID: partnerID, At: it.At, Actor: it.Actor, Action: audit.Action(it.Action),
 			BenefitID: it.BenefitID, UserID: it.UserID, Detail: it.Detail})
-	}
-	if len(out.LastEvaluatedKey) > 0 && len(out.Items) > 0 {
-		last := out.Items[len(out.Items)-1]
-		if v, ok := last[table.SK].(*types.AttributeValueMemberS); ok {
-			next = base64.RawURLEncoding.EncodeToString([]byte(v.Value))
-		}
 	}
 	return es, next, nil
 }
