@@ -273,8 +273,8 @@ func (s *Service) bulkAssignVisualStudio(ctx context.Context, r *httpapi.Request
 // userId and optionally replacesUserId, or JSON {"assignments": [...]}.
 func bulkRows(r *httpapi.Request) ([]seatRow, error) {
 	var rows []seatRow
-	switch r.MediaType() {
-	case "text/csv":
+	switch mt := r.MediaType(); {
+	case mt == "text/csv":
 		body, err := r.Body()
 		if err != nil {
 			return nil, err
@@ -282,7 +282,7 @@ func bulkRows(r *httpapi.Request) ([]seatRow, error) {
 		if rows, err = csvRows(body); err != nil {
 			return nil, err
 		}
-	case "application/json":
+	case mt == "application/json" || strings.HasSuffix(mt, "+json"):
 		var in struct {
 			Assignments []seatRow `json:"assignments"`
 		}
