@@ -56,12 +56,15 @@ func TestAuditRecordsEveryChangeNewestFirst(t *testing.T) {
 	expect(h.assignVS(admin, vs, users[2], users[1]), http.StatusCreated)
 	expect(h.removeVS(admin, vs, users[2]), http.StatusNoContent)
 	expect(h.redeem(admin, lic, "audited.example", "add-seats"), http.StatusOK)
+	annual := creditLine(t, h.buy(admin, "gold-2026"), "credit-annual", 0)
+	expect(h.assign(admin, annual, users[0]), http.StatusCreated)
+	expect(h.post("/v1/credits/"+annual+"/transfer", admin, `{"toUserId":"`+users[1]+`"}`), http.StatusOK)
 	// Reads and refused changes write nothing.
 	h.assignVS(admin, vs, "usr_nobody", "").problem(t, http.StatusUnprocessableEntity, "user_not_found")
 	h.get("/v1/benefits", admin)
 
 	got, items, _ := h.auditActions(admin, "")
-	want := []string{"license.redeemed", "license.key-issued", "visual-studio.removed", "visual-studio.reassigned",
+	want := []string{"credit.transferred", "credit.assigned", "license.redeemed", "license.key-issued", "visual-studio.removed", "visual-studio.reassigned",
 		"visual-studio.assigned", "software.key-issued", "credit.removed", "credit.assigned"}
 	if len(got) != len(want) {
 		t.Fatalf("actions %v, want %v", got, want)
@@ -76,6 +79,10 @@ func TestAuditRecordsEveryChangeNewestFirst(t *testing.T) {
 			t.Fatalf("event %v", e)
 		}
 	}
+	if d := items[0]["detail"].(map[string]any); d["fromUserId"] != users[0] || items[0]["userId"] != users[1] {
+		t.Fatalf("transfer event %v", items[0])
+	}
+	items = items[2:]
 	moved := items[3]
 	if moved["userId"] != users[2] || moved["detail"].(map[string]any)["fromUserId"] != users[1] || moved["benefitId"] != vs {
 		t.Fatalf("reassignment event %v", moved)

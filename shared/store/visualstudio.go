@@ -5,12 +5,14 @@ import (
 	"encoding/base64"
 	"errors"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/pbs/benefits/shared/apperr"
 	"github.com/pbs/benefits/shared/audit"
@@ -173,25 +175,36 @@ func (s *Store) DirectoryUsers(ctx context.Context, partnerID string, ids []stri
 			keys = append(keys, key(partnerPK(partnerID), userSK(id)))
 		}
 	}
+	// The chunks are read in parallel; each retries its unprocessed keys.
+	var mu sync.Mutex
+	g, gctx := errgroup.WithContext(ctx)
 	for start := 0; start < len(keys); start += 100 {
 		in := map[string]types.KeysAndAttributes{s.table: {Keys: keys[start:min(start+100, len(keys))], ConsistentRead: aws.Bool(true)}}
-		for attempt := 0; len(in) > 0; attempt++ {
-			if attempt > 0 {
-				time.Sleep(time.Duration(attempt*attempt) * 10 * time.Millisecond)
-			}
-			out, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: in})
-			if err != nil {
-				return nil, err
-			}
-			for _, raw := range out.Responses[s.table] {
-				var it userItem
-				if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
-					return nil, err
+		g.Go(func() error {
+			for attempt := 0; len(in) > 0; attempt++ {
+				if attempt > 0 {
+					time.Sleep(time.Duration(attempt*attempt) * 10 * time.Millisecond)
 				}
-				users[it.ID] = it.domain()
+				out, err := s.db.BatchGetItem(gctx, &dynamodb.BatchGetItemInput{RequestItems: in})
+				if err != nil {
+					return err
+				}
+				for _, raw := range out.Responses[s.table] {
+					var it userItem
+					if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+						return err
+					}
+					mu.Lock()
+					users[it.ID] = it.domain()
+					mu.Unlock()
+				}
+				in = out.UnprocessedKeys
 			}
-			in = out.UnprocessedKeys
-		}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
 	}
 	return users, nil
 }
