@@ -33,3 +33,41 @@ func TestNoRouteAnswers5xxToGarbage(t *testing.T) {
 		}
 	}
 }
+
+// TestBenefitRoutesAnswer4xxToGarbageOnRealLines sends the same kind of
+// garbage to every {benefitId} route with a real line of the partner, so
+// the input reaches the rules and the store, not only the id check.
+func TestBenefitRoutesAnswer4xxToGarbageOnRealLines(t *testing.T) {
+	h := newHarness(t)
+	_, adminID, admin := h.newPartner("GarbageLines", "USD")
+	pack := h.buy(admin, "action-pack-2026")
+	lines := map[string]string{
+		"/v1/software/":      lineOf(t, pack, "office-suite-pro"),
+		"/v1/credits/":       creditLine(t, pack, "credit-monthly", 0),
+		"/v1/licenses/":      lineOf(t, pack, "office-cloud-e3"),
+		"/v1/visual-studio/": lineOf(t, pack, "vs-professional"),
+	}
+	bodies := []string{"", "{", "null", "[]", `{"userId":1}`, `{"userId":"` + strings.Repeat("u", 3000) + `"}`,
+		`{"userId":"usr_x","replacesUserId":"` + adminID + `"}`, `{"tenantId":"` + strings.Repeat("a.", 200) + `","mode":"add-seats"}`,
+		`{"tenantId":"x","mode":null}`, "userId\n\"unterminated\n", "userId,replacesUserId\n,,,,\n" + adminID + "," + adminID + "\n",
+		`{"assignments":[{"userId":"` + adminID + `","replacesUserId":"usr_nobody"},{"userId":""}]}`, `{"assignments":{}}`}
+	queries := []string{"", "?limit=101", "?cursor=%FF%FE", "?cursor=" + strings.Repeat("QVVESVQj", 60), "?benefitId=" + strings.Repeat("b", 300)}
+	for _, r := range routes.All {
+		if !strings.Contains(r.Path, "{benefitId}") && r.Path != "/v1/audit" {
+			continue
+		}
+		for prefix, id := range lines {
+			if r.Path != "/v1/audit" && !strings.HasPrefix(r.Path, prefix) {
+				continue
+			}
+			for i, body := range bodies {
+				path := strings.ReplaceAll(strings.ReplaceAll(r.Path, "{benefitId}", id), "{userId}", adminID) + queries[i%len(queries)]
+				ct := []string{"application/json", "text/csv", "application/problem+json"}[i%3]
+				resp := h.do(call{method: r.Method, path: path, token: admin, body: body, headers: map[string]string{"Content-Type": ct}})
+				if resp.Status >= 500 {
+					t.Errorf("%s %s (%s) %q: %d %s", r.Method, path[:min(len(path), 90)], ct, body[:min(len(body), 40)], resp.Status, resp.Body)
+				}
+			}
+		}
+	}
+}
