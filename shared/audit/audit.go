@@ -24,6 +24,13 @@ const (
 	VisualStudioAssigned Action = "visual-studio.assigned"
 	VisualStudioMoved    Action = "visual-studio.reassigned"
 	VisualStudioRemoved  Action = "visual-studio.removed"
+	SupportActivated     Action = "support.activated"
+	IncidentOpened       Action = "support.incident-opened"
+	AdvisoryRequested    Action = "advisory.requested"
+	ContactSet           Action = "gtm.contact-set"
+	OfferRequested       Action = "gtm.offer-requested"
+	OfferActivated       Action = "gtm.offer-activated"
+	BenefitExpired       Action = "benefit.expired"
 )
 
 // Event is one entry of a partner's history.

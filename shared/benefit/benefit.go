@@ -3,6 +3,7 @@
 package benefit
 
 import (
+	"slices"
 	"time"
 
 	"github.com/pbs/benefits/shared/apperr"
@@ -70,6 +71,12 @@ type Benefit struct {
 	ActivatedAt time.Time
 	// Redemption is set when a licence line's key was redeemed.
 	Redemption *Redemption
+	// Reminded30 and Reminded7 record when the partner's global admins were
+	// told the line expires in 30 or 7 days (zero: not yet).
+	Reminded30, Reminded7 time.Time
+	// LinkExpiresAt is when a pending go-to-market offer's confirmation link
+	// stops working.
+	LinkExpiresAt time.Time
 }
 
 // Redemption records where and how a licence key was redeemed, and the
@@ -178,4 +185,52 @@ func (b Benefit) Usable(kind catalog.Kind, now time.Time) error {
 		return ErrExpired
 	}
 	return nil
+}
+
+// Live reports whether a line can still be used at now: not revoked, not
+// expired (by status or by date).
+func (b Benefit) Live(now time.Time) bool {
+	switch b.EffectiveStatus(now) {
+	case Revoked, Expired:
+		return false
+	}
+	return true
+}
+
+// Remaining is what is left of a line's quantity.
+func (b Benefit) Remaining() int { return max(0, b.Quantity-b.Used) }
+
+// Take is an amount drawn from one line.
+type Take struct {
+	Line   Benefit
+	Amount int
+}
+
+// Draw takes n units (incidents, hours) from the live lines of a kind, the
+// line that expires first first, so nothing is left to lapse that could
+// have been used. It returns the takes, or nil and what is available when
+// the lines hold less than n.
+func Draw(lines []Benefit, kind catalog.Kind, n int, now time.Time) ([]Take, int) {
+	var live []Benefit
+	available := 0
+	for _, b := range lines {
+		if b.Kind == kind && b.Live(now) && b.Remaining() > 0 {
+			live = append(live, b)
+			available += b.Remaining()
+		}
+	}
+	if available < n {
+		return nil, available
+	}
+	slices.SortStableFunc(live, func(a, b Benefit) int { return a.ExpiresAt.Compare(b.ExpiresAt) })
+	var takes []Take
+	for _, b := range live {
+		if n == 0 {
+			break
+		}
+		t := min(n, b.Remaining())
+		takes = append(takes, Take{Line: b, Amount: t})
+		n -= t
+	}
+	return takes, available
 }

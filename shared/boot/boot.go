@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
@@ -38,6 +39,9 @@ type Settings struct {
 	// KeyPoolLowWater is KEY_POOL_LOW_WATER (default 50): fewer free keys
 	// than this after an allocation warns the operator.
 	KeyPoolLowWater int64
+	// PublicURL is PUBLIC_BASE_URL: the API's public base URL, which emailed
+	// links point at (the stack sets it to the HTTP API's endpoint).
+	PublicURL string
 }
 
 // FromEnv reads Settings; a missing required variable is an error that
@@ -62,6 +66,7 @@ func FromEnv(getenv func(string) string) (Settings, error) {
 		}
 		s.KeyPoolLowWater = n
 	}
+	s.PublicURL = strings.TrimSuffix(getenv("PUBLIC_BASE_URL"), "/")
 	if v := getenv("CATALOG_TTL"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d < 0 {
@@ -97,7 +102,7 @@ func Logger() *slog.Logger { return lambdacontext.NewLogger() }
 // NewService wires the HTTP service over a DynamoDB client.
 func NewService(s Settings, db store.API, clk clock.Clock, log *slog.Logger) *api.Service {
 	svc := &api.Service{Store: store.New(db, s.TableName), Clock: clk, NewID: ids.New, Log: log,
-		CatalogTTL: s.CatalogTTL, KeyPoolLowWater: s.KeyPoolLowWater}
+		CatalogTTL: s.CatalogTTL, KeyPoolLowWater: s.KeyPoolLowWater, PublicURL: s.PublicURL}
 	if len(s.SigningSeed) == ed25519.SeedSize {
 		key := ed25519.NewKeyFromSeed(s.SigningSeed)
 		sum := sha256.Sum256(key.Public().(ed25519.PublicKey))

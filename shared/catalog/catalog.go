@@ -86,6 +86,29 @@ type Product struct {
 	Downloads    []Download        `json:"downloads,omitempty"`
 	// PortalURL is where a licence product's key is redeemed (license).
 	PortalURL string `json:"portalUrl,omitempty"`
+	// Versions are the supported versions of an on-premises product, newest
+	// first: support incidents are taken for the first two (current and
+	// previous).
+	Versions []string `json:"versions,omitempty"`
+	// OfferType is a go-to-market offer's type ("Silver core", "Gold core",
+	// "ISV co-sell ready"), and ActiveMonths how long it stays active once
+	// its marketing contact confirmed it (default 12).
+	OfferType    string `json:"offerType,omitempty"`
+	ActiveMonths int    `json:"activeMonths,omitempty"`
+}
+
+// OfferMonths is how long a confirmed go-to-market offer stays active.
+func (p Product) OfferMonths() int {
+	if p.ActiveMonths > 0 {
+		return p.ActiveMonths
+	}
+	return DefaultValidityMonths
+}
+
+// SupportsVersion reports whether incidents are taken for an on-premises
+// product version: the current one or the one before.
+func (p Product) SupportsVersion(v string) bool {
+	return slices.Contains(p.Versions[:min(2, len(p.Versions))], v)
 }
 
 // Download is one installable image of a software product.
@@ -210,6 +233,17 @@ func (c *Catalog) Validate() apperr.Fields {
 		case p.KeySource == "" && (p.Kind == Software || p.Kind == License):
 			// A key-bearing product must say where its keys come from.
 			f.Add(at+".keySource", "required for software and license products: pool or signed")
+		}
+		if p.Kind == GTMOffer && strings.TrimSpace(p.OfferType) == "" {
+			f.Add(at+".offerType", "required for gtm-offer products, e.g. Gold core")
+		}
+		if p.ActiveMonths < 0 || p.ActiveMonths > 60 {
+			f.Add(at+".activeMonths", "must be between 1 and 60 when given")
+		}
+		for j, v := range p.Versions {
+			if strings.TrimSpace(v) == "" || len(v) > 32 {
+				f.Add(fmt.Sprintf("%s.versions[%d]", at, j), "1 to 32 characters")
+			}
 		}
 		if p.PortalURL != "" && !strings.HasPrefix(p.PortalURL, "https://") {
 			f.Add(at+".portalUrl", "must be an https URL")

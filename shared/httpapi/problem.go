@@ -27,6 +27,7 @@ var statusOf = map[apperr.Kind]int{
 	apperr.Unsupported:     http.StatusUnsupportedMediaType,
 	apperr.Unprocessable:   http.StatusUnprocessableEntity,
 	apperr.Unavailable:     http.StatusServiceUnavailable,
+	apperr.Gone:            http.StatusGone,
 }
 
 // problem is an RFC 9457 document with the stable code member.

@@ -120,7 +120,9 @@ func (rt *Router) serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest, 
 		}
 	}
 	req := &Request{Event: ev, Caller: c, RequestID: reqID, bodyLimit: r.BodyLimit}
-	if key := req.Header("Idempotency-Key"); key != "" && r.Method == http.MethodPost {
+	// A public route has no caller to scope a key to; its POST (confirming
+	// with a single-use token) is idempotent by the token itself.
+	if key := req.Header("Idempotency-Key"); key != "" && r.Method == http.MethodPost && r.Access != routes.Public {
 		resp, err = rt.idempotent(ctx, req, r, key)
 	} else {
 		resp, err = rt.call(ctx, req, r)

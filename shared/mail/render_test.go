@@ -17,6 +17,17 @@ var samples = map[string]map[string]string{
 		"partnerName": "Contoso <Ltd> & Co", "packageName": "Gold 2026", "plan": "gold",
 		"purchaseId": "pur_0001", "price": "USD 1,000.00", "purchasedAt": "2026-11-24T09:00:00Z", "benefitCount": "5",
 	},
+	"gtm-offer-confirm": {
+		"partnerName": "Contoso <Ltd> & Co", "offerName": "Marketplace listing boost", "offerType": "ISV co-sell ready",
+		"confirmUrl": "https://api.example.com/v1/gtm/confirm?token=abc_DEF-123", "linkExpiresOn": "2026-12-16 09:00 UTC",
+	},
+	"gtm-contact-instructions": {
+		"partnerName": "Contoso <Ltd> & Co", "contactName": "Mei Tanaka", "contactEmail": "mei@contoso.example",
+	},
+	"benefit-expiry-reminder": {
+		"partnerName": "Contoso <Ltd> & Co", "days": "30", "expiresOn": "2027-12-02", "count": "2",
+		"lines": "- Office Cloud E3 (license, 5), purchase pur_06h0001\n- Azure credit <monthly> (credit-monthly, 1), purchase pur_06h0002",
+	},
 }
 
 func TestEveryTemplateHasEnglishAndRendersItsSample(t *testing.T) {

@@ -56,6 +56,18 @@ var All = []Route{
 
 	{"GET", "/v1/audit", "benefits", Partner},
 
+	{"POST", "/v1/support/activate", "benefits", Partner},
+	{"GET", "/v1/support", "benefits", Partner},
+	{"POST", "/v1/support/incidents", "benefits", Partner},
+	{"POST", "/v1/advisory/requests", "benefits", Partner},
+	{"GET", "/v1/advisory/requests", "benefits", Partner},
+
+	{"PUT", "/v1/gtm/marketing-contact", "activate-gtm", Partner},
+	{"GET", "/v1/gtm/marketing-contact", "activate-gtm", Partner},
+	{"POST", "/v1/gtm/offers/{benefitId}/activate", "activate-gtm", Partner},
+	{"GET", "/v1/gtm/confirm", "activate-gtm", Public},
+	{"POST", "/v1/gtm/confirm", "activate-gtm", Public},
+
 	{"POST", "/v1/admin/partners", "admin", Operator},
 	{"GET", "/v1/admin/catalog", "admin", Operator},
 	{"POST", "/v1/admin/catalog", "admin", Operator},

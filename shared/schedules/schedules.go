@@ -15,11 +15,11 @@ type Job struct {
 	Description string
 }
 
-// All lists every deployed job. A job is added here when its function is
-// (expire-benefits will run daily, e.g. cron(0 1 * * ? *)).
+// All lists every deployed job. A job is added here when its function is.
 var All = []Job{
 	{"send-mail", "rate(1 minute)", "drains the email outbox"},
 	{"monthly-credit-grant", "cron(0 0 1 * ? *)", "grants every monthly credit with a holder its month, once"},
+	{"expire-benefits", "cron(0 1 * * ? *)", "expires benefits past their date; emails global admins 30 and 7 days before"},
 }
 
 // Names returns the job names in list order.

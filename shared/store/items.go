@@ -131,6 +131,14 @@ type benefitItem struct {
 	KeyIssuedAt time.Time       `dynamodbav:"keyIssuedAt,omitempty"`
 	ActivatedAt time.Time       `dynamodbav:"activatedAt,omitempty"`
 	Redemption  *redemptionAttr `dynamodbav:"redemption,omitempty"`
+	// Reminded30/Reminded7: when the expiry job emailed that the line
+	// expires in 30 or 7 days (each is set once, with its mail).
+	// (Pointers: attributevalue writes a zero time.Time, and these are
+	// tested with attribute_not_exists.)
+	Reminded30 *time.Time `dynamodbav:"reminded30,omitempty"`
+	Reminded7  *time.Time `dynamodbav:"reminded7,omitempty"`
+	// LinkExpiresAt: a pending go-to-market offer's link stops working then.
+	LinkExpiresAt *time.Time `dynamodbav:"linkExpiresAt,omitempty"`
 	// GSI1 places the line in the partition of the day it expires, which the
 	// daily expiry job and its 30/7-day reminders read (ACCESS_PATTERNS.md).
 	GSI1PK string `dynamodbav:",omitempty"`
@@ -163,10 +171,17 @@ func (i benefitItem) domain() benefit.Benefit {
 		Product: i.Product, ProductName: i.ProductName, Quantity: i.Quantity, Used: i.Used,
 		BenefitType: catalog.BenefitType(i.BenefitType), Status: benefit.Status(i.Status), CreatedAt: i.CreatedAt,
 		ExpiresAt: i.ExpiresAt, Credit: i.Credit, Plan: catalog.Plan(i.Plan), Key: i.Key, KeyIssuedAt: i.KeyIssuedAt,
-		ActivatedAt: i.ActivatedAt}
+		ActivatedAt: i.ActivatedAt, Reminded30: deref(i.Reminded30), Reminded7: deref(i.Reminded7), LinkExpiresAt: deref(i.LinkExpiresAt)}
 	if r := i.Redemption; r != nil {
 		b.Redemption = &benefit.Redemption{TenantID: r.TenantID, Mode: r.Mode, By: r.By, At: r.At, Seats: r.Seats,
 			EndDate: r.EndDate, TermUnder12Months: r.TermUnder12Months}
 	}
 	return b
+}
+
+func deref(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return *t
 }

@@ -48,6 +48,11 @@ const (
 	typeAudit       = "audit"
 	typeLock        = "seat-lock"
 	typeTenantSub   = "tenant-subscription"
+	typeSupport     = "support"
+	typeIncident    = "incident"
+	typeAdvisory    = "advisory-request"
+	typeGTMContact  = "gtm-contact"
+	typeGTMToken    = "gtm-token"
 )
 
 func partnerPK(partnerID string) string      { return "PARTNER#" + partnerID }
@@ -140,3 +145,27 @@ func lockSK(benefitID, userID string, assignedAt time.Time) string {
 // A tenant's subscription to a licence product, which redemptions add seats
 // to or extend.
 func tenantSK(tenantID, product string) string { return "TENANT#" + tenantID + "#" + product }
+
+// The support contract sorts in the dashboard collection (DASH#SUPPORT), so
+// the dashboard's one Query also says whether support is activated.
+const supportSK = dashPrefix + "SUPPORT"
+
+// Incidents and advisory requests are the partner's own, in id (time) order.
+const (
+	incidentPrefix = "INCIDENT#"
+	advisoryPrefix = "ADVISORY#"
+)
+
+func incidentSK(id string) string { return incidentPrefix + id }
+func advisorySK(id string) string { return advisoryPrefix + id }
+
+// The marketing contact is one item per partner. A confirmation link's
+// token is found by its hash alone (the link carries no partner id), so it
+// has its own partition; only the hash is stored.
+const (
+	contactSK     = "GTMCONTACT"
+	gtmTokenSK    = "GTMTOKEN"
+	gtmTokenAfter = 30 * 24 * time.Hour // kept past expiry, then TTL removes it
+)
+
+func gtmTokenPK(hash string) string { return "GTMTOKEN#" + hash }

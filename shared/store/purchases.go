@@ -13,6 +13,7 @@ import (
 	"github.com/pbs/benefits/shared/benefit"
 	"github.com/pbs/benefits/shared/credit"
 	"github.com/pbs/benefits/shared/mail"
+	"github.com/pbs/benefits/shared/support"
 )
 
 // maxTransactItems is DynamoDB's limit on items in one transaction.
@@ -80,6 +81,8 @@ type Overview struct {
 	Credits map[string]credit.Credit
 	// Holders lists who holds a seat of each credit or Visual Studio line.
 	Holders map[string][]credit.Holder
+	// Support is the partner's support contract, if activated.
+	Support *support.Activation
 }
 
 // Dashboard returns every purchase and benefit line of a partner, with the
@@ -122,6 +125,13 @@ func (s *Store) Dashboard(ctx context.Context, partnerID string) (o Overview, er
 					return Overview{}, err
 				}
 				holders[it.BenefitID] = append(holders[it.BenefitID], it.holder())
+			case typeSupport:
+				var it supportItem
+				if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+					return Overview{}, err
+				}
+				a := it.domain()
+				o.Support = &a
 			}
 		}
 		if len(out.LastEvaluatedKey) == 0 {
@@ -147,7 +157,7 @@ func (s *Store) Purchase(ctx context.Context, partnerID, purchaseID string) (ben
 		if p.ID != purchaseID {
 			continue
 		}
-		mine := Overview{Purchases: []benefit.Purchase{p}, Credits: o.Credits, Holders: o.Holders}
+		mine := Overview{Purchases: []benefit.Purchase{p}, Credits: o.Credits, Holders: o.Holders, Support: o.Support}
 		for _, b := range o.Lines {
 			if b.PurchaseID == p.ID {
 				mine.Lines = append(mine.Lines, b)

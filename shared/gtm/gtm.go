@@ -1,0 +1,147 @@
+// Package gtm holds the rules of go-to-market offers: a partner names a
+// marketing contact, an admin activates an offer, the contact confirms it
+// through a single-use link sent by email, and the offer becomes active
+// until its expiry date.
+package gtm
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"regexp"
+	"strings"
+	"time"
+
+	"golang.org/x/text/language"
+
+	"github.com/pbs/benefits/shared/apperr"
+	"github.com/pbs/benefits/shared/benefit"
+	"github.com/pbs/benefits/shared/catalog"
+	"github.com/pbs/benefits/shared/partner"
+)
+
+// LinkValidity is how long a confirmation link works.
+const LinkValidity = 14 * 24 * time.Hour
+
+// Contact is a partner's marketing contact: a directory user, reached at a
+// marketing address that is not their account email.
+type Contact struct {
+	PartnerID   string
+	UserID      string
+	DisplayName string
+	Email       string
+	Phone       string
+	Language    string
+	UpdatedAt   time.Time
+	UpdatedBy   string
+}
+
+// Errors of the rules; the codes are the API's.
+var (
+	ErrEmailMustDiffer    = apperr.New(apperr.Unprocessable, "email_must_differ", "The marketing contact's email must differ from the user's account email.")
+	ErrContactRequired    = apperr.New(apperr.Conflict, "marketing_contact_required", "Name a marketing contact first: PUT /v1/gtm/marketing-contact.")
+	ErrTokenInvalid       = apperr.New(apperr.Gone, "token_invalid", "This confirmation link has been used or has expired.")
+	ErrOfferNotPending    = apperr.New(apperr.Conflict, "offer_not_pending", "This offer is not waiting for confirmation.")
+	e164                  = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
+	errUserNotInDirectory = apperr.New(apperr.Unprocessable, "user_not_found", "No user with that id in this partner's directory.")
+)
+
+// NewContact validates a contact for directory user u (found says whether
+// u is in the directory).
+func NewContact(u partner.User, found bool, email, phone, lang, by string, now time.Time) (Contact, error) {
+	var f apperr.Fields
+	email = strings.TrimSpace(email)
+	if !partner.ValidEmail(email) {
+		f.Add("email", "a valid email address")
+	}
+	phone = strings.TrimSpace(phone)
+	if !e164.MatchString(phone) {
+		f.Add("phone", "an E.164 number: + then country code and number, digits only, e.g. +81312345678")
+	}
+	tag, err := language.Parse(strings.TrimSpace(lang))
+	if err != nil || lang == "" {
+		f.Add("language", "a BCP 47 language tag such as en, ja or en-GB")
+	}
+	if len(f) > 0 {
+		return Contact{}, f.Err()
+	}
+	if !found {
+		return Contact{}, errUserNotInDirectory
+	}
+	if partner.EmailKey(email) == partner.EmailKey(u.Email) {
+		return Contact{}, ErrEmailMustDiffer
+	}
+	return Contact{PartnerID: u.PartnerID, UserID: u.ID, DisplayName: u.DisplayName, Email: email, Phone: phone,
+		Language: tag.String(), UpdatedAt: now, UpdatedBy: by}, nil
+}
+
+// Token is a confirmation link's secret. Only its hash is stored, so the
+// table never holds a usable link.
+type Token struct {
+	Secret    string // in the link only
+	Hash      string
+	ExpiresAt time.Time
+}
+
+// NewToken makes a random 256-bit token valid for LinkValidity from now.
+func NewToken(now time.Time) Token {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b) // never fails on Linux
+	secret := base64.RawURLEncoding.EncodeToString(b)
+	return Token{Secret: secret, Hash: HashToken(secret), ExpiresAt: now.Add(LinkValidity)}
+}
+
+// HashToken is the stored form of a link's token.
+func HashToken(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
+
+var tokenRE = regexp.MustCompile(`^[A-Za-z0-9_-]{43}$`)
+
+// WellFormed reports a token this service could have issued.
+func WellFormed(secret string) bool { return tokenRE.MatchString(secret) }
+
+// Step is what activating an offer does.
+type Step int
+
+const (
+	Send    Step = iota // make a link and email it: the offer becomes pending
+	Nothing             // pending with a working link, or active: nothing new
+)
+
+// Activate decides an admin's activation of offer line b. A pending offer
+// whose link has expired gets a new link, so it can never be stuck.
+func Activate(b benefit.Benefit, hasContact bool, now time.Time) (Step, error) {
+	if err := b.Usable(catalog.GTMOffer, now); err != nil {
+		return Nothing, err
+	}
+	if !hasContact {
+		return Nothing, ErrContactRequired
+	}
+	switch b.Status {
+	case benefit.Active:
+		return Nothing, nil
+	case benefit.Pending:
+		if now.Before(b.LinkExpiresAt) {
+			return Nothing, nil
+		}
+	}
+	return Send, nil
+}
+
+// Confirm decides the contact's confirmation: the offer becomes active
+// until months from now.
+func Confirm(b benefit.Benefit, linkExpiresAt time.Time, months int, now time.Time) (time.Time, error) {
+	if !now.Before(linkExpiresAt) {
+		return time.Time{}, ErrTokenInvalid
+	}
+	if b.Status != benefit.Pending {
+		return time.Time{}, ErrTokenInvalid
+	}
+	if b.EffectiveStatus(now) != benefit.Pending {
+		return time.Time{}, ErrTokenInvalid
+	}
+	return benefit.AddMonths(now, months), nil
+}

@@ -1,0 +1,134 @@
+package store
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/pbs/benefits/shared/access"
+	"github.com/pbs/benefits/shared/audit"
+	"github.com/pbs/benefits/shared/benefit"
+	"github.com/pbs/benefits/shared/expiry"
+	"github.com/pbs/benefits/shared/mail"
+	"github.com/pbs/benefits/shared/table"
+)
+
+// ExpiringOn lists the lines whose expiry falls on a UTC day, from GSI1
+// (eventually consistent: every write the job makes is conditional on the
+// base item).
+func (s *Store) ExpiringOn(ctx context.Context, day time.Time) (lines []benefit.Benefit, err error) {
+	defer wrap(&err, "lines expiring on %s", day.Format(time.DateOnly))
+	in := &dynamodb.QueryInput{
+		TableName:                 aws.String(s.table),
+		IndexName:                 aws.String(table.GSI1),
+		KeyConditionExpression:    aws.String("#pk = :pk"),
+		ExpressionAttributeNames:  map[string]string{"#pk": table.GSI1PK},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(expiryDuePK(day))},
+	}
+	for {
+		out, err := s.db.Query(ctx, in)
+		if err != nil {
+			return nil, err
+		}
+		for _, raw := range out.Items {
+			var it benefitItem
+			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+				return nil, err
+			}
+			lines = append(lines, it.domain())
+		}
+		if len(out.LastEvaluatedKey) == 0 {
+			return lines, nil
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+}
+
+// Expire marks a line expired and takes it out of the expiry index, with
+// its audit event, if the line is still in the status and expiry it was
+// read with; without an event (a revoked or expired line) it only leaves
+// the index. Errors: expiry.ErrChanged.
+func (s *Store) Expire(ctx context.Context, b benefit.Benefit, now time.Time, ev *audit.Event) (err error) {
+	defer wrap(&err, "expire %s", b.ID)
+	values := map[string]types.AttributeValue{":read": sv(string(b.Status)), ":exp": timeValue(b.ExpiresAt)}
+	expr := "REMOVE GSI1PK, GSI1SK"
+	if ev != nil {
+		expr = "SET #status = :expired, expiredAt = :now REMOVE GSI1PK, GSI1SK"
+		values[":expired"], values[":now"] = sv(string(benefit.Expired)), timeValue(now)
+	}
+	writes := []types.TransactWriteItem{update(s.table, key(partnerPK(b.PartnerID), benefitSK(b.ID)), expr,
+		"#status = :read AND expiresAt = :exp", map[string]string{"#status": "status"}, values)}
+	if ev != nil {
+		record, err := s.auditPut(*ev)
+		if err != nil {
+			return err
+		}
+		writes = append(writes, record)
+	}
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: writes})
+	if cancelReasons(err) != nil {
+		return expiry.ErrChanged
+	}
+	return err
+}
+
+// Recipients are the emails of a partner's global admins (the account
+// email when it has none), with the partner's name and language.
+func (s *Store) Recipients(ctx context.Context, partnerID string) (name, language string, to []string, err error) {
+	p, err := s.Partner(ctx, partnerID)
+	if err != nil {
+		return "", "", nil, err
+	}
+	cursor := ""
+	for {
+		users, next, err := s.Users(ctx, partnerID, 100, cursor)
+		if err != nil {
+			return "", "", nil, err
+		}
+		for _, u := range users {
+			if slices.Contains(u.Roles, access.GlobalAdmin) {
+				to = append(to, u.Email)
+			}
+		}
+		if next == "" {
+			break
+		}
+		cursor = next
+	}
+	if len(to) == 0 {
+		to = []string{p.AccountEmail}
+	}
+	return p.Name, p.Language, to, nil
+}
+
+// Remind records, on each line, that its partner was told it expires in
+// days (7 also counts as the 30-day reminder), with the mail, in one
+// transaction; a line reminded already cancels it. Errors: expiry.ErrChanged.
+func (s *Store) Remind(ctx context.Context, lines []benefit.Benefit, days int, owed mail.Message, now time.Time) (err error) {
+	defer wrap(&err, "remind %d lines", len(lines))
+	attr := "reminded30"
+	expr := "SET reminded30 = :now"
+	if days == 7 {
+		attr, expr = "reminded7", "SET reminded7 = :now, reminded30 = if_not_exists(reminded30, :now)"
+	}
+	writes := make([]types.TransactWriteItem, 0, len(lines)+1)
+	for _, b := range lines {
+		writes = append(writes, update(s.table, key(partnerPK(b.PartnerID), benefitSK(b.ID)), expr,
+			"attribute_not_exists("+attr+") AND expiresAt = :exp", nil,
+			map[string]types.AttributeValue{":now": timeValue(now), ":exp": timeValue(b.ExpiresAt)}))
+	}
+	msg, err := s.outboxPut(owed)
+	if err != nil {
+		return err
+	}
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: append(writes, msg)})
+	if cancelReasons(err) != nil {
+		return expiry.ErrChanged
+	}
+	return err
+}

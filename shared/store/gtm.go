@@ -1,0 +1,181 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/pbs/benefits/shared/apperr"
+	"github.com/pbs/benefits/shared/audit"
+	"github.com/pbs/benefits/shared/benefit"
+	"github.com/pbs/benefits/shared/gtm"
+	"github.com/pbs/benefits/shared/mail"
+)
+
+type contactItem struct {
+	PK          string
+	SK          string
+	Type        string    `dynamodbav:"type"`
+	UserID      string    `dynamodbav:"userId"`
+	DisplayName string    `dynamodbav:"displayName"`
+	Email       string    `dynamodbav:"email"`
+	Phone       string    `dynamodbav:"phone"`
+	Language    string    `dynamodbav:"language"`
+	UpdatedAt   time.Time `dynamodbav:"updatedAt"`
+	UpdatedBy   string    `dynamodbav:"updatedBy"`
+}
+
+// SetContact writes the partner's marketing contact (replacing any earlier
+// one) with the instructions mail it owes and its audit event.
+func (s *Store) SetContact(ctx context.Context, c gtm.Contact, owed mail.Message, ev audit.Event) (err error) {
+	defer wrap(&err, "set marketing contact of %s", c.PartnerID)
+	item, err := attributevalue.MarshalMap(contactItem{PK: partnerPK(c.PartnerID), SK: contactSK, Type: typeGTMContact, UserID: c.UserID,
+		DisplayName: c.DisplayName, Email: c.Email, Phone: c.Phone, Language: c.Language, UpdatedAt: c.UpdatedAt, UpdatedBy: c.UpdatedBy})
+	if err != nil {
+		return err
+	}
+	msg, err := s.outboxPut(owed)
+	if err != nil {
+		return err
+	}
+	record, err := s.auditPut(ev)
+	if err != nil {
+		return err
+	}
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		put(s.table, item, ""),
+		// The contact must still be in the directory.
+		{ConditionCheck: &types.ConditionCheck{TableName: aws.String(s.table), Key: key(partnerPK(c.PartnerID), userSK(c.UserID)),
+			ConditionExpression: aws.String("attribute_exists(PK)")}},
+		msg, record,
+	}})
+	if failedAt(cancelReasons(err), 1) {
+		return apperr.New(apperr.Unprocessable, "user_not_found", "No user with that id in this partner's directory.")
+	}
+	return err
+}
+
+// Contact reads the partner's marketing contact (found = false if none).
+func (s *Store) Contact(ctx context.Context, partnerID string) (c gtm.Contact, found bool, err error) {
+	defer wrap(&err, "marketing contact of %s", partnerID)
+	var it contactItem
+	switch err := s.get(ctx, partnerPK(partnerID), contactSK, &it); {
+	case errors.Is(err, apperr.ErrNotFound):
+		return c, false, nil
+	case err != nil:
+		return c, false, err
+	}
+	return gtm.Contact{PartnerID: partnerID, UserID: it.UserID, DisplayName: it.DisplayName, Email: it.Email, Phone: it.Phone,
+		Language: it.Language, UpdatedAt: it.UpdatedAt, UpdatedBy: it.UpdatedBy}, true, nil
+}
+
+// tokenItem is a confirmation link, found by the hash of its token.
+type tokenItem struct {
+	PK        string
+	SK        string
+	Type      string    `dynamodbav:"type"`
+	PartnerID string    `dynamodbav:"partnerId"`
+	BenefitID string    `dynamodbav:"benefitId"`
+	Language  string    `dynamodbav:"language"`
+	Contact   string    `dynamodbav:"contact"` // the address it was sent to
+	ExpiresAt time.Time `dynamodbav:"expiresAt"`
+	TTL       int64     `dynamodbav:"ttl"`
+}
+
+// Link is a stored confirmation link: what its token confirms.
+type Link struct {
+	Hash      string
+	PartnerID string
+	BenefitID string
+	Language  string
+	Contact   string
+	ExpiresAt time.Time
+}
+
+// RequestOffer makes an offer pending with a new confirmation link, in one
+// transaction: the line moves from the status it was read in (available,
+// or pending with an expired link) to pending, the token's hash is stored,
+// the link is mailed and the audit event put. Errors: ErrBenefitChanged.
+func (s *Store) RequestOffer(ctx context.Context, b benefit.Benefit, l Link, owed mail.Message, ev audit.Event) (err error) {
+	defer wrap(&err, "request offer %s", b.ID)
+	cond := "#status = :read AND attribute_not_exists(linkExpiresAt)"
+	values := map[string]types.AttributeValue{":pending": sv(string(benefit.Pending)), ":read": sv(string(b.Status)),
+		":link": timeValue(l.ExpiresAt)}
+	if !b.LinkExpiresAt.IsZero() {
+		cond = "#status = :read AND linkExpiresAt = :readLink"
+		values[":readLink"] = timeValue(b.LinkExpiresAt)
+	}
+	line := update(s.table, key(partnerPK(b.PartnerID), benefitSK(b.ID)), "SET #status = :pending, linkExpiresAt = :link", cond,
+		map[string]string{"#status": "status"}, values)
+	item, err := attributevalue.MarshalMap(tokenItem{PK: gtmTokenPK(l.Hash), SK: gtmTokenSK, Type: typeGTMToken, PartnerID: b.PartnerID,
+		BenefitID: b.ID, Language: l.Language, Contact: l.Contact, ExpiresAt: l.ExpiresAt, TTL: l.ExpiresAt.Add(gtmTokenAfter).Unix()})
+	if err != nil {
+		return err
+	}
+	msg, err := s.outboxPut(owed)
+	if err != nil {
+		return err
+	}
+	record, err := s.auditPut(ev)
+	if err != nil {
+		return err
+	}
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		line, put(s.table, item, notExists), msg, record}})
+	if cancelReasons(err) != nil {
+		return ErrBenefitChanged
+	}
+	return err
+}
+
+// LinkOf reads a confirmation link by its token's hash (found = false for
+// a token that was used, never issued, or removed by TTL).
+func (s *Store) LinkOf(ctx context.Context, hash string) (l Link, found bool, err error) {
+	defer wrap(&err, "confirmation link")
+	var it tokenItem
+	switch err := s.get(ctx, gtmTokenPK(hash), gtmTokenSK, &it); {
+	case errors.Is(err, apperr.ErrNotFound):
+		return l, false, nil
+	case err != nil:
+		return l, false, err
+	}
+	return Link{Hash: hash, PartnerID: it.PartnerID, BenefitID: it.BenefitID, Language: it.Language, Contact: it.Contact,
+		ExpiresAt: it.ExpiresAt}, true, nil
+}
+
+// ErrLinkUsed means the link's token was taken by another confirmation.
+var ErrLinkUsed = errors.New("store: confirmation link already used")
+
+// ConfirmOffer uses a link once: the token is deleted (it must still be
+// there), the line goes from pending to active until activeUntil, moving
+// its GSI1 expiry entry to that day, and the audit event is put.
+// Errors: ErrLinkUsed, ErrBenefitChanged.
+func (s *Store) ConfirmOffer(ctx context.Context, l Link, b benefit.Benefit, activeUntil, now time.Time, ev audit.Event) (err error) {
+	defer wrap(&err, "confirm offer %s", b.ID)
+	line := update(s.table, key(partnerPK(b.PartnerID), benefitSK(b.ID)),
+		"SET #status = :active, activatedAt = :now, expiresAt = :until, GSI1PK = :due REMOVE linkExpiresAt",
+		"#status = :pending", map[string]string{"#status": "status"},
+		map[string]types.AttributeValue{":active": sv(string(benefit.Active)), ":pending": sv(string(benefit.Pending)),
+			":now": timeValue(now), ":until": timeValue(activeUntil), ":due": sv(expiryDuePK(activeUntil))})
+	record, err := s.auditPut(ev)
+	if err != nil {
+		return err
+	}
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Delete: &types.Delete{TableName: aws.String(s.table), Key: key(gtmTokenPK(l.Hash), gtmTokenSK),
+			ConditionExpression: aws.String("attribute_exists(PK)")}},
+		line, record,
+	}})
+	switch reasons := cancelReasons(err); {
+	case failedAt(reasons, 0):
+		return ErrLinkUsed
+	case reasons != nil:
+		return ErrBenefitChanged
+	}
+	return err
+}
