@@ -84,7 +84,7 @@ type grants struct {
 var functionGrants = map[string]grants{
 	// Reads, plus support activation, incidents and advisory requests.
 	"benefits":  {},
-	"purchases": {},                    // queues receipts
+	"purchases": {}, // queues receipts
 	"users":     {},
 	"get-key":   {}, // allocates keys from the pools
 	"admin":     {}, // queues the first admin's invitation
