@@ -474,12 +474,21 @@ func TestFunctions(t *testing.T) {
 			if name == "monthly-credit-grant" {
 				want["Timeout"] = 900 // hundreds of thousands of grants, then a continuation
 			}
+			if name == "expire-benefits" {
+				want["Timeout"] = 300 // 62 index days and the writes they call for
+			}
 			for k, v := range want {
 				if got := p[k]; fmt.Sprint(got) != fmt.Sprint(v) {
 					t.Errorf("function %s: %s = %v, want %v", fnID, k, got, v)
 				}
 			}
 			vars := variables(fn)
+			// Emailed confirmation links point at the API itself.
+			if _, has := vars["PUBLIC_BASE_URL"]; has != (name == "activate-gtm") {
+				t.Errorf("function %s: PUBLIC_BASE_URL set = %v", fnID, has)
+			} else if has && !strings.Contains(fmt.Sprint(vars["PUBLIC_BASE_URL"]), "execute-api") {
+				t.Errorf("PUBLIC_BASE_URL = %v, want the HTTP API's URL", vars["PUBLIC_BASE_URL"])
+			}
 			if got := refs(vars["TABLE_NAME"]); !slices.Equal(got, []string{tableID}) {
 				t.Errorf("TABLE_NAME = %v, want a Ref to the table %s", vars["TABLE_NAME"], tableID)
 			}
