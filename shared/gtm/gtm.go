@@ -42,7 +42,6 @@ var (
 	ErrEmailMustDiffer    = apperr.New(apperr.Unprocessable, "email_must_differ", "The marketing contact's email must differ from the user's account email.")
 	ErrContactRequired    = apperr.New(apperr.Conflict, "marketing_contact_required", "Name a marketing contact first: PUT /v1/gtm/marketing-contact.")
 	ErrTokenInvalid       = apperr.New(apperr.Gone, "token_invalid", "This confirmation link has been used or has expired.")
-	ErrOfferNotPending    = apperr.New(apperr.Conflict, "offer_not_pending", "This offer is not waiting for confirmation.")
 	e164                  = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
 	errUserNotInDirectory = apperr.New(apperr.Unprocessable, "user_not_found", "No user with that id in this partner's directory.")
 )

@@ -32,7 +32,7 @@ var (
 	ErrNoIncidentsLeft  = apperr.New(apperr.Conflict, "no_incidents_left", "Every support incident of the partner's packages has been used.")
 	ErrUnknownProduct   = field("product", "not an on-premises product of the catalogue")
 	ErrBadCategory      = field("category", "must be one of cloud, on-premises, azure, azure-csp, dynamics")
-	ErrMissingProduct   = field("product", "required")
+	ErrMissingProduct   = field("product", "required: 1 to 100 characters")
 	ErrMissingVersion   = field("productVersion", "required for on-premises incidents")
 	eligiblePlans       = []catalog.Plan{catalog.Gold, catalog.Silver, catalog.ActionPack}
 	signatureCloudPlans = []catalog.Plan{catalog.Gold, catalog.Silver}
