@@ -96,6 +96,8 @@ var functionGrants = map[string]grants{
 	"monthly-credit-grant": {invokesItself: true, timeout: 900},
 	// The marketing contact, offer activation and the public confirm page.
 	"activate-gtm": {},
+	// Cancels a purchase: one transaction, then releases its seats.
+	"request-cancel": {},
 	// Reads 62 days of the expiry index and writes what is due; a day's
 	// work is conditional writes, so a run cut short is finished by the next.
 	"expire-benefits": {timeout: 300},

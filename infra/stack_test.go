@@ -668,6 +668,7 @@ func TestLeastPrivilege(t *testing.T) {
 		{"send-mail", append([]string{"dynamodb:Query", "ses:SendEmail"}, write...), []string{"ses:SendRawEmail", "lambda:InvokeFunction"}},
 		{"assign-user", append([]string{"dynamodb:Query", "dynamodb:GetItem"}, write...), []string{"ses:SendEmail", "lambda:InvokeFunction"}},
 		{"monthly-credit-grant", append([]string{"dynamodb:Query", "lambda:InvokeFunction"}, write...), []string{"ses:SendEmail"}},
+		{"request-cancel", append([]string{"dynamodb:Query", "dynamodb:GetItem"}, write...), []string{"ses:SendEmail", "lambda:InvokeFunction"}},
 		{"activate-gtm", append([]string{"dynamodb:Query", "dynamodb:GetItem"}, write...), []string{"ses:SendEmail", "lambda:InvokeFunction"}},
 		{"expire-benefits", append([]string{"dynamodb:Query"}, write...), []string{"ses:SendEmail", "lambda:InvokeFunction"}},
 	}

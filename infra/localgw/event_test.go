@@ -28,9 +28,15 @@ func TestFunctionFixturesRunOnTheirHandlers(t *testing.T) {
 	gold := h.buy(h.token(demoPartnerID, demoAdminID, "global-admin"), "gold-2026")
 	office := lineOf(t, gold, "office-suite-pro")
 	annual := lineOf(t, gold, "cloud-credit-annual")
+	// A purchase of its own for the cancellation fixture.
+	spare := h.buy(h.token(demoPartnerID, demoAdminID, "global-admin"), "action-pack-2026")["id"].(string)
 	for _, fn := range routes.Functions() {
 		t.Run(fn, func(t *testing.T) {
 			ev := loadFixture(t, fn)
+			if id, ok := ev.PathParameters["id"]; ok && strings.HasPrefix(ev.RawPath, "/v1/purchases/") {
+				ev.PathParameters["id"] = spare
+				ev.RawPath = strings.Replace(ev.RawPath, id, spare, 1)
+			}
 			if id, ok := ev.PathParameters["benefitId"]; ok {
 				line := office
 				if strings.HasPrefix(ev.RawPath, "/v1/credits/") {

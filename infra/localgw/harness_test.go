@@ -61,7 +61,8 @@ func build(t testing.TB, withMail bool) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	jobs := map[string]job{"expire-benefits": expiryJob(boot.NewExpiryJob(tableName, counting, log))}
+	jobs := map[string]job{"expire-benefits": expiryJob(boot.NewExpiryJob(tableName, counting, log)),
+		"monthly-credit-grant": grantJob(boot.NewGrantJob(tableName, counting, nil, "", log))}
 	var sender *mail.Sender
 	if withMail {
 		sender = boot.NewSender(boot.MailSettings{TableName: tableName, From: mail.DefaultFrom}, counting, testenv.SES(t), log)
@@ -229,4 +230,24 @@ func (h *harness) partnerOf(token string) string {
 		h.t.Fatal("not a harness token")
 	}
 	return claims["partner_id"]
+}
+
+// publishPackages publishes the demo catalogue plus extra packages (JSON
+// objects in the catalogue's shape), as a new version.
+func (h *harness) publishPackages(version string, pkgs ...map[string]any) {
+	h.t.Helper()
+	var doc map[string]any
+	if err := json.Unmarshal(catalog.Demo, &doc); err != nil {
+		h.t.Fatal(err)
+	}
+	doc["version"] = version
+	for _, p := range pkgs {
+		p["price"] = map[string]any{"USD": 100000, "EUR": 90000, "JPY": 15000000, "GBP": 80000}
+		doc["packages"] = append(doc["packages"].([]any), p)
+	}
+	raw, _ := json.Marshal(doc)
+	r := h.do(call{method: "POST", path: "/v1/admin/catalog", token: h.operator(), body: string(raw)})
+	if r.Status != http.StatusCreated && r.Status != http.StatusOK {
+		h.t.Fatalf("publish: %d %s", r.Status, r.Body)
+	}
 }

@@ -56,7 +56,8 @@ type purchaseDetail struct {
 	Price          money.Money   `json:"price"`
 	CatalogVersion string        `json:"catalogVersion"`
 	Benefits       []benefitView `json:"benefits"`
-	Cancellation   *struct{}     `json:"cancellation"` // null until request-cancel exists
+	// Cancellation is the purchase's cancellation service request, or null.
+	Cancellation *serviceRequestView `json:"cancellation"`
 }
 
 type userView struct {
@@ -77,8 +78,10 @@ func viewPurchase(p benefit.Purchase) purchaseView {
 // no seat, nothing granted), a Visual Studio line's holders from its seats.
 func viewBenefits(o store.Overview, callerID string, now time.Time) []benefitView {
 	plans := map[string]string{}
+	cancelled := map[string]bool{}
 	for _, p := range o.Purchases {
 		plans[p.ID] = string(p.Plan)
+		cancelled[p.ID] = p.Status == benefit.PurchaseCancelled
 	}
 	out := make([]benefitView, len(o.Lines))
 	for i, b := range o.Lines {
@@ -87,6 +90,9 @@ func viewBenefits(o store.Overview, callerID string, now time.Time) []benefitVie
 			Status: string(b.EffectiveStatus(now)), ExpiresAt: b.ExpiresAt, Redemption: viewRedemption(b.Redemption)}
 		if b.Kind == catalog.Support && o.Support != nil && v.Status == string(benefit.Available) {
 			v.Status = string(benefit.Activated) // support is activated for the partner, not per line
+		}
+		if cancelled[b.PurchaseID] {
+			v.Status = string(benefit.Revoked) // from the cancellation's commit on, even mid-release
 		}
 		if v.Plan == "" {
 			v.Plan = plans[b.PurchaseID] // lines bought before lines carried their plan
@@ -116,7 +122,11 @@ func viewHolders(hs []credit.Holder) []holderView {
 }
 
 func viewDetail(p benefit.Purchase, o store.Overview, callerID string, now time.Time) purchaseDetail {
-	return purchaseDetail{purchaseView: viewPurchase(p), Price: p.Price, CatalogVersion: p.CatalogVersion, Benefits: viewBenefits(o, callerID, now)}
+	d := purchaseDetail{purchaseView: viewPurchase(p), Price: p.Price, CatalogVersion: p.CatalogVersion, Benefits: viewBenefits(o, callerID, now)}
+	if sr, ok := o.Cancellations[p.ID]; ok {
+		d.Cancellation = viewServiceRequest(sr)
+	}
+	return d
 }
 
 func viewUser(u partner.User) userView {

@@ -31,6 +31,9 @@ const (
 	OfferRequested       Action = "gtm.offer-requested"
 	OfferActivated       Action = "gtm.offer-activated"
 	BenefitExpired       Action = "benefit.expired"
+	PurchaseCancelled    Action = "purchase.cancelled"
+	RefundCompleted      Action = "refund.completed"
+	RefundRejected       Action = "refund.rejected"
 )
 
 // Event is one entry of a partner's history.

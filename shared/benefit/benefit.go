@@ -43,6 +43,7 @@ type Purchase struct {
 	PurchasedAt    time.Time
 	Price          money.Money
 	CatalogVersion string
+	CancelledAt    time.Time
 }
 
 // Benefit is one line of a purchase. It snapshots the catalogue line, so a

@@ -34,6 +34,9 @@ type Store interface {
 	// Remind records that lines were reminded days before expiry, with the
 	// mail, once: lines reminded already make it return ErrChanged.
 	Remind(ctx context.Context, lines []benefit.Benefit, days int, owed mail.Message, now time.Time) error
+	// FinishCancellations completes cancellations whose request stopped
+	// after the commit (seats not yet released) and says how many.
+	FinishCancellations(ctx context.Context, now time.Time) (int, error)
 }
 
 // ErrChanged means a line changed since it was read; the job reads again
@@ -62,6 +65,9 @@ type Summary struct {
 	Reminded7  int    `json:"reminded7"`
 	Emails     int    `json:"emails"`
 	Skipped    int    `json:"skipped"`
+	// Released counts cancellations this run completed (normally 0: the
+	// cancelling request completes its own).
+	Released int `json:"released"`
 }
 
 // Run expires what is due at now and sends the reminders due today.
@@ -69,6 +75,11 @@ func (j *Job) Run(ctx context.Context, now time.Time) (Summary, error) {
 	now = now.UTC()
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
 	sum := Summary{Date: today.Format(time.DateOnly)}
+	released, err := j.Store.FinishCancellations(ctx, now)
+	if err != nil {
+		return sum, err
+	}
+	sum.Released = released
 	for d := -Lookback; d <= 0; d++ {
 		lines, err := j.Store.ExpiringOn(ctx, today.AddDate(0, 0, d))
 		if err != nil {

@@ -307,3 +307,6 @@ func TestRunSkipsRemindersSentConcurrently(t *testing.T) {
 		t.Errorf("summary = %+v, %d mails; want 1 skipped", sum, len(s.mails))
 	}
 }
+
+// FinishCancellations: no cancellation is pending in these tests.
+func (f *fakeStore) FinishCancellations(context.Context, time.Time) (int, error) { return 0, nil }

@@ -28,6 +28,16 @@ var samples = map[string]map[string]string{
 		"partnerName": "Contoso <Ltd> & Co", "days": "30", "expiresOn": "2027-12-02", "count": "2",
 		"lines": "- Office Cloud E3 (license, 5), purchase pur_06h0001\n- Azure credit <monthly> (credit-monthly, 1), purchase pur_06h0002",
 	},
+	"purchase-cancelled": {
+		"partnerName": "Contoso <Ltd> & Co", "packageName": "Gold 2026", "purchaseId": "pur_06h0001",
+		"serviceRequestId": "sr_07k0001", "refund": "71,250 JPY", "reason": "Bought <Gold> by mistake & wanted Silver",
+		"cancelledAt": "2026-12-02 09:00 UTC", "cancelledBy": "usr_0admin1",
+	},
+	"refund-resolved": {
+		"partnerName": "Contoso <Ltd> & Co", "packageName": "Gold 2026", "purchaseId": "pur_06h0001",
+		"serviceRequestId": "sr_07k0001", "refund": "1,250.00 USD", "outcome": "completed",
+		"note": "Refunded to the card <ending 4242> & receipt sent",
+	},
 }
 
 func TestEveryTemplateHasEnglishAndRendersItsSample(t *testing.T) {

@@ -145,3 +145,80 @@ func TestRenderBenefitExpiryReminder(t *testing.T) {
 		t.Errorf("ja subject for one = %q", r.Subject)
 	}
 }
+
+func TestRenderPurchaseCancelled(t *testing.T) {
+	data := samples["purchase-cancelled"]
+	for _, lang := range []string{"en", "ja"} {
+		r := render(t, "purchase-cancelled", lang, data)
+		wantAll(t, lang+" subject", r.Subject, "Gold 2026")
+		wantAll(t, lang+" text", r.Text, "Contoso <Ltd> & Co", "Gold 2026", "pur_06h0001", "sr_07k0001", "71,250 JPY",
+			"2026-12-02 09:00 UTC", "usr_0admin1", "\n\nBought <Gold> by mistake & wanted Silver\n\n")
+		wantAll(t, lang+" html", r.HTML, "Contoso &lt;Ltd&gt; &amp; Co", "sr_07k0001", "71,250 JPY", "usr_0admin1",
+			">Bought &lt;Gold&gt; by mistake &amp; wanted Silver</blockquote>")
+		if strings.Contains(r.HTML, "<Gold>") || strings.Contains(r.HTML, "<Ltd>") {
+			t.Errorf("%s html does not escape data:\n%s", lang, r.HTML)
+		}
+	}
+	if r := render(t, "purchase-cancelled", "en", data); r.Subject != "Your purchase of Gold 2026 was cancelled" {
+		t.Errorf("en subject = %q", r.Subject)
+	}
+	if r := render(t, "purchase-cancelled", "ja", data); !strings.Contains(r.Subject, "取消") {
+		t.Errorf("ja subject = %q", r.Subject)
+	}
+}
+
+func TestRenderRefundResolved(t *testing.T) {
+	completed := samples["refund-resolved"]
+	rejected := maps.Clone(completed)
+	rejected["outcome"] = "rejected"
+	contact := map[string]string{"en": "contact the partner program", "ja": "お問い合わせください"}
+	noteLabel := map[string]string{"en": "Note", "ja": "コメント"}
+	for _, lang := range []string{"en", "ja"} {
+		done := render(t, "refund-resolved", lang, completed)
+		no := render(t, "refund-resolved", lang, rejected)
+		if done.Subject == no.Subject {
+			t.Errorf("%s subject is %q whether completed or rejected", lang, done.Subject)
+		}
+		for outcome, r := range map[string]mail.Rendered{"completed": done, "rejected": no} {
+			what := lang + " " + outcome
+			wantAll(t, what+" subject", r.Subject, "Gold 2026")
+			wantAll(t, what+" text", r.Text, "Contoso <Ltd> & Co", "Gold 2026", "pur_06h0001", "sr_07k0001", "1,250.00 USD",
+				noteLabel[lang], "\n\nRefunded to the card <ending 4242> & receipt sent\n\n")
+			wantAll(t, what+" html", r.HTML, "Contoso &lt;Ltd&gt; &amp; Co", "1,250.00 USD", "sr_07k0001",
+				">Refunded to the card &lt;ending 4242&gt; &amp; receipt sent</blockquote>")
+			if strings.Contains(r.HTML, "<ending 4242>") {
+				t.Errorf("%s html does not escape the note:\n%s", what, r.HTML)
+			}
+		}
+		if strings.Contains(done.Text, contact[lang]) || !strings.Contains(no.Text, contact[lang]) || !strings.Contains(no.HTML, contact[lang]) {
+			t.Errorf("%s: only the rejection asks to contact the program:\ncompleted:\n%s\nrejected:\n%s", lang, done.Text, no.Text)
+		}
+
+		// An empty note leaves out its label and any blank gap.
+		for outcome, data := range map[string]map[string]string{"completed": completed, "rejected": rejected} {
+			quiet := maps.Clone(data)
+			quiet["note"] = ""
+			r := render(t, "refund-resolved", lang, quiet)
+			what := lang + " " + outcome + " without a note"
+			if strings.Contains(r.Text, noteLabel[lang]) || strings.Contains(r.Text, "\n\n\n") {
+				t.Errorf("%s text:\n%s", what, r.Text)
+			}
+			if strings.Contains(r.HTML, noteLabel[lang]) || strings.Contains(r.HTML, "<blockquote") {
+				t.Errorf("%s html:\n%s", what, r.HTML)
+			}
+			wantAll(t, what+" text", r.Text, "sr_07k0001", "1,250.00 USD")
+			// Empty is allowed; absent is still an error.
+			delete(quiet, "note")
+			if _, err := mail.Render(mail.Message{Template: "refund-resolved", Language: lang, Data: quiet}); err == nil {
+				t.Errorf("%s renders with no note key at all", what)
+			}
+		}
+	}
+	en := render(t, "refund-resolved", "en", completed)
+	if en.Subject != "Your refund for Gold 2026 has been issued" {
+		t.Errorf("en subject = %q", en.Subject)
+	}
+	if r := render(t, "refund-resolved", "ja", rejected); !strings.Contains(r.Subject, "お受けできません") {
+		t.Errorf("ja rejected subject = %q", r.Subject)
+	}
+}

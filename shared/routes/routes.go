@@ -33,6 +33,7 @@ var All = []Route{
 
 	{"POST", "/v1/purchases", "purchases", Partner},
 	{"GET", "/v1/purchases/{id}", "purchases", Partner},
+	{"POST", "/v1/purchases/{id}/cancel", "request-cancel", Partner},
 
 	{"GET", "/v1/users", "users", Partner},
 	{"POST", "/v1/users", "users", Partner},
@@ -72,6 +73,8 @@ var All = []Route{
 	{"GET", "/v1/admin/catalog", "admin", Operator},
 	{"POST", "/v1/admin/catalog", "admin", Operator},
 	{"POST", "/v1/admin/key-pools/{product}", "admin", Operator},
+	{"GET", "/v1/admin/service-requests", "admin", Operator},
+	{"POST", "/v1/admin/service-requests/{id}/resolve", "admin", Operator},
 }
 
 // Functions returns the distinct HTTP function names in first-seen order.

@@ -93,6 +93,12 @@ type purchaseItem struct {
 	PurchasedAt    time.Time   `dynamodbav:"purchasedAt"`
 	Price          money.Money `dynamodbav:"price"`
 	CatalogVersion string      `dynamodbav:"catalogVersion"`
+	CancelledAt    *time.Time  `dynamodbav:"cancelledAt,omitempty"`
+	// ReleasePending: cancelled, and its seats are still being released
+	// (the purchase is in GSI1 under DUE#RELEASE meanwhile).
+	ReleasePending bool   `dynamodbav:"releasePending,omitempty"`
+	GSI1PK         string `dynamodbav:",omitempty"`
+	GSI1SK         string `dynamodbav:",omitempty"`
 }
 
 func newPurchaseItem(p benefit.Purchase) purchaseItem {
@@ -104,7 +110,7 @@ func newPurchaseItem(p benefit.Purchase) purchaseItem {
 func (i purchaseItem) domain() benefit.Purchase {
 	return benefit.Purchase{ID: i.ID, PartnerID: i.PartnerID, PackageID: i.PackageID, PackageName: i.PackageName,
 		Plan: catalog.Plan(i.Plan), Status: benefit.PurchaseStatus(i.Status), PurchasedAt: i.PurchasedAt,
-		Price: i.Price, CatalogVersion: i.CatalogVersion}
+		Price: i.Price, CatalogVersion: i.CatalogVersion, CancelledAt: deref(i.CancelledAt)}
 }
 
 type benefitItem struct {

@@ -53,6 +53,7 @@ const (
 	typeAdvisory    = "advisory-request"
 	typeGTMContact  = "gtm-contact"
 	typeGTMToken    = "gtm-token"
+	typeCancel      = "service-request"
 )
 
 func partnerPK(partnerID string) string      { return "PARTNER#" + partnerID }
@@ -169,3 +170,22 @@ const (
 )
 
 func gtmTokenPK(hash string) string { return "GTMTOKEN#" + hash }
+
+// A cancellation's service request is stored twice: in the partner's
+// dashboard collection (DASH#CANCEL#<purchaseId>, so the purchase and its
+// request are one Query) and under its own id (SR#<id>, so the operator
+// finds it by id), the latter in GSI1 under SERVICE-REQUESTS sorted by
+// status, then time. Both are written and updated in one transaction.
+const (
+	srSK     = "SR"
+	srListPK = "SERVICE-REQUESTS"
+	// A cancelled purchase whose seats are still being released sits in
+	// GSI1 under DUE#RELEASE until the release is complete.
+	releaseDuePK = "DUE#RELEASE"
+)
+
+func cancelSK(purchaseID string) string { return dashPrefix + "CANCEL#" + purchaseID }
+func srPK(id string) string             { return "SR#" + id }
+func srListSK(status string, at time.Time, id string) string {
+	return status + "#" + at.UTC().Format(dueLayout) + "#" + id
+}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/pbs/benefits/shared/apperr"
 	"github.com/pbs/benefits/shared/benefit"
+	"github.com/pbs/benefits/shared/cancel"
 	"github.com/pbs/benefits/shared/credit"
 	"github.com/pbs/benefits/shared/mail"
 	"github.com/pbs/benefits/shared/support"
@@ -83,6 +84,8 @@ type Overview struct {
 	Holders map[string][]credit.Holder
 	// Support is the partner's support contract, if activated.
 	Support *support.Activation
+	// Cancellations holds each cancelled purchase's service request.
+	Cancellations map[string]cancel.ServiceRequest
 }
 
 // Dashboard returns every purchase and benefit line of a partner, with the
@@ -92,6 +95,7 @@ func (s *Store) Dashboard(ctx context.Context, partnerID string) (o Overview, er
 	defer wrap(&err, "dashboard of %s", partnerID)
 	o.Credits = map[string]credit.Credit{}
 	o.Holders = map[string][]credit.Holder{}
+	o.Cancellations = map[string]cancel.ServiceRequest{}
 	holders := o.Holders
 	in := s.prefixQuery(partnerPK(partnerID), dashPrefix)
 	for {
@@ -125,6 +129,12 @@ func (s *Store) Dashboard(ctx context.Context, partnerID string) (o Overview, er
 					return Overview{}, err
 				}
 				holders[it.BenefitID] = append(holders[it.BenefitID], it.holder())
+			case typeCancel:
+				var it serviceRequestItem
+				if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+					return Overview{}, err
+				}
+				o.Cancellations[it.PurchaseID] = it.domain()
 			case typeSupport:
 				var it supportItem
 				if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
@@ -157,7 +167,7 @@ func (s *Store) Purchase(ctx context.Context, partnerID, purchaseID string) (ben
 		if p.ID != purchaseID {
 			continue
 		}
-		mine := Overview{Purchases: []benefit.Purchase{p}, Credits: o.Credits, Holders: o.Holders, Support: o.Support}
+		mine := Overview{Purchases: []benefit.Purchase{p}, Credits: o.Credits, Holders: o.Holders, Support: o.Support, Cancellations: o.Cancellations}
 		for _, b := range o.Lines {
 			if b.PurchaseID == p.ID {
 				mine.Lines = append(mine.Lines, b)

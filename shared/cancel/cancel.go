@@ -1,0 +1,103 @@
+// Package cancel holds the rules of cancelling a package purchase for a
+// refund, and of the service request that tracks the refund.
+package cancel
+
+import (
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/pbs/benefits/shared/apperr"
+	"github.com/pbs/benefits/shared/benefit"
+	"github.com/pbs/benefits/shared/catalog"
+	"github.com/pbs/benefits/shared/money"
+)
+
+// Window is how long after the purchase it may be cancelled: 30 days of
+// 24 hours, measured from the purchase instant. The last moment to cancel
+// is one millisecond before purchasedAt + 30 days; from that instant on
+// the window is closed.
+const Window = 30 * 24 * time.Hour
+
+// Status is a service request's status.
+type Status string
+
+const (
+	Pending   Status = "pending"   // the refund is owed
+	Completed Status = "completed" // the program paid the refund
+	Rejected  Status = "rejected"  // the program refused it
+)
+
+// Statuses lists every status, in the order the operator's list uses.
+var Statuses = []Status{Completed, Pending, Rejected}
+
+// ServiceRequest is the refund request a cancellation opens.
+type ServiceRequest struct {
+	ID          string
+	PartnerID   string
+	PurchaseID  string
+	PackageName string
+	Status      Status
+	Refund      money.Money
+	Reason      string
+	RequestedBy string
+	RequestedAt time.Time
+	ResolvedBy  string
+	ResolvedAt  time.Time
+	Note        string
+}
+
+// Errors of the rules; the codes are the API's.
+var (
+	ErrWindowClosed      = apperr.New(apperr.Conflict, "cancel_window_closed", "A package can be cancelled only within 30 days of its purchase.")
+	ErrSoftwareActivated = apperr.New(apperr.Conflict, "software_benefit_activated", "A software key of this package has been taken, so it can no longer be cancelled.")
+	ErrAlreadyCancelled  = apperr.New(apperr.Conflict, "already_cancelled", "This purchase has already been cancelled.")
+	ErrAlreadyResolved   = apperr.New(apperr.Conflict, "service_request_resolved", "This service request has already been completed or rejected.")
+)
+
+// MaxReason bounds the reason and the operator's note.
+const MaxReason = 1000
+
+// Decide checks a cancellation of p, whose lines are lines, at now, and
+// opens its service request: a full refund of the price.
+func Decide(p benefit.Purchase, lines []benefit.Benefit, reason, by, srID string, now time.Time) (ServiceRequest, error) {
+	reason = strings.TrimSpace(reason)
+	if utf8.RuneCountInString(reason) > MaxReason {
+		var f apperr.Fields
+		f.Add("reason", "at most 1000 characters")
+		return ServiceRequest{}, f.Err()
+	}
+	if p.Status == benefit.PurchaseCancelled {
+		return ServiceRequest{}, ErrAlreadyCancelled
+	}
+	if closes := p.PurchasedAt.Add(Window); !now.Before(closes) {
+		return ServiceRequest{}, ErrWindowClosed.With("windowClosedAt", closes.UTC())
+	}
+	for _, b := range lines {
+		if b.PurchaseID == p.ID && b.Kind == catalog.Software && (b.Key != "" || b.Status == benefit.Activated) {
+			return ServiceRequest{}, ErrSoftwareActivated.With("benefitId", b.ID)
+		}
+	}
+	return ServiceRequest{ID: srID, PartnerID: p.PartnerID, PurchaseID: p.ID, PackageName: p.PackageName, Status: Pending,
+		Refund: p.Price, Reason: reason, RequestedBy: by, RequestedAt: now}, nil
+}
+
+// Resolve decides the operator's outcome of a service request.
+func Resolve(sr ServiceRequest, outcome, note, by string, now time.Time) (ServiceRequest, error) {
+	var f apperr.Fields
+	st := Status(outcome)
+	if st != Completed && st != Rejected {
+		f.Add("status", "must be completed or rejected")
+	}
+	if utf8.RuneCountInString(note) > MaxReason {
+		f.Add("note", "at most 1000 characters")
+	}
+	if len(f) > 0 {
+		return sr, f.Err()
+	}
+	if sr.Status != Pending {
+		return sr, ErrAlreadyResolved
+	}
+	sr.Status, sr.Note, sr.ResolvedBy, sr.ResolvedAt = st, strings.TrimSpace(note), by, now
+	return sr, nil
+}

@@ -1,0 +1,416 @@
+package store
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/pbs/benefits/shared/audit"
+	"github.com/pbs/benefits/shared/benefit"
+	"github.com/pbs/benefits/shared/cancel"
+	"github.com/pbs/benefits/shared/catalog"
+	"github.com/pbs/benefits/shared/mail"
+	"github.com/pbs/benefits/shared/money"
+	"github.com/pbs/benefits/shared/table"
+)
+
+// serviceRequestItem is a cancellation's service request (both copies).
+type serviceRequestItem struct {
+	PK          string
+	SK          string
+	Type        string      `dynamodbav:"type"`
+	ID          string      `dynamodbav:"id"`
+	PartnerID   string      `dynamodbav:"partnerId"`
+	PurchaseID  string      `dynamodbav:"purchaseId"`
+	PackageName string      `dynamodbav:"packageName"`
+	Status      string      `dynamodbav:"status"`
+	Refund      money.Money `dynamodbav:"refund"`
+	Reason      string      `dynamodbav:"reason"`
+	RequestedBy string      `dynamodbav:"requestedBy"`
+	RequestedAt time.Time   `dynamodbav:"requestedAt"`
+	ResolvedBy  string      `dynamodbav:"resolvedBy,omitempty"`
+	ResolvedAt  *time.Time  `dynamodbav:"resolvedAt,omitempty"`
+	Note        string      `dynamodbav:"note,omitempty"`
+	GSI1PK      string      `dynamodbav:",omitempty"`
+	GSI1SK      string      `dynamodbav:",omitempty"`
+}
+
+func newServiceRequestItems(sr cancel.ServiceRequest) (dash, byID serviceRequestItem) {
+	dash = serviceRequestItem{PK: partnerPK(sr.PartnerID), SK: cancelSK(sr.PurchaseID), Type: typeCancel, ID: sr.ID,
+		PartnerID: sr.PartnerID, PurchaseID: sr.PurchaseID, PackageName: sr.PackageName, Status: string(sr.Status),
+		Refund: sr.Refund, Reason: sr.Reason, RequestedBy: sr.RequestedBy, RequestedAt: sr.RequestedAt}
+	byID = dash
+	byID.PK, byID.SK = srPK(sr.ID), srSK
+	byID.GSI1PK, byID.GSI1SK = srListPK, srListSK(string(sr.Status), sr.RequestedAt, sr.ID)
+	return dash, byID
+}
+
+func (i serviceRequestItem) domain() cancel.ServiceRequest {
+	sr := cancel.ServiceRequest{ID: i.ID, PartnerID: i.PartnerID, PurchaseID: i.PurchaseID, PackageName: i.PackageName,
+		Status: cancel.Status(i.Status), Refund: i.Refund, Reason: i.Reason, RequestedBy: i.RequestedBy, RequestedAt: i.RequestedAt,
+		ResolvedBy: i.ResolvedBy, Note: i.Note}
+	if i.ResolvedAt != nil {
+		sr.ResolvedAt = *i.ResolvedAt
+	}
+	return sr
+}
+
+// Cancellation is a decided cancellation: the purchase and everything it
+// owns as read, the service request it opens, its mail and audit event.
+type Cancellation struct {
+	Purchase benefit.Purchase
+	Overview Overview // the purchase's lines, credits and holders
+	Request  cancel.ServiceRequest
+	Mail     mail.Message
+	Event    audit.Event
+	At       time.Time
+}
+
+// ErrPurchaseChanged means the purchase or one of its lines changed
+// between the read and the cancellation: read again and decide again.
+var ErrPurchaseChanged = errors.New("store: purchase changed concurrently")
+
+// CancelPurchase commits a cancellation in one transaction, the decision
+// point: the purchase goes from active to cancelled (and into GSI1 under
+// DUE#RELEASE), every software line from available (no key) to revoked,
+// the service request (both copies), the mail and the audit event are put;
+// every other line and credit state is revoked in the same transaction as
+// long as it fits in DynamoDB's 100 items. What does not fit, and the
+// release of seats, is done by FinishCancellation, which the caller runs
+// next and the expire-benefits job finishes if the caller could not.
+// Because a software line is revoked under "available, no key", and
+// get-key takes a key only under the same condition, a cancel and a first
+// get-key on one purchase never both succeed.
+// Errors: cancel.ErrSoftwareActivated, ErrPurchaseChanged.
+func (s *Store) CancelPurchase(ctx context.Context, c Cancellation) (err error) {
+	defer wrap(&err, "cancel purchase %s", c.Purchase.ID)
+	pk := partnerPK(c.Purchase.PartnerID)
+	purchase := update(s.table, key(pk, purchaseSK(c.Purchase.ID)),
+		"SET #status = :cancelled, cancelledAt = :at, releasePending = :true, GSI1PK = :due, GSI1SK = :dsk",
+		"#status = :active", map[string]string{"#status": "status"},
+		map[string]types.AttributeValue{":cancelled": sv(string(benefit.PurchaseCancelled)), ":active": sv(string(benefit.PurchaseActive)),
+			":at": timeValue(c.At), ":true": &types.AttributeValueMemberBOOL{Value: true}, ":due": sv(releaseDuePK),
+			":dsk": sv(c.Purchase.PartnerID + "#" + c.Purchase.ID)})
+	dash, byID := newServiceRequestItems(c.Request)
+	dashItem, err := attributevalue.MarshalMap(dash)
+	if err != nil {
+		return err
+	}
+	byIDItem, err := attributevalue.MarshalMap(byID)
+	if err != nil {
+		return err
+	}
+	msg, err := s.outboxPut(c.Mail)
+	if err != nil {
+		return err
+	}
+	record, err := s.auditPut(c.Event)
+	if err != nil {
+		return err
+	}
+	writes := []types.TransactWriteItem{purchase, put(s.table, dashItem, notExists), put(s.table, byIDItem, notExists), msg, record}
+	software := map[int]bool{}
+	for _, b := range c.Overview.Lines {
+		if b.PurchaseID == c.Purchase.ID && b.Kind == catalog.Software {
+			software[len(writes)] = true
+			writes = append(writes, update(s.table, key(pk, benefitSK(b.ID)), revokeExpr,
+				"#status = :available AND attribute_not_exists(#key)", map[string]string{"#status": "status", "#key": "key"},
+				map[string]types.AttributeValue{":revoked": sv(string(benefit.Revoked)), ":at": timeValue(c.At),
+					":available": sv(string(benefit.Available))}))
+		}
+	}
+	// The rest, as far as the transaction allows: lines fenced by the
+	// status they were read in, then credit states.
+	for _, b := range c.Overview.Lines {
+		if len(writes) == maxTransactItems {
+			break
+		}
+		if b.PurchaseID != c.Purchase.ID || b.Kind == catalog.Software || b.Status == benefit.Revoked {
+			continue
+		}
+		writes = append(writes, update(s.table, key(pk, benefitSK(b.ID)), revokeExpr, "#status = :read",
+			map[string]string{"#status": "status"},
+			map[string]types.AttributeValue{":revoked": sv(string(benefit.Revoked)), ":at": timeValue(c.At), ":read": sv(string(b.Status))}))
+		if cr, ok := c.Overview.Credits[b.ID]; ok && !cr.Revoked && len(writes) < maxTransactItems {
+			writes = append(writes, s.revokeCredit(c.Purchase.PartnerID, b.ID, c.At))
+		}
+	}
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: writes})
+	reasons := cancelReasons(err)
+	if reasons == nil {
+		return err
+	}
+	for i := range software {
+		if failedAt(reasons, i) {
+			return cancel.ErrSoftwareActivated
+		}
+	}
+	return ErrPurchaseChanged
+}
+
+// revokeExpr revokes a line and takes it out of the expiry index: nothing
+// falls due for a revoked line.
+const revokeExpr = "SET #status = :revoked, revokedAt = :at REMOVE GSI1PK, GSI1SK"
+
+// revokeCredit stops a credit's grants and seat changes: revokedAt, and out
+// of the grant index.
+func (s *Store) revokeCredit(partnerID, benefitID string, at time.Time) types.TransactWriteItem {
+	return update(s.table, key(partnerPK(partnerID), creditSK(benefitID)), "SET revokedAt = :at REMOVE GSI1PK, GSI1SK",
+		"attribute_exists(PK) AND attribute_not_exists(revokedAt)", nil, map[string]types.AttributeValue{":at": timeValue(at)})
+}
+
+// FinishCancellation completes a committed cancellation, idempotently: it
+// revokes the purchase's lines and credit states still live, releases
+// every seat and locked seat of its credit and Visual Studio lines (the
+// users' credit offers first, then the seat items), and takes the purchase
+// out of the DUE#RELEASE index. Safe to run any number of times, also
+// concurrently.
+func (s *Store) FinishCancellation(ctx context.Context, partnerID, purchaseID string, now time.Time) (err error) {
+	defer wrap(&err, "finish cancellation of %s", purchaseID)
+	p, o, err := s.Purchase(ctx, partnerID, purchaseID)
+	if err != nil {
+		return err
+	}
+	if p.Status != benefit.PurchaseCancelled {
+		return nil
+	}
+	pk := partnerPK(partnerID)
+	for _, b := range o.Lines {
+		if b.Status != benefit.Revoked {
+			u := update(s.table, key(pk, benefitSK(b.ID)), revokeExpr, "attribute_exists(PK)", map[string]string{"#status": "status"},
+				map[string]types.AttributeValue{":revoked": sv(string(benefit.Revoked)), ":at": timeValue(now)}).Update
+			if err := s.updateItem(ctx, u); err != nil {
+				return err
+			}
+		}
+		if cr, ok := o.Credits[b.ID]; ok && !cr.Revoked {
+			if err := s.updateItem(ctx, s.revokeCredit(partnerID, b.ID, now).Update); err != nil && !isConditionFailed(err) {
+				return err
+			}
+		}
+		if b.Kind.IsCredit() || b.Kind == catalog.VisualStudio {
+			if err := s.releaseSeats(ctx, partnerID, b); err != nil {
+				return err
+			}
+		}
+	}
+	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(s.table), Key: key(pk, purchaseSK(purchaseID)),
+		UpdateExpression: aws.String("REMOVE releasePending, GSI1PK, GSI1SK")})
+	return err
+}
+
+func (s *Store) updateItem(ctx context.Context, u *types.Update) error {
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: u.TableName, Key: u.Key, UpdateExpression: u.UpdateExpression,
+		ConditionExpression: u.ConditionExpression, ExpressionAttributeNames: u.ExpressionAttributeNames,
+		ExpressionAttributeValues: u.ExpressionAttributeValues})
+	return err
+}
+
+// releaseSeats frees every seat and lock of a revoked line: a credit
+// holder's offer first (so a crash never leaves an offer without its seat
+// item to find it by), then the items, 25 a BatchWriteItem.
+func (s *Store) releaseSeats(ctx context.Context, partnerID string, b benefit.Benefit) error {
+	pk := partnerPK(partnerID)
+	in := s.prefixQuery(pk, benefitSK(b.ID)+"#")
+	in.ConsistentRead = aws.Bool(true)
+	var keys []map[string]types.AttributeValue
+	for {
+		out, err := s.db.Query(ctx, in)
+		if err != nil {
+			return err
+		}
+		for _, raw := range out.Items {
+			switch typeOf(raw) {
+			case typeSeat:
+				var it seatItem
+				if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+					return err
+				}
+				if b.Kind.IsCredit() {
+					if err := s.dropOfferOf(ctx, partnerID, it.UserID, b); err != nil {
+						return err
+					}
+				}
+				keys = append(keys, key(pk, seatSK(b.ID, it.UserID)))
+			case typeLock:
+				keys = append(keys, key(pk, raw[table.SK].(*types.AttributeValueMemberS).Value))
+			}
+		}
+		if len(out.LastEvaluatedKey) == 0 {
+			break
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+	for start := 0; start < len(keys); start += 25 {
+		reqs := make([]types.WriteRequest, 0, 25)
+		for _, k := range keys[start:min(start+25, len(keys))] {
+			reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: k}})
+		}
+		pending := map[string][]types.WriteRequest{s.table: reqs}
+		for attempt := 0; len(pending) > 0; attempt++ {
+			if attempt > 0 {
+				time.Sleep(time.Duration(attempt*attempt) * 10 * time.Millisecond)
+			}
+			out, err := s.db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: pending})
+			if err != nil {
+				return err
+			}
+			pending = out.UnprocessedItems
+		}
+	}
+	return nil
+}
+
+// dropOfferOf removes a revoked credit from a user's offers, idempotently.
+func (s *Store) dropOfferOf(ctx context.Context, partnerID, userID string, b benefit.Benefit) error {
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(s.table), Key: key(partnerPK(partnerID), userSK(userID)),
+		UpdateExpression:          aws.String("DELETE creditOffers :b"),
+		ConditionExpression:       aws.String("attribute_exists(PK)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":b": ssv(b.ID)}})
+	if err != nil && !isConditionFailed(err) {
+		return err
+	}
+	if b.Kind != catalog.CreditAnnual {
+		return nil
+	}
+	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(s.table), Key: key(partnerPK(partnerID), userSK(userID)),
+		UpdateExpression:          aws.String("REMOVE annualCredit"),
+		ConditionExpression:       aws.String("annualCredit = :b"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":b": sv(b.ID)}})
+	if isConditionFailed(err) {
+		return nil
+	}
+	return err
+}
+
+// PendingReleases lists cancelled purchases whose release is unfinished.
+func (s *Store) PendingReleases(ctx context.Context) (out [][2]string, err error) {
+	defer wrap(&err, "pending releases")
+	in := &dynamodb.QueryInput{TableName: aws.String(s.table), IndexName: aws.String(table.GSI1),
+		KeyConditionExpression:    aws.String("#pk = :pk"),
+		ExpressionAttributeNames:  map[string]string{"#pk": table.GSI1PK},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(releaseDuePK)}}
+	for {
+		res, err := s.db.Query(ctx, in)
+		if err != nil {
+			return nil, err
+		}
+		for _, raw := range res.Items {
+			var it purchaseItem
+			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+				return nil, err
+			}
+			out = append(out, [2]string{it.PartnerID, it.ID})
+		}
+		if len(res.LastEvaluatedKey) == 0 {
+			return out, nil
+		}
+		in.ExclusiveStartKey = res.LastEvaluatedKey
+	}
+}
+
+// FinishCancellations completes every unfinished release (the job's
+// safety net for a request that died after its commit).
+func (s *Store) FinishCancellations(ctx context.Context, now time.Time) (int, error) {
+	pending, err := s.PendingReleases(ctx)
+	if err != nil {
+		return 0, err
+	}
+	for _, p := range pending {
+		if err := s.FinishCancellation(ctx, p[0], p[1], now); err != nil {
+			return 0, err
+		}
+	}
+	return len(pending), nil
+}
+
+// ServiceRequest reads a service request by id. Errors: apperr.ErrNotFound.
+func (s *Store) ServiceRequest(ctx context.Context, id string) (sr cancel.ServiceRequest, err error) {
+	defer wrap(&err, "service request %s", id)
+	var it serviceRequestItem
+	if err := s.get(ctx, srPK(id), srSK, &it); err != nil {
+		return sr, err
+	}
+	return it.domain(), nil
+}
+
+// ServiceRequests lists service requests for the operator from GSI1, by
+// status and newest first within a status; status "" lists all.
+func (s *Store) ServiceRequests(ctx context.Context, status string, limit int, cursor string) (srs []cancel.ServiceRequest, next string, err error) {
+	defer wrap(&err, "list service requests")
+	in := &dynamodb.QueryInput{TableName: aws.String(s.table), IndexName: aws.String(table.GSI1),
+		KeyConditionExpression:    aws.String("#pk = :pk"),
+		ExpressionAttributeNames:  map[string]string{"#pk": table.GSI1PK},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(srListPK)},
+		ScanIndexForward:          aws.Bool(false), Limit: aws.Int32(int32(limit) + 1)}
+	if status != "" {
+		in.KeyConditionExpression = aws.String("#pk = :pk AND begins_with(#sk, :status)")
+		in.ExpressionAttributeNames["#sk"] = table.GSI1SK
+		in.ExpressionAttributeValues[":status"] = sv(status + "#")
+	}
+	if cursor != "" {
+		raw, derr := base64.RawURLEncoding.DecodeString(cursor)
+		sk := string(raw)
+		i := strings.LastIndexByte(sk, '#')
+		if derr != nil || i < 0 || len(sk) > 200 {
+			return nil, "", ErrBadCursor
+		}
+		in.ExclusiveStartKey = key(srPK(sk[i+1:]), srSK)
+		in.ExclusiveStartKey[table.GSI1PK], in.ExclusiveStartKey[table.GSI1SK] = sv(srListPK), sv(sk)
+	}
+	out, err := s.db.Query(ctx, in)
+	if err != nil {
+		return nil, "", err
+	}
+	var items []serviceRequestItem
+	if err := attributevalue.UnmarshalListOfMaps(out.Items, &items); err != nil {
+		return nil, "", err
+	}
+	if len(items) > limit {
+		items = items[:limit]
+		next = base64.RawURLEncoding.EncodeToString([]byte(items[limit-1].GSI1SK))
+	}
+	for _, it := range items {
+		srs = append(srs, it.domain())
+	}
+	return srs, next, nil
+}
+
+// ResolveServiceRequest records the operator's outcome on both copies
+// (each only while pending), with the mail and the partner's audit event.
+// Errors: cancel.ErrAlreadyResolved.
+func (s *Store) ResolveServiceRequest(ctx context.Context, sr cancel.ServiceRequest, owed mail.Message, ev audit.Event) (err error) {
+	defer wrap(&err, "resolve service request %s", sr.ID)
+	values := map[string]types.AttributeValue{":status": sv(string(sr.Status)), ":pending": sv(string(cancel.Pending)),
+		":by": sv(sr.ResolvedBy), ":at": timeValue(sr.ResolvedAt), ":note": sv(sr.Note)}
+	names := map[string]string{"#status": "status"}
+	expr := "SET #status = :status, resolvedBy = :by, resolvedAt = :at, note = :note"
+	byIDValues := map[string]types.AttributeValue{":sk": sv(srListSK(string(sr.Status), sr.RequestedAt, sr.ID))}
+	for k, v := range values {
+		byIDValues[k] = v
+	}
+	msg, err := s.outboxPut(owed)
+	if err != nil {
+		return err
+	}
+	record, err := s.auditPut(ev)
+	if err != nil {
+		return err
+	}
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		update(s.table, key(srPK(sr.ID), srSK), expr+", GSI1SK = :sk", "#status = :pending", names, byIDValues),
+		update(s.table, key(partnerPK(sr.PartnerID), cancelSK(sr.PurchaseID)), expr, "#status = :pending", names, values),
+		msg, record,
+	}})
+	if cancelReasons(err) != nil {
+		return cancel.ErrAlreadyResolved
+	}
+	return err
+}
