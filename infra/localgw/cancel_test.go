@@ -218,7 +218,12 @@ func TestCancelRacingGetKey(t *testing.T) {
 		var cancelled, keyed reply
 		var wg sync.WaitGroup
 		wg.Go(func() { cancelled = h.cancel(admin, id) })
-		wg.Go(func() { keyed = h.post("/v1/software/"+line+"/key", admin, "") })
+		// The cancel reads more before it commits: stagger the key request
+		// by 0–18 ms so that both orders, and the photo finish, all occur.
+		wg.Go(func() {
+			time.Sleep(time.Duration(i%10) * 2 * time.Millisecond)
+			keyed = h.post("/v1/software/"+line+"/key", admin, "")
+		})
 		wg.Wait()
 		after := h.get("/v1/purchases/"+id, admin).json(t)
 		status := h.dashboardLine(admin, line)["status"]
