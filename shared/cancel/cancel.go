@@ -28,9 +28,6 @@ const (
 	Rejected  Status = "rejected"  // the program refused it
 )
 
-// Statuses lists every status, in the order the operator's list uses.
-var Statuses = []Status{Completed, Pending, Rejected}
-
 // ServiceRequest is the refund request a cancellation opens.
 type ServiceRequest struct {
 	ID          string
