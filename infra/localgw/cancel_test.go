@@ -279,12 +279,11 @@ func TestCancelLargePurchaseAllOrNothing(t *testing.T) {
 	var rows []string
 	var userIDs []string
 	for i := range 300 {
-		u := fmt.Sprintf("usr_big%04d", i)
-		if r := h.post("/v1/users", admin, fmt.Sprintf(`{"email":"u%d@big.example","displayName":"U"}`, i)); r.Status != http.StatusCreated {
+		r := h.post("/v1/users", admin, fmt.Sprintf(`{"email":"u%d@big.example","displayName":"U"}`, i))
+		if r.Status != http.StatusCreated {
 			t.Fatalf("user: %d %s", r.Status, r.Body)
-		} else {
-			u = r.json(t)["id"].(string)
 		}
+		u := r.json(t)["id"].(string)
 		userIDs = append(userIDs, u)
 		rows = append(rows, `{"userId":"`+u+`"}`)
 	}
