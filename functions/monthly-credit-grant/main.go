@@ -8,9 +8,11 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/pbs/benefits/shared/awslambda"
 	"github.com/pbs/benefits/shared/boot"
 )
 
 func main() {
-	lambda.Start(boot.MonthlyCreditGrant(context.Background()))
+	// Only this function continues itself, so only it links the Lambda client.
+	lambda.Start(boot.MonthlyCreditGrant(context.Background(), awslambda.New))
 }

@@ -9,8 +9,10 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/pbs/benefits/shared/boot"
+	"github.com/pbs/benefits/shared/mail/sesmail"
 )
 
 func main() {
-	lambda.Start(boot.SendMail(context.Background()))
+	// Only this function sends mail, so only it links the SES v2 client.
+	lambda.Start(boot.SendMail(context.Background(), sesmail.FromConfig))
 }

@@ -6,9 +6,10 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/pbs/benefits/shared/api"
 	"github.com/pbs/benefits/shared/boot"
 )
 
 func main() {
-	lambda.Start(boot.HTTP(context.Background(), "users"))
+	lambda.Start(boot.HTTP(context.Background(), "users", api.UsersEndpoints))
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/pbs/benefits/shared/mail"
+	"github.com/pbs/benefits/shared/mail/sesmail"
 	"github.com/pbs/benefits/shared/store"
 	"github.com/pbs/benefits/shared/testenv"
 )
@@ -247,7 +248,7 @@ func TestOfferMailIsRetriedAndDeliveredOnce(t *testing.T) {
 		t.Fatal(r.Status)
 	}
 	sender := &mail.Sender{Outbox: store.New(h.calls, h.svc.Store.Table()),
-		Transport: &flaky{next: mail.NewSES(testenv.SES(t), mail.DefaultFrom), n: 100}}
+		Transport: &flaky{next: sesmail.New(testenv.SES(t), mail.DefaultFrom), n: 100}}
 	ctx := context.Background()
 	first, err := sender.Drain(ctx, start.Add(time.Second))
 	if err != nil || first.Failed < 2 || first.Sent != 0 { // the receipt, the instructions and the link

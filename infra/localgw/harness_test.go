@@ -19,6 +19,7 @@ import (
 	"github.com/pbs/benefits/shared/catalog"
 	"github.com/pbs/benefits/shared/clock"
 	"github.com/pbs/benefits/shared/mail"
+	"github.com/pbs/benefits/shared/mail/sesmail"
 	"github.com/pbs/benefits/shared/testenv"
 )
 
@@ -65,7 +66,7 @@ func build(t testing.TB, withMail bool) *harness {
 		"monthly-credit-grant": grantJob(boot.NewGrantJob(tableName, counting, nil, "", log))}
 	var sender *mail.Sender
 	if withMail {
-		sender = boot.NewSender(boot.MailSettings{TableName: tableName, From: mail.DefaultFrom}, counting, testenv.SES(t), log)
+		sender = boot.NewSender(boot.MailSettings{TableName: tableName, From: mail.DefaultFrom}, counting, sesmail.New(testenv.SES(t), mail.DefaultFrom), log)
 		jobs["send-mail"] = sendMailJob(sender)
 	}
 	gw, err := newGateway(svc, clk, tok, jobs, log)

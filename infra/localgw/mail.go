@@ -10,11 +10,11 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"github.com/pbs/benefits/shared/boot"
 	"github.com/pbs/benefits/shared/clock"
 	"github.com/pbs/benefits/shared/mail"
+	"github.com/pbs/benefits/shared/mail/sesmail"
 	"github.com/pbs/benefits/shared/store"
 )
 
@@ -26,7 +26,7 @@ func newMailSender(cfg aws.Config, db store.API, tableName string, log *slog.Log
 	if from == "" {
 		from = mail.DefaultFrom
 	}
-	return boot.NewSender(boot.MailSettings{TableName: tableName, From: from}, db, sesv2.NewFromConfig(cfg), log)
+	return boot.NewSender(boot.MailSettings{TableName: tableName, From: from}, db, sesmail.FromConfig(cfg, from), log)
 }
 
 // sendMailJob is /_local/jobs/send-mail: one drain at the service clock,

@@ -1,13 +1,19 @@
 package main
 
 import (
+	"context"
+	"crypto/ed25519"
+	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/pbs/benefits/shared/audit"
+	"github.com/pbs/benefits/shared/ids"
 	"github.com/pbs/benefits/shared/licensekey"
 )
 
@@ -119,29 +125,89 @@ func TestSignedKeyVerifiesOfflineWithThePublishedKey(t *testing.T) {
 	if again := h.post("/v1/software/"+id+"/key", admin, "").json(t)["key"]; again != key {
 		t.Errorf("signed key changed: %v", again)
 	}
+	if !strings.HasPrefix(key, "PBK2.") {
+		t.Errorf("new keys are PBK2: %s", key)
+	}
 	pubResp := h.get("/v1/software/signing-key", "") // public: no token
 	if pubResp.Status != 200 {
 		t.Fatalf("signing key: %d %s", pubResp.Status, pubResp.Body)
 	}
-	var pub struct{ Algorithm, Format, KeyID, PublicKey string }
-	if err := json.Unmarshal(pubResp.Body, &pub); err != nil || pub.Algorithm != "Ed25519" || pub.Format != "PBK1" || pub.KeyID == "" {
+	var pub struct {
+		Algorithm, Format, KeyID, PublicKey string
+		Keys                                []struct {
+			KeyID, PublicKey string
+			Current          bool
+		}
+	}
+	if err := json.Unmarshal(pubResp.Body, &pub); err != nil || pub.Algorithm != "Ed25519" || pub.Format != "PBK2" || pub.KeyID == "" {
 		t.Fatalf("signing key document %s", pubResp.Body)
 	}
-	pk, err := licensekey.ParsePublicKey(pub.PublicKey)
+	if len(pub.Keys) != 1 || pub.Keys[0].KeyID != pub.KeyID || pub.Keys[0].PublicKey != pub.PublicKey || !pub.Keys[0].Current {
+		t.Errorf("keys of the dev seed: %s", pubResp.Body)
+	}
+	ring, err := licensekey.ParseKeyring(pubResp.Body)
 	if err != nil {
 		t.Fatal(err)
 	}
-	claims, err := licensekey.Verify(pk, key, time.Now())
-	if err != nil || claims.Benefit != id || claims.Product != "dev-tools-suite" || claims.Partner != h.partnerOf(admin) {
+	claims, err := ring.Verify(key, time.Now())
+	if err != nil || claims.Benefit != id || claims.Product != "dev-tools-suite" || claims.Partner != h.partnerOf(admin) || claims.KeyID != pub.KeyID {
 		t.Fatalf("verify: %+v %v", claims, err)
 	}
 	expires := p["benefits"].([]any)[0].(map[string]any)["expiresAt"].(string)[:10]
 	if claims.Expires != expires {
 		t.Errorf("key expires %s, benefit %s", claims.Expires, expires)
 	}
+	// A verifier that holds only the top-level publicKey, as before key ids, still verifies.
+	pk, err := licensekey.ParsePublicKey(pub.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := licensekey.Verify(pk, key, time.Now()); err != nil {
+		t.Errorf("single-key verify: %v", err)
+	}
 	tampered := strings.Replace(key, key[10:14], "AAAA", 1)
-	if _, err := licensekey.Verify(pk, tampered, time.Now()); err == nil {
+	if _, err := ring.Verify(tampered, time.Now()); err == nil {
 		t.Error("a tampered key verified")
+	}
+}
+
+// A PBK1 key stored on a line before key ids existed is handed out as it is,
+// and verifies with the published key held as the keyring's legacy entry.
+func TestSignedPBK1KeyOnALineStaysAndVerifies(t *testing.T) {
+	h := newHarness(t)
+	pid, adminID, admin := h.newPartner("Northwind", "USD")
+	p := h.buy(admin, "gold-2026")
+	id := lineOf(t, p, "dev-tools-suite")
+	ctx := context.Background()
+	line, err := h.svc.Store.Benefit(ctx, pid, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What the service signed before PBK2, with the same (dev) key.
+	payload, _ := json.Marshal(map[string]any{"v": 1, "partner": pid, "product": line.Product, "benefit": id,
+		"expires": line.ExpiresAt.UTC().Format(time.DateOnly)})
+	signed := "PBK1." + base64.RawURLEncoding.EncodeToString(payload)
+	old := signed + "." + base64.RawURLEncoding.EncodeToString(ed25519.Sign(h.svc.Signer.Key, []byte(signed)))
+	now := h.clock.Now()
+	if err := h.svc.Store.SetBenefitKey(ctx, line, old, now, audit.New(ids.New, pid, adminID, audit.SoftwareKeyIssued, id, now)); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.post("/v1/software/"+id+"/key", admin, "").json(t)["key"]; got != old {
+		t.Fatalf("the stored PBK1 key was replaced: %v", got)
+	}
+	ring, err := licensekey.ParseKeyring(h.get("/v1/software/signing-key", "").Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ring.Verify(old, time.Now()); !errors.Is(err, licensekey.ErrUnknownKey) {
+		t.Errorf("PBK1 without a legacy entry: %v", err)
+	}
+	// The dev seed's key signed the PBK1 keys, so it is the legacy entry.
+	var doc struct{ PublicKey string }
+	_ = json.Unmarshal(h.get("/v1/software/signing-key", "").Body, &doc)
+	ring[licensekey.LegacyKeyID], _ = licensekey.ParsePublicKey(doc.PublicKey)
+	if c, err := ring.Verify(old, time.Now()); err != nil || c.Version != 1 || c.Benefit != id {
+		t.Errorf("PBK1 with the legacy entry: %+v %v", c, err)
 	}
 }
 

@@ -1,10 +1,8 @@
 package api
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
-	"html/template"
 	"net/http"
 	"strings"
 	"time"
@@ -16,6 +14,14 @@ import (
 // server-rendered, no script and no external asset. The only inline style
 // is allowed by its hash in the Content-Security-Policy, so nothing else on
 // the page can run or load.
+//
+// They are written out by renderPage rather than html/template, for the size
+// of the activate-gtm binary: executing any text/template makes the linker
+// keep every exported method of every type that reaches an interface (the
+// templates call methods by name), about 4 MB here. renderPage escapes every
+// value the way html/template did in these contexts (esc), and
+// pages_test.go renders the former html/template pages beside it and
+// requires the same bytes.
 
 const pageStyle = `body{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;color:#1b1b1b}` +
 	`h1{font-size:1.4rem}dt{font-weight:600}dd{margin:0 0 .6rem}button{font-size:1rem;padding:.6rem 1.4rem}` +
@@ -42,7 +48,7 @@ type pageData struct {
 	Months                           int
 	LinkExpires, Until               string
 	Lang                             string
-	Style                            template.CSS
+	Style                            string // trusted CSS, written as is
 	Text                             pageText
 }
 
@@ -67,32 +73,50 @@ var texts = map[string]pageText{
 		Invalid:      "確認リンクはすでに使用されたか、有効期限が切れています。確定が必要な場合は、パートナー管理者に再度有効化を依頼してください。"},
 }
 
-const layout = `<!doctype html>
-<html lang="{{.Lang}}">
+// renderPage is the layout with the page's own title and body. Every value
+// but Style goes through esc: the page text, the RCDATA of <title> and the
+// double-quoted attribute values alike.
+func renderPage(kind pageKind, d pageData) string {
+	title, body := pageParts(kind, d)
+	return `<!doctype html>
+<html lang="` + esc(d.Lang) + `">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer"><title>{{template "title" .}}</title><style>{{.Style}}</style></head>
-<body>{{template "body" .}}</body>
+<meta name="referrer" content="no-referrer"><title>` + title + `</title><style>` + d.Style + `</style></head>
+<body>` + body + `</body>
 </html>`
-
-// pageTemplates: each page is the layout with its own title and body.
-var pageTemplates = map[pageKind]*template.Template{
-	pageConfirm: mustPage(`{{define "title"}}{{.Text.Title}}{{end}}{{define "body"}}<h1>{{.Text.Title}}</h1>
-<p>{{.Text.Intro}}</p>
-<dl><dt>{{.Text.Partner}}</dt><dd>{{.Partner}}</dd><dt>{{.Text.Offer}}</dt><dd id="offer">{{.Offer}}</dd>
-<dt>{{.Text.Type}}</dt><dd>{{.OfferType}}</dd><dt>{{.Text.Term}}</dt><dd>{{term .Text.TermValue .Months}}</dd></dl>
-<form method="post" action="/v1/gtm/confirm"><input type="hidden" name="token" value="{{.Token}}">
-<button id="confirm" type="submit">{{.Text.Button}}</button></form>
-<p>{{.Text.LinkValid}} {{.LinkExpires}}.</p>{{end}}`),
-	pageActive: mustPage(`{{define "title"}}{{.Text.ActiveTitle}}{{end}}{{define "body"}}<h1 class="ok">{{.Text.ActiveTitle}}</h1>
-<p id="status" data-status="active">{{.Offer}} ({{.OfferType}}), {{.Partner}}. {{.Text.ActiveUntil}}: <time>{{.Until}}</time></p>{{end}}`),
-	pageInvalid: mustPage(`{{define "title"}}{{.Text.InvalidTitle}}{{end}}{{define "body"}}<h1 class="bad">{{.Text.InvalidTitle}}</h1>
-<p id="status" data-status="invalid">{{.Text.Invalid}}</p>{{end}}`),
 }
 
-func mustPage(body string) *template.Template {
-	funcs := template.FuncMap{"term": func(f string, n int) string { return strings.Replace(f, "%d", itoa(n), 1) }}
-	return template.Must(template.Must(template.New("layout").Funcs(funcs).Parse(layout)).Parse(body))
+// pageParts are a page's title and body, escaped.
+func pageParts(kind pageKind, d pageData) (title, body string) {
+	t := d.Text
+	switch kind {
+	case pageConfirm:
+		return esc(t.Title), `<h1>` + esc(t.Title) + `</h1>
+<p>` + esc(t.Intro) + `</p>
+<dl><dt>` + esc(t.Partner) + `</dt><dd>` + esc(d.Partner) + `</dd><dt>` + esc(t.Offer) + `</dt><dd id="offer">` + esc(d.Offer) + `</dd>
+<dt>` + esc(t.Type) + `</dt><dd>` + esc(d.OfferType) + `</dd><dt>` + esc(t.Term) + `</dt><dd>` + esc(term(t.TermValue, d.Months)) + `</dd></dl>
+<form method="post" action="/v1/gtm/confirm"><input type="hidden" name="token" value="` + esc(d.Token) + `">
+<button id="confirm" type="submit">` + esc(t.Button) + `</button></form>
+<p>` + esc(t.LinkValid) + ` ` + esc(d.LinkExpires) + `.</p>`
+	case pageActive:
+		return esc(t.ActiveTitle), `<h1 class="ok">` + esc(t.ActiveTitle) + `</h1>
+<p id="status" data-status="active">` + esc(d.Offer) + ` (` + esc(d.OfferType) + `), ` + esc(d.Partner) + `. ` +
+			esc(t.ActiveUntil) + `: <time>` + esc(d.Until) + `</time></p>`
+	default: // pageInvalid
+		return esc(t.InvalidTitle), `<h1 class="bad">` + esc(t.InvalidTitle) + `</h1>
+<p id="status" data-status="invalid">` + esc(t.Invalid) + `</p>`
+	}
 }
+
+// term fills a TermValue ("%d months from confirmation") with the months.
+func term(f string, n int) string { return strings.Replace(f, "%d", itoa(n), 1) }
+
+// escaper is html/template's escaping of a string in text, RCDATA and
+// quoted attribute values: NUL becomes U+FFFD and " & ' + < > references.
+// The bytes it replaces are ASCII, so byte-wise is rune-wise.
+var escaper = strings.NewReplacer("\x00", "\uFFFD", `"`, "&#34;", "&", "&amp;", "'", "&#39;", "+", "&#43;", "<", "&lt;", ">", "&gt;")
+
+func esc(s string) string { return escaper.Replace(s) }
 
 // pageLang is en or ja: the contact's language, else the browser's.
 func pageLang(lang string) string {
@@ -105,12 +129,8 @@ func pageLang(lang string) string {
 // htmlPage renders one page with the headers every page carries.
 func htmlPage(status int, kind pageKind, lang string, d pageData) httpapi.Response {
 	d.Lang = pageLang(lang)
-	d.Text, d.Style = texts[d.Lang], template.CSS(pageStyle)
-	var buf bytes.Buffer
-	if err := pageTemplates[kind].ExecuteTemplate(&buf, "layout", d); err != nil {
-		return httpapi.Response{StatusCode: http.StatusInternalServerError, Headers: map[string]string{"Content-Type": "text/plain"}, Body: "page error"}
-	}
-	return httpapi.Response{StatusCode: status, Body: buf.String(), Headers: map[string]string{
+	d.Text, d.Style = texts[d.Lang], pageStyle
+	return httpapi.Response{StatusCode: status, Body: renderPage(kind, d), Headers: map[string]string{
 		"Content-Type":            "text/html; charset=utf-8",
 		"Content-Security-Policy": pageCSP,
 		"Cache-Control":           "no-store",

@@ -1,12 +1,15 @@
-// Package api holds the HTTP handlers, one file per function's routes. A
-// Lambda's main builds a Service once at cold start and starts
-// Service.Handler(name); the local gateway calls the same Handler in process.
+// Package api holds the HTTP handlers, one file per function's routes, and
+// each function's endpoint table (endpoints.go). A Lambda's main builds a
+// Service once at cold start and starts Service.HandlerWith(name, its table)
+// (boot.HTTP); the local gateway calls Service.Handler, which has them all,
+// in process.
 package api
 
 import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -46,61 +49,36 @@ type Service struct {
 type LambdaHandler func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error)
 
 // Handler returns the handler of one function (a folder under functions/),
-// serving exactly that function's routes from the route table.
+// serving exactly that function's routes from the route table. It links
+// every function's handlers (AllEndpoints), as the local gateway needs; a
+// Lambda's main passes its own table to HandlerWith through boot.HTTP.
 func (s *Service) Handler(function string) (LambdaHandler, error) {
+	return s.HandlerWith(function, AllEndpoints()[function])
+}
+
+// HandlerWith returns the handler of one function, serving exactly that
+// function's routes from the route table with the handlers of its endpoint
+// table. A route without a handler, or a handler for a route that is not the
+// function's, is an error.
+func (s *Service) HandlerWith(function string, endpoints Endpoints) (LambdaHandler, error) {
 	rs := routes.ForFunction(function)
 	if len(rs) == 0 {
 		return nil, fmt.Errorf("api: no routes for function %q", function)
 	}
-	rt, err := httpapi.NewRouter(rs, s.endpoints(), s.Store, s.Clock, s.Log)
+	if endpoints == nil {
+		return nil, fmt.Errorf("api: no endpoint table for function %q", function)
+	}
+	eps := endpoints(s)
+	for key := range eps {
+		if !slices.ContainsFunc(rs, func(r routes.Route) bool { return r.Key() == key }) {
+			return nil, fmt.Errorf("api: function %s has a handler for %s, which is not one of its routes", function, key)
+		}
+	}
+	rt, err := httpapi.NewRouter(rs, eps, s.Store, s.Clock, s.Log)
 	if err != nil {
 		return nil, err
 	}
 	return rt.Handle, nil
-}
-
-// endpoints maps every route key to its handler.
-func (s *Service) endpoints() map[string]httpapi.Endpoint {
-	h := func(fn httpapi.Handler) httpapi.Endpoint { return httpapi.Endpoint{Handle: fn} }
-	return map[string]httpapi.Endpoint{
-		"GET /v1/benefits":                                          h(s.getBenefits),
-		"GET /v1/catalog/packages":                                  h(s.listPackages),
-		"POST /v1/purchases":                                        h(s.createPurchase),
-		"GET /v1/purchases/{id}":                                    h(s.getPurchase),
-		"POST /v1/purchases/{id}/cancel":                            h(s.requestCancel),
-		"GET /v1/admin/service-requests":                            h(s.listServiceRequests),
-		"POST /v1/admin/service-requests/{id}/resolve":              h(s.resolveServiceRequest),
-		"GET /v1/users":                                             h(s.listUsers),
-		"POST /v1/users":                                            h(s.createUser),
-		"POST /v1/software/{benefitId}/key":                         h(s.getKey),
-		"GET /v1/software/{benefitId}/downloads":                    h(s.getDownloads),
-		"GET /v1/software/signing-key":                              h(s.getSigningKey),
-		"POST /v1/credits/{benefitId}/users":                        h(s.assignCreditUser),
-		"DELETE /v1/credits/{benefitId}/users/{userId}":             h(s.removeCreditUser),
-		"POST /v1/credits/{benefitId}/transfer":                     h(s.transferCredit),
-		"GET /v1/credits/{benefitId}/ledger":                        h(s.getLedger),
-		"GET /v1/licenses/{benefitId}":                              h(s.getLicense),
-		"POST /v1/licenses/{benefitId}/redeem":                      h(s.redeemLicense),
-		"POST /v1/visual-studio/{benefitId}/assignments":            h(s.assignVisualStudio),
-		"POST /v1/visual-studio/{benefitId}/assignments:bulk":       h(s.bulkAssignVisualStudio),
-		"DELETE /v1/visual-studio/{benefitId}/assignments/{userId}": h(s.removeVisualStudio),
-		"GET /v1/visual-studio/{benefitId}/assignments":             h(s.listVisualStudio),
-		"GET /v1/audit":                                             h(s.getAudit),
-		"POST /v1/support/activate":                                 h(s.activateSupport),
-		"GET /v1/support":                                           h(s.getSupport),
-		"POST /v1/support/incidents":                                h(s.openIncident),
-		"POST /v1/advisory/requests":                                h(s.requestAdvisory),
-		"GET /v1/advisory/requests":                                 h(s.listAdvisory),
-		"PUT /v1/gtm/marketing-contact":                             h(s.putContact),
-		"GET /v1/gtm/marketing-contact":                             h(s.getContact),
-		"POST /v1/gtm/offers/{benefitId}/activate":                  h(s.activateOffer),
-		"GET /v1/gtm/confirm":                                       h(s.confirmPage),
-		"POST /v1/gtm/confirm":                                      h(s.confirmOffer),
-		"POST /v1/admin/partners":                                   h(s.createPartner),
-		"GET /v1/admin/catalog":                                     h(s.getCatalog),
-		"POST /v1/admin/catalog":                                    {Handle: s.publishCatalog, BodyLimit: maxCatalogBytes},
-		"POST /v1/admin/key-pools/{product}":                        {Handle: s.importKeys, BodyLimit: maxKeyImportBytes},
-	}
 }
 
 // catalog returns the current catalogue, cached for CatalogTTL.

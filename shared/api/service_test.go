@@ -7,25 +7,33 @@ import (
 )
 
 // TestEveryRouteHasAHandler fails when a route joins the table without its
-// handler (or a handler outlives its route).
+// handler in its function's endpoint table (or a handler outlives its route,
+// or sits in another function's table).
 func TestEveryRouteHasAHandler(t *testing.T) {
 	s := &Service{}
-	eps := s.endpoints()
+	all := AllEndpoints()
 	for _, fn := range routes.Functions() {
+		if all[fn] == nil {
+			t.Errorf("function %s has no endpoint table in AllEndpoints", fn)
+		}
+		// Handler checks both ways: every route of fn has a handler in its
+		// table, and every handler of the table is a route of fn.
 		if _, err := s.Handler(fn); err != nil {
 			t.Errorf("function %s: %v", fn, err)
 		}
 	}
-	for key := range eps {
-		found := false
-		for _, r := range routes.All {
-			found = found || r.Key() == key
-		}
-		if !found {
-			t.Errorf("handler for %s, which is not in the route table", key)
+	for fn := range all {
+		if len(routes.ForFunction(fn)) == 0 {
+			t.Errorf("endpoint table for %s, which has no routes", fn)
 		}
 	}
 	if _, err := s.Handler("no-such-function"); err == nil {
 		t.Error("an unknown function must fail at cold start")
+	}
+	if _, err := s.HandlerWith("benefits", UsersEndpoints); err == nil {
+		t.Error("another function's table must fail at cold start")
+	}
+	if _, err := s.HandlerWith("benefits", nil); err == nil {
+		t.Error("a missing table must fail at cold start")
 	}
 }

@@ -6,7 +6,9 @@ import (
 	"encoding/base64"
 	"errors"
 	"log/slog"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -20,10 +22,14 @@ import (
 	"github.com/pbs/benefits/shared/store"
 )
 
-// Signer holds the Ed25519 key that signs licence keys.
+// Signer holds the Ed25519 key that signs licence keys and the public keys
+// the service publishes to verify them.
 type Signer struct {
-	KeyID string
-	Key   ed25519.PrivateKey
+	KeyID string             // the current key's id, carried by every key it signs
+	Key   ed25519.PrivateKey // the current private key
+	// Keys is every public key verifiers should hold, by id: the current
+	// one and those of earlier keys whose licence keys are still out there.
+	Keys licensekey.Keyring
 }
 
 // errKeyRace: the line changed under us and still has no key; a retry settles it.
@@ -78,7 +84,7 @@ func (s *Service) firstKey(ctx context.Context, b benefit.Benefit, p catalog.Pro
 		if s.Signer == nil {
 			return "", errSigningUnavailable
 		}
-		k, err = licensekey.Sign(s.Signer.Key, licensekey.Claims{Partner: b.PartnerID, Product: b.Product, Benefit: b.ID,
+		k, err = licensekey.Sign(s.Signer.Key, s.Signer.KeyID, licensekey.Claims{Partner: b.PartnerID, Product: b.Product, Benefit: b.ID,
 			Expires: b.ExpiresAt.UTC().Format(time.DateOnly)})
 		if err == nil {
 			err = s.Store.SetBenefitKey(ctx, b, k, now, ev)
@@ -181,15 +187,34 @@ func (s *Service) getDownloads(ctx context.Context, r *httpapi.Request) (httpapi
 		"os": d.OS, "url": d.URL, "sha256": d.SHA256})
 }
 
-// getSigningKey publishes the public key that verifies signed licence keys.
+// signingKeyView is one published public key.
+type signingKeyView struct {
+	KeyID     string `json:"keyId"`
+	PublicKey string `json:"publicKey"`
+	Current   bool   `json:"current"`
+}
+
+// getSigningKey publishes the public keys that verify signed licence keys:
+// the current one at the top level (as before key rotation) and every key of
+// the ring in keys, the current one first, so verifiers can keep old ones.
 func (s *Service) getSigningKey(context.Context, *httpapi.Request) (httpapi.Response, error) {
 	if s.Signer == nil {
 		return httpapi.Response{}, errSigningUnavailable
 	}
-	resp, err := httpapi.JSON(http.StatusOK, map[string]string{
-		"algorithm": "Ed25519", "format": strings.TrimSuffix(licensekey.Prefix, "."), "keyId": s.Signer.KeyID,
-		"publicKey": base64.StdEncoding.EncodeToString(s.Signer.Key.Public().(ed25519.PublicKey)),
-	})
+	current := base64.StdEncoding.EncodeToString(s.Signer.Key.Public().(ed25519.PublicKey))
+	keys := []signingKeyView{{KeyID: s.Signer.KeyID, PublicKey: current, Current: true}}
+	for _, kid := range slices.Sorted(maps.Keys(s.Signer.Keys)) {
+		if kid != s.Signer.KeyID {
+			keys = append(keys, signingKeyView{KeyID: kid, PublicKey: base64.StdEncoding.EncodeToString(s.Signer.Keys[kid])})
+		}
+	}
+	resp, err := httpapi.JSON(http.StatusOK, struct {
+		Algorithm string           `json:"algorithm"`
+		Format    string           `json:"format"`
+		KeyID     string           `json:"keyId"`
+		PublicKey string           `json:"publicKey"`
+		Keys      []signingKeyView `json:"keys"`
+	}{"Ed25519", strings.TrimSuffix(licensekey.Prefix, "."), s.Signer.KeyID, current, keys})
 	if err == nil {
 		resp.Headers["Cache-Control"] = "public, max-age=3600"
 	}

@@ -8,9 +8,7 @@ package boot
 import (
 	"context"
 	"crypto/ed25519"
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"os"
@@ -36,6 +34,10 @@ type Settings struct {
 	// SigningSeed is LICENSE_SIGNING_SEED: the base64 32-byte Ed25519 seed
 	// of signed licence keys. Unset, signed-key products answer 503.
 	SigningSeed []byte
+	// SigningSecretARN is LICENSE_SIGNING_SECRET_ARN: the Secrets Manager
+	// secret holding the signing keys instead of a seed (signing.go).
+	SigningSecretARN string
+	signing          *api.Signer // from the secret, once LoadSigningSecret read it
 	// KeyPoolLowWater is KEY_POOL_LOW_WATER (default 50): fewer free keys
 	// than this after an allocation warns the operator.
 	KeyPoolLowWater int64
@@ -58,6 +60,9 @@ func FromEnv(getenv func(string) string) (Settings, error) {
 			return s, fmt.Errorf("boot: LICENSE_SIGNING_SEED must be %d bytes in base64", ed25519.SeedSize)
 		}
 		s.SigningSeed = seed
+	}
+	if s.SigningSecretARN = getenv(envSigningSecretARN); s.SigningSecretARN != "" && s.SigningSeed != nil {
+		return s, fmt.Errorf("boot: set %s or %s, not both", envSigningSeed, envSigningSecretARN)
 	}
 	if v := getenv("KEY_POOL_LOW_WATER"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
@@ -103,18 +108,15 @@ func Logger() *slog.Logger { return lambdacontext.NewLogger() }
 func NewService(s Settings, db store.API, clk clock.Clock, log *slog.Logger) *api.Service {
 	svc := &api.Service{Store: store.New(db, s.TableName), Clock: clk, NewID: ids.New, Log: log,
 		CatalogTTL: s.CatalogTTL, KeyPoolLowWater: s.KeyPoolLowWater, PublicURL: s.PublicURL}
-	if len(s.SigningSeed) == ed25519.SeedSize {
-		key := ed25519.NewKeyFromSeed(s.SigningSeed)
-		sum := sha256.Sum256(key.Public().(ed25519.PublicKey))
-		// The key id names the public key, so a rotated key gets a new id.
-		svc.Signer = &api.Signer{KeyID: hex.EncodeToString(sum[:8]), Key: key}
-	}
+	svc.Signer = s.signer()
 	return svc
 }
 
 // HTTP builds the handler of one HTTP function from the environment. It is
-// all a function's main needs; any error is fatal at cold start.
-func HTTP(ctx context.Context, function string) api.LambdaHandler {
+// all a function's main needs; any error is fatal at cold start. endpoints is
+// the function's own table (api.BenefitsEndpoints, …), so that its binary
+// links only its own handlers.
+func HTTP(ctx context.Context, function string, endpoints api.Endpoints, opts ...Option) api.LambdaHandler {
 	log := Logger()
 	settings, err := FromEnv(os.Getenv)
 	if err != nil {
@@ -124,7 +126,10 @@ func HTTP(ctx context.Context, function string) api.LambdaHandler {
 	if err != nil {
 		fatal(log, err)
 	}
-	h, err := NewService(settings, dynamodb.NewFromConfig(cfg), clock.System{}, log).Handler(function)
+	if err := settings.loadSigning(ctx, function, cfg, opts); err != nil {
+		fatal(log, err)
+	}
+	h, err := NewService(settings, dynamodb.NewFromConfig(cfg), clock.System{}, log).HandlerWith(function, endpoints)
 	if err != nil {
 		fatal(log, err)
 	}

@@ -27,11 +27,12 @@ func TestFromEnv(t *testing.T) {
 	if err != nil || len(s.SigningSeed) != 32 || s.KeyPoolLowWater != 7 {
 		t.Errorf("seed and low water: %+v %v", s, err)
 	}
-	if svc := NewService(s, nil, nil, nil); svc.Signer == nil || svc.Signer.KeyID == "" {
-		t.Error("a seed must give the service a signer")
+	if svc := NewService(s, nil, nil, nil); svc.Signer == nil || svc.Signer.KeyID == "" || svc.Signer.Keys[svc.Signer.KeyID] == nil {
+		t.Error("a seed must give the service a signer that publishes its key")
 	}
 	for _, bad := range []map[string]string{
 		{"TABLE_NAME": "t", "LICENSE_SIGNING_SEED": "c2hvcnQ="},
+		{"TABLE_NAME": "t", "LICENSE_SIGNING_SEED": seed, "LICENSE_SIGNING_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:1:secret:s"},
 		{"TABLE_NAME": "t", "KEY_POOL_LOW_WATER": "-1"},
 	} {
 		if _, err := FromEnv(env(bad)); err == nil {

@@ -11,17 +11,18 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"github.com/pbs/benefits/shared/clock"
 	"github.com/pbs/benefits/shared/credit"
 	"github.com/pbs/benefits/shared/store"
 )
 
-// InvokeAPI is the part of the Lambda client a job uses to continue itself.
+// InvokeAPI is what a job uses to continue itself: an asynchronous (Event)
+// invocation of a function. shared/awslambda has the Lambda client's, apart
+// so that only monthly-credit-grant links that client (every function links
+// this package).
 type InvokeAPI interface {
-	Invoke(ctx context.Context, in *lambda.InvokeInput, opts ...func(*lambda.Options)) (*lambda.InvokeOutput, error)
+	InvokeAsync(ctx context.Context, functionName string, payload []byte) error
 }
 
 // NewGrantJob wires the monthly-credit-grant job over a DynamoDB client.
@@ -49,9 +50,7 @@ func continueJob(ctx context.Context, invoke InvokeAPI, functionName string, req
 	if err != nil {
 		return err
 	}
-	_, err = invoke.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String(functionName),
-		InvocationType: types.InvocationTypeEvent, Payload: payload})
-	return err
+	return invoke.InvokeAsync(ctx, functionName, payload)
 }
 
 // GrantHandler is the monthly-credit-grant function: the event's detail may
@@ -71,8 +70,10 @@ func GrantHandler(job *credit.Job, clk clock.Clock) func(context.Context, events
 
 // MonthlyCreditGrant builds the job's handler from the environment
 // (TABLE_NAME; AWS_LAMBDA_FUNCTION_NAME, which Lambda sets, names the
-// function to continue in); any error is fatal at cold start.
-func MonthlyCreditGrant(ctx context.Context) func(context.Context, events.EventBridgeEvent) (credit.Summary, error) {
+// function to continue in); any error is fatal at cold start. newInvoke
+// makes the Lambda client from the AWS configuration: the function's main
+// passes awslambda.New.
+func MonthlyCreditGrant[I InvokeAPI](ctx context.Context, newInvoke func(aws.Config) I) func(context.Context, events.EventBridgeEvent) (credit.Summary, error) {
 	log := Logger()
 	tableName, err := required(os.Getenv, "TABLE_NAME")
 	if err != nil {
@@ -82,6 +83,6 @@ func MonthlyCreditGrant(ctx context.Context) func(context.Context, events.EventB
 	if err != nil {
 		fatal(log, err)
 	}
-	job := NewGrantJob(tableName, dynamodb.NewFromConfig(cfg), lambda.NewFromConfig(cfg), os.Getenv("AWS_LAMBDA_FUNCTION_NAME"), log)
+	job := NewGrantJob(tableName, dynamodb.NewFromConfig(cfg), newInvoke(cfg), os.Getenv("AWS_LAMBDA_FUNCTION_NAME"), log)
 	return GrantHandler(job, clock.System{})
 }

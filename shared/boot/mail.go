@@ -6,8 +6,8 @@ import (
 	"os"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"github.com/pbs/benefits/shared/clock"
 	"github.com/pbs/benefits/shared/mail"
@@ -31,9 +31,10 @@ func MailFromEnv(getenv func(string) string) (MailSettings, error) {
 	return s, err
 }
 
-// NewSender wires the outbox sender over a DynamoDB and an SES v2 client.
-func NewSender(s MailSettings, db store.API, ses mail.SendEmailAPI, log *slog.Logger) *mail.Sender {
-	return &mail.Sender{Outbox: store.New(db, s.TableName), Transport: mail.NewSES(ses, s.From), Log: log}
+// NewSender wires the outbox sender over a DynamoDB client and a transport
+// (shared/mail/sesmail's SES v2 one, sending from s.From).
+func NewSender(s MailSettings, db store.API, transport mail.Transport, log *slog.Logger) *mail.Sender {
+	return &mail.Sender{Outbox: store.New(db, s.TableName), Transport: transport, Log: log}
 }
 
 // MailHandler is the send-mail function: every scheduled invocation drains
@@ -52,8 +53,11 @@ func MailHandler(sender *mail.Sender, clk clock.Clock, log *slog.Logger) func(co
 }
 
 // SendMail builds the send-mail handler from the environment; any error is
-// fatal at cold start.
-func SendMail(ctx context.Context) func(context.Context, events.EventBridgeEvent) (mail.Summary, error) {
+// fatal at cold start. newTransport makes the transport from the AWS
+// configuration and SES_FROM_ADDRESS: send-mail's main passes
+// sesmail.FromConfig, so that only that function links the SES v2 client
+// (every function links this package).
+func SendMail[T mail.Transport](ctx context.Context, newTransport func(cfg aws.Config, from string) T) func(context.Context, events.EventBridgeEvent) (mail.Summary, error) {
 	log := Logger()
 	settings, err := MailFromEnv(os.Getenv)
 	if err != nil {
@@ -63,6 +67,6 @@ func SendMail(ctx context.Context) func(context.Context, events.EventBridgeEvent
 	if err != nil {
 		fatal(log, err)
 	}
-	sender := NewSender(settings, dynamodb.NewFromConfig(cfg), sesv2.NewFromConfig(cfg), log)
+	sender := NewSender(settings, dynamodb.NewFromConfig(cfg), newTransport(cfg, settings.From), log)
 	return MailHandler(sender, clock.System{}, log)
 }

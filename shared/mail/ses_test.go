@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"github.com/pbs/benefits/shared/mail"
+	"github.com/pbs/benefits/shared/mail/sesmail"
 )
 
 // sendEmailFunc fakes the one SES operation the adapter calls.
@@ -20,7 +21,7 @@ func (f sendEmailFunc) SendEmail(_ context.Context, in *sesv2.SendEmailInput, _ 
 
 func TestSESSendsSimpleUTF8Content(t *testing.T) {
 	var got *sesv2.SendEmailInput
-	ses := mail.NewSES(sendEmailFunc(func(in *sesv2.SendEmailInput) (*sesv2.SendEmailOutput, error) {
+	ses := sesmail.New(sendEmailFunc(func(in *sesv2.SendEmailInput) (*sesv2.SendEmailOutput, error) {
 		got = in
 		return &sesv2.SendEmailOutput{MessageId: aws.String("ses-1")}, nil
 	}), "from@example.com")
@@ -43,7 +44,7 @@ func TestSESSendsSimpleUTF8Content(t *testing.T) {
 
 func TestSESErrors(t *testing.T) {
 	boom := errors.New("throttled")
-	ses := mail.NewSES(sendEmailFunc(func(*sesv2.SendEmailInput) (*sesv2.SendEmailOutput, error) { return nil, boom }), "f@example.com")
+	ses := sesmail.New(sendEmailFunc(func(*sesv2.SendEmailInput) (*sesv2.SendEmailOutput, error) { return nil, boom }), "f@example.com")
 	r := mail.Rendered{Subject: "s", Text: "t"}
 	if err := ses.Send(context.Background(), mail.Message{ID: "m", To: []string{"a@example.com"}}, r); !errors.Is(err, boom) {
 		t.Errorf("SES error not passed on: %v", err)

@@ -13,6 +13,7 @@ import (
 	"github.com/pbs/benefits/shared/benefit"
 	"github.com/pbs/benefits/shared/ids"
 	"github.com/pbs/benefits/shared/mail"
+	"github.com/pbs/benefits/shared/mail/sesmail"
 	"github.com/pbs/benefits/shared/partner"
 	"github.com/pbs/benefits/shared/store"
 	"github.com/pbs/benefits/shared/testenv"
@@ -239,7 +240,7 @@ func receiptsTo(t *testing.T, addr string) []testenv.Mail {
 
 func TestReceiptIsDeliveredOnceThroughSES(t *testing.T) {
 	s, _ := newStore(t)
-	sender := &mail.Sender{Outbox: s, Transport: mail.NewSES(testenv.SES(t), mail.DefaultFrom)}
+	sender := &mail.Sender{Outbox: s, Transport: sesmail.New(testenv.SES(t), mail.DefaultFrom)}
 	ctx := context.Background()
 	en := newMailPartner(t, s, "en")
 	ja := newMailPartner(t, s, "ja-JP")
