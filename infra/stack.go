@@ -47,7 +47,7 @@ const (
 
 var stages = []string{stageDev, stageProd}
 
-// StackProps configures the one stack of the service (SPEC §7).
+// StackProps configures the one stack of the service.
 type StackProps struct {
 	awscdk.StackProps
 	// Stage is dev or prod. prod retains the table, the signing secret and
@@ -186,7 +186,7 @@ func with(base []string, more ...string) []string { return append(slices.Clone(b
 
 // functionGrants lists the needs of the HTTP functions and scheduled jobs.
 // Functions that owe an email only queue it in the outbox, in the same
-// transaction as the state change (SPEC §6); send-mail alone talks to SES.
+// transaction as the state change; send-mail alone talks to SES.
 // The table actions follow the store methods each function's routes reach;
 // when a handler starts calling a store method that uses another action,
 // add the action here and in TestLeastPrivilege.

@@ -1,5 +1,5 @@
 // Package access holds the roles and the partner-side permission matrix of
-// SPEC §2. Handlers ask Caller.Can(action); nothing else decides who may act.
+// docs/domain.md. Handlers ask Caller.Can(action); nothing else decides who may act.
 package access
 
 import "slices"
@@ -41,7 +41,7 @@ const (
 // everyone marks rows open to every partner user, members included.
 var everyone = []Role{}
 
-// matrix is SPEC §2 verbatim: the roles allowed per action.
+// matrix is the permission table of docs/domain.md, verbatim: the roles allowed per action.
 var matrix = map[Action][]Role{
 	ViewBenefits:   everyone,
 	BuyPackage:     everyone,

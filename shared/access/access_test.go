@@ -2,7 +2,7 @@ package access
 
 import "testing"
 
-// TestMatrix restates SPEC §2 row by row; a change to the matrix fails here.
+// TestMatrix restates the permission table (docs/domain.md) row by row; a change to the matrix fails here.
 func TestMatrix(t *testing.T) {
 	const (
 		ga  = GlobalAdmin

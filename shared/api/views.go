@@ -13,7 +13,7 @@ import (
 	"github.com/pbs/benefits/shared/store"
 )
 
-// Views are the JSON shapes of SPEC §3; domain types never carry JSON tags.
+// Views are the JSON shapes of api/openapi.yaml; domain types never carry JSON tags.
 
 type purchaseView struct {
 	ID          string    `json:"id"`

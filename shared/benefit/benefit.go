@@ -20,7 +20,7 @@ const (
 	PurchaseCancelled PurchaseStatus = "cancelled"
 )
 
-// Status is a benefit line's status (SPEC §3).
+// Status is a benefit line's status.
 type Status string
 
 const (

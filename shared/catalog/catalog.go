@@ -18,7 +18,7 @@ import (
 	"github.com/pbs/benefits/shared/apperr"
 )
 
-// Kind is a benefit kind (SPEC §3).
+// Kind is a benefit kind.
 type Kind string
 
 const (
@@ -141,7 +141,7 @@ type Line struct {
 	ValidityMonths int `json:"validityMonths,omitempty"`
 }
 
-// DefaultValidityMonths is SPEC §1's default expiry: purchase + 12 months.
+// DefaultValidityMonths is the default expiry: purchase + 12 months.
 const DefaultValidityMonths = 12
 
 // Months returns the line's validity in months.

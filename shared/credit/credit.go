@@ -1,4 +1,4 @@
-// Package credit holds the rules of cloud credits (SPEC §1, usage-based):
+// Package credit holds the rules of cloud credits (usage based):
 // who may hold a credit, when it may change hands, and what the monthly
 // grant job grants. It is plain Go: the store reads and fences the state,
 // these functions decide.
@@ -76,7 +76,7 @@ type User struct {
 	Annual string
 }
 
-// Errors of the credit rules (SPEC §3).
+// Errors of the credit rules.
 var (
 	ErrNoSeatsLeft    = apperr.New(apperr.Conflict, "no_seats_left", "Every subscription of this credit already has a user; remove one first.")
 	ErrNotCombinable  = apperr.New(apperr.Conflict, "offer_not_combinable", "A user holding an annual credit cannot hold any other credit offer.")

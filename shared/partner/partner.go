@@ -25,7 +25,7 @@ type Partner struct {
 	CreatedAt time.Time
 }
 
-// User is an entry of a partner's directory (SPEC: guests allowed).
+// User is an entry of a partner's directory; guests are allowed.
 type User struct {
 	ID          string
 	PartnerID   string

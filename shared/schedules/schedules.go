@@ -1,4 +1,4 @@
-// Package schedules is the one list of scheduled functions (SPEC §4). The CDK
+// Package schedules is the one list of scheduled functions. The CDK
 // stack builds a function, an EventBridge Scheduler schedule, a dead-letter
 // queue and alarms for each job, and the app requires each job's bootstrap,
 // so a job is deployed by adding it here once its functions/<name> exists.
