@@ -415,7 +415,7 @@ func report(bins []*binary, traced bool, top int) {
 	fmt.Printf("\ninit: process start to the first GET /2018-06-01/runtime/invocation/next, %d runs each on %s/%s;\n",
 		len(bins[0].init), runtime.GOOS, runtime.GOARCH)
 	fmt.Printf("aim: ≤ %.1f× hello's median and ≤ %.0f MB (arm64, 1 MB = 2^20 bytes).\n", aimRatio, aimMB)
-	fmt.Println("sdk-floor: hello plus config.LoadDefaultConfig and a DynamoDB client, which every function needs.")
+	fmt.Println("sdk-floor: hello plus the SDK configuration from the environment (shared/awsenv) and a DynamoDB client, which every function needs.")
 	if traced {
 		fmt.Println("pkg init: package-level vars and init funcs (GODEBUG=inittrace=1, median); main: the rest until /next.")
 	}

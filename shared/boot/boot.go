@@ -18,10 +18,10 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/pbs/benefits/shared/api"
+	"github.com/pbs/benefits/shared/awsenv"
 	"github.com/pbs/benefits/shared/clock"
 	"github.com/pbs/benefits/shared/ids"
 	"github.com/pbs/benefits/shared/store"
@@ -91,11 +91,12 @@ func required(getenv func(string) string, name string) (string, error) {
 	return v, nil
 }
 
-// AWSConfig loads the SDK configuration (region, credentials, endpoints).
-func AWSConfig(ctx context.Context) (aws.Config, error) {
-	cfg, err := config.LoadDefaultConfig(ctx)
+// AWSConfig builds the SDK configuration (region, credentials, endpoints)
+// from the environment, as Lambda sets it (see shared/awsenv).
+func AWSConfig(context.Context) (aws.Config, error) {
+	cfg, err := awsenv.Config(os.Getenv)
 	if err != nil {
-		return aws.Config{}, fmt.Errorf("boot: load AWS config: %w", err)
+		return aws.Config{}, fmt.Errorf("boot: AWS config: %w", err)
 	}
 	return cfg, nil
 }
