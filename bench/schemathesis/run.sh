@@ -19,10 +19,17 @@ gw=$!
 trap 'kill $gw 2>/dev/null; wait $gw 2>/dev/null || true' EXIT
 BASE=http://127.0.0.1:$PORT
 token() { curl -sf -X POST "$BASE/_local/token" -d "$1" | python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])'; }
-for _ in $(seq 1 120); do
-  token '{"userId":"probe","roles":["program-operator"]}' > /dev/null 2>&1 && break
+ready=
+for _ in $(seq 1 240); do
+  if ! kill -0 "$gw" 2>/dev/null; then break; fi
+  if token '{"userId":"probe","roles":["program-operator"]}' > /dev/null 2>&1; then ready=1; break; fi
   sleep 0.5
 done
+if [ -z "$ready" ]; then
+  echo "the local gateway did not start; its log:" >&2
+  tail -n 20 .build/schemathesis-gateway.log >&2
+  exit 1
+fi
 PARTNER=$(token '{"partnerId":"ptn_demo","userId":"usr_demo_admin","roles":["global-admin"]}')
 OPERATOR=$(token '{"userId":"op-1","roles":["program-operator"]}')
 run() {

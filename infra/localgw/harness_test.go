@@ -20,6 +20,7 @@ import (
 	"github.com/pbs/benefits/shared/clock"
 	"github.com/pbs/benefits/shared/mail"
 	"github.com/pbs/benefits/shared/mail/sesmail"
+	"github.com/pbs/benefits/shared/store"
 	"github.com/pbs/benefits/shared/testenv"
 )
 
@@ -41,16 +42,28 @@ func newHarness(t testing.TB) *harness { return build(t, false) }
 // mail a request owed with h.mailTo.
 func newMailHarness(t testing.TB) *harness { return build(t, true) }
 
-func build(t testing.TB, withMail bool) *harness {
+// newHarnessWith is a harness whose service reaches DynamoDB through
+// wrap(the counting client); setup, jobs and h.calls do not.
+func newHarnessWith(t testing.TB, wrap func(store.API) store.API) *harness {
+	return buildWith(t, false, wrap)
+}
+
+func build(t testing.TB, withMail bool) *harness { return buildWith(t, withMail, nil) }
+
+func buildWith(t testing.TB, withMail bool, wrap func(store.API) store.API) *harness {
 	t.Helper()
 	db := testenv.DynamoDB(t)
 	counting := testenv.NewCounting(db)
+	var svcDB store.API = counting
+	if wrap != nil {
+		svcDB = wrap(counting)
+	}
 	clk := clock.NewSettable()
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	seed, _ := base64.StdEncoding.DecodeString(devSigningSeed)
 	tableName := testenv.NewTable(t, db)
 	svc := boot.NewService(boot.Settings{TableName: tableName, CatalogTTL: 30 * time.Second,
-		SigningSeed: seed, KeyPoolLowWater: 5}, counting, clk, log)
+		SigningSeed: seed, KeyPoolLowWater: 5}, svcDB, clk, log)
 	cat, err := catalog.Parse(catalog.Demo)
 	if err != nil {
 		t.Fatal(err)

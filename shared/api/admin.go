@@ -146,7 +146,7 @@ func (s *Service) importKeys(ctx context.Context, r *httpapi.Request) (httpapi.R
 }
 
 func parseCSVKeys(body []byte) ([]string, error) {
-	rd := csv.NewReader(bytes.NewReader(body))
+	rd := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(body, []byte("\xef\xbb\xbf")))) // a spreadsheet's BOM
 	rd.FieldsPerRecord = -1
 	rd.TrimLeadingSpace = true
 	var keys []string
@@ -183,7 +183,9 @@ func parseJSONLKeys(body []byte) ([]string, error) {
 			Key string `json:"key"`
 		}
 		if err := json.Unmarshal(text, &rec); err != nil {
-			f.Add(fmt.Sprintf("line[%d]", line), `must be a JSON object {"key": "..."}`)
+			if len(f) < maxLineErrors {
+				f.Add(fmt.Sprintf("line[%d]", line), `must be a JSON object {"key": "..."}`)
+			}
 			continue
 		}
 		addKey(&keys, &f, line, strings.TrimSpace(rec.Key))

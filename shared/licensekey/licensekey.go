@@ -153,13 +153,13 @@ func verify(key string, now time.Time, pick func(Claims) (ed25519.PublicKey, err
 		return Claims{}, ErrMalformed
 	}
 	signed, sigText := key[:dot], key[dot+1:]
-	sig, err := base64.RawURLEncoding.DecodeString(sigText)
+	sig, err := base64.RawURLEncoding.Strict().DecodeString(sigText) // one spelling per signature
 	if err != nil || len(sig) != ed25519.SignatureSize {
 		return Claims{}, ErrMalformed
 	}
 	// The payload is read before the signature is checked, to learn its kid;
 	// nothing in it is trusted until the signature holds.
-	payload, err := base64.RawURLEncoding.DecodeString(signed[len(prefix):])
+	payload, err := base64.RawURLEncoding.Strict().DecodeString(signed[len(prefix):])
 	if err != nil {
 		return Claims{}, ErrMalformed
 	}

@@ -71,7 +71,7 @@ func (s *Store) Expire(ctx context.Context, b benefit.Benefit, now time.Time, ev
 		writes = append(writes, record)
 	}
 	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: writes})
-	if cancelReasons(err) != nil {
+	if changed(err) {
 		return expiry.ErrChanged
 	}
 	return err
@@ -127,8 +127,16 @@ func (s *Store) Remind(ctx context.Context, lines []benefit.Benefit, days int, o
 		return err
 	}
 	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: append(writes, msg)})
-	if cancelReasons(err) != nil {
+	if changed(err) {
 		return expiry.ErrChanged
 	}
 	return err
+}
+
+// changed reports whether a transaction was cancelled because a line's
+// condition failed (it changed since it was read). A cancellation for
+// another reason (TransactionConflict, throttling) is returned as an error,
+// so the run fails and is retried rather than skipping the line as done.
+func changed(err error) bool {
+	return slices.Contains(cancelReasons(err), "ConditionalCheckFailed")
 }
