@@ -43,4 +43,6 @@ run() {
 echo "== partner routes, as the demo partner's global admin"
 run "$PARTNER" --exclude-tag Admin
 echo "== Admin routes, as the program operator"
-run "$OPERATOR" --include-tag Admin
+# Without the coverage phase: on the key-pool route's path parameter it trips an internal
+# Hypothesis error ("AST constructor recursion depth mismatch") under Python 3.11.
+run "$OPERATOR" --include-tag Admin --phases examples,fuzzing,stateful
