@@ -8,7 +8,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/pbs/benefits/shared/audit"
@@ -55,10 +54,7 @@ func (s *Store) Audit(ctx context.Context, partnerID, benefitID string, limit in
 	pk := partnerPK(partnerID)
 	in := s.prefixQuery(pk, auditPrefix)
 	if benefitID != "" {
-		in = &dynamodb.QueryInput{TableName: aws.String(s.table), IndexName: aws.String(table.GSI1),
-			KeyConditionExpression:    aws.String("#pk = :pk"),
-			ExpressionAttributeNames:  map[string]string{"#pk": table.GSI1PK},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(auditBenefitPK(partnerID, benefitID))}}
+		in = s.gsi1Query(auditBenefitPK(partnerID, benefitID))
 	}
 	in.ScanIndexForward = aws.Bool(false)
 	// One extra item tells whether another page exists, so the last page

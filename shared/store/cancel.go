@@ -220,49 +220,32 @@ func (s *Store) releaseSeats(ctx context.Context, partnerID string, b benefit.Be
 	pk := partnerPK(partnerID)
 	in := s.prefixQuery(pk, benefitSK(b.ID)+"#")
 	in.ConsistentRead = aws.Bool(true)
-	var keys []map[string]types.AttributeValue
-	for {
-		out, err := s.db.Query(ctx, in)
-		if err != nil {
-			return err
-		}
-		for _, raw := range out.Items {
-			switch typeOf(raw) {
-			case typeSeat:
-				var it seatItem
-				if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
-					return err
-				}
-				if b.Kind.IsCredit() {
-					if err := s.dropOfferOf(ctx, partnerID, it.UserID, b); err != nil {
-						return err
-					}
-				}
-				keys = append(keys, key(pk, seatSK(b.ID, it.UserID)))
-			case typeLock:
-				keys = append(keys, key(pk, raw[table.SK].(*types.AttributeValueMemberS).Value))
-			}
-		}
-		if len(out.LastEvaluatedKey) == 0 {
-			break
-		}
-		in.ExclusiveStartKey = out.LastEvaluatedKey
-	}
-	for start := 0; start < len(keys); start += 25 {
-		reqs := make([]types.WriteRequest, 0, 25)
-		for _, k := range keys[start:min(start+25, len(keys))] {
-			reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: k}})
-		}
-		pending := map[string][]types.WriteRequest{s.table: reqs}
-		for attempt := 0; len(pending) > 0; attempt++ {
-			if attempt > 0 {
-				time.Sleep(time.Duration(attempt*attempt) * 10 * time.Millisecond)
-			}
-			out, err := s.db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: pending})
-			if err != nil {
+	var reqs []types.WriteRequest
+	err := s.queryEach(ctx, in, func(raw map[string]types.AttributeValue) error {
+		switch typeOf(raw) {
+		case typeSeat:
+			var it seatItem
+			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
 				return err
 			}
-			pending = out.UnprocessedItems
+			if b.Kind.IsCredit() {
+				if err := s.dropOfferOf(ctx, partnerID, it.UserID, b); err != nil {
+					return err
+				}
+			}
+		case typeLock:
+		default:
+			return nil // the line and its credit state stay
+		}
+		reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: key(pk, raw[table.SK].(*types.AttributeValueMemberS).Value)}})
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for start := 0; start < len(reqs); start += 25 {
+		if err := s.batchWrite(ctx, reqs[start:min(start+25, len(reqs))]); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -293,27 +276,15 @@ func (s *Store) dropOfferOf(ctx context.Context, partnerID, userID string, b ben
 // PendingReleases lists cancelled purchases whose release is unfinished.
 func (s *Store) PendingReleases(ctx context.Context) (out [][2]string, err error) {
 	defer wrap(&err, "pending releases")
-	in := &dynamodb.QueryInput{TableName: aws.String(s.table), IndexName: aws.String(table.GSI1),
-		KeyConditionExpression:    aws.String("#pk = :pk"),
-		ExpressionAttributeNames:  map[string]string{"#pk": table.GSI1PK},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(releaseDuePK)}}
-	for {
-		res, err := s.db.Query(ctx, in)
-		if err != nil {
-			return nil, err
+	err = s.queryEach(ctx, s.gsi1Query(releaseDuePK), func(raw map[string]types.AttributeValue) error {
+		var it purchaseItem
+		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+			return err
 		}
-		for _, raw := range res.Items {
-			var it purchaseItem
-			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
-				return nil, err
-			}
-			out = append(out, [2]string{it.PartnerID, it.ID})
-		}
-		if len(res.LastEvaluatedKey) == 0 {
-			return out, nil
-		}
-		in.ExclusiveStartKey = res.LastEvaluatedKey
-	}
+		out = append(out, [2]string{it.PartnerID, it.ID})
+		return nil
+	})
+	return out, err
 }
 
 // FinishCancellations completes every unfinished release (the job's
@@ -345,11 +316,8 @@ func (s *Store) ServiceRequest(ctx context.Context, id string) (sr cancel.Servic
 // status and newest first within a status; status "" lists all.
 func (s *Store) ServiceRequests(ctx context.Context, status string, limit int, cursor string) (srs []cancel.ServiceRequest, next string, err error) {
 	defer wrap(&err, "list service requests")
-	in := &dynamodb.QueryInput{TableName: aws.String(s.table), IndexName: aws.String(table.GSI1),
-		KeyConditionExpression:    aws.String("#pk = :pk"),
-		ExpressionAttributeNames:  map[string]string{"#pk": table.GSI1PK},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(srListPK)},
-		ScanIndexForward:          aws.Bool(false), Limit: aws.Int32(int32(limit) + 1)}
+	in := s.gsi1Query(srListPK)
+	in.ScanIndexForward, in.Limit = aws.Bool(false), aws.Int32(int32(limit)+1)
 	if status != "" {
 		in.KeyConditionExpression = aws.String("#pk = :pk AND begins_with(#sk, :status)")
 		in.ExpressionAttributeNames["#sk"] = table.GSI1SK

@@ -22,7 +22,6 @@ import (
 	"github.com/pbs/benefits/shared/catalog"
 	"github.com/pbs/benefits/shared/credit"
 	"github.com/pbs/benefits/shared/money"
-	"github.com/pbs/benefits/shared/table"
 )
 
 // creditItem is the state of one credit line, written with the purchase.
@@ -128,35 +127,28 @@ func (s *Store) Credit(ctx context.Context, partnerID, benefitID string) (c cred
 		line    benefitItem
 		holders []credit.Holder
 	)
-	for {
-		out, err := s.db.Query(ctx, in)
-		if err != nil {
-			return credit.Credit{}, err
-		}
-		for _, raw := range out.Items {
-			switch typeOf(raw) {
-			case typeBenefit:
-				if err := attributevalue.UnmarshalMap(raw, &line); err != nil {
-					return credit.Credit{}, err
-				}
-			case typeCredit:
-				var it creditItem
-				if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
-					return credit.Credit{}, err
-				}
-				c, found = it.domain(), true
-			case typeSeat:
-				var it seatItem
-				if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
-					return credit.Credit{}, err
-				}
-				holders = append(holders, it.holder())
+	if err := s.queryEach(ctx, in, func(raw map[string]types.AttributeValue) error {
+		switch typeOf(raw) {
+		case typeBenefit:
+			if err := attributevalue.UnmarshalMap(raw, &line); err != nil {
+				return err
 			}
+		case typeCredit:
+			var it creditItem
+			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+				return err
+			}
+			c, found = it.domain(), true
+		case typeSeat:
+			var it seatItem
+			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+				return err
+			}
+			holders = append(holders, it.holder())
 		}
-		if len(out.LastEvaluatedKey) == 0 {
-			break
-		}
-		in.ExclusiveStartKey = out.LastEvaluatedKey
+		return nil
+	}); err != nil {
+		return credit.Credit{}, err
 	}
 	if !found {
 		return credit.Credit{}, apperr.ErrNotFound
@@ -353,14 +345,8 @@ func (s *Store) creditTransaction(ctx context.Context, writes []types.TransactWr
 // base item, so a stale entry can never cause a second grant).
 func (s *Store) DueCredits(ctx context.Context, p credit.Period, shard int, cursor string, limit int) (cs []credit.Credit, next string, err error) {
 	defer wrap(&err, "due credits %s/%02d", p, shard)
-	in := &dynamodb.QueryInput{
-		TableName:                 aws.String(s.table),
-		IndexName:                 aws.String(table.GSI1),
-		KeyConditionExpression:    aws.String("#pk = :pk"),
-		ExpressionAttributeNames:  map[string]string{"#pk": table.GSI1PK},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(grantDuePK(p, shard))},
-		Limit:                     aws.Int32(int32(max(1, min(limit, 1000)))),
-	}
+	in := s.gsi1Query(grantDuePK(p, shard))
+	in.Limit = aws.Int32(int32(max(1, min(limit, 1000))))
 	if cursor != "" {
 		if in.ExclusiveStartKey, err = decodeKey(cursor); err != nil {
 			return nil, "", err
@@ -581,18 +567,7 @@ func (s *Store) LoadDueCredits(ctx context.Context, cs []credit.Credit, workers 
 				}
 				reqs[i] = types.WriteRequest{PutRequest: &types.PutRequest{Item: item}}
 			}
-			in := map[string][]types.WriteRequest{s.table: reqs}
-			for attempt := 0; len(in) > 0; attempt++ {
-				if attempt > 0 {
-					time.Sleep(time.Duration(attempt*attempt) * 10 * time.Millisecond)
-				}
-				out, err := s.db.BatchWriteItem(gctx, &dynamodb.BatchWriteItemInput{RequestItems: in})
-				if err != nil {
-					return err
-				}
-				in = out.UnprocessedItems
-			}
-			return nil
+			return s.batchWrite(gctx, reqs)
 		})
 	}
 	return g.Wait()

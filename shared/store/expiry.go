@@ -5,7 +5,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -15,7 +14,6 @@ import (
 	"github.com/pbs/benefits/shared/benefit"
 	"github.com/pbs/benefits/shared/expiry"
 	"github.com/pbs/benefits/shared/mail"
-	"github.com/pbs/benefits/shared/table"
 )
 
 // ExpiringOn lists the lines whose expiry falls on a UTC day, from GSI1
@@ -23,30 +21,15 @@ import (
 // base item).
 func (s *Store) ExpiringOn(ctx context.Context, day time.Time) (lines []benefit.Benefit, err error) {
 	defer wrap(&err, "lines expiring on %s", day.Format(time.DateOnly))
-	in := &dynamodb.QueryInput{
-		TableName:                 aws.String(s.table),
-		IndexName:                 aws.String(table.GSI1),
-		KeyConditionExpression:    aws.String("#pk = :pk"),
-		ExpressionAttributeNames:  map[string]string{"#pk": table.GSI1PK},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(expiryDuePK(day))},
-	}
-	for {
-		out, err := s.db.Query(ctx, in)
-		if err != nil {
-			return nil, err
+	err = s.queryEach(ctx, s.gsi1Query(expiryDuePK(day)), func(raw map[string]types.AttributeValue) error {
+		var it benefitItem
+		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+			return err
 		}
-		for _, raw := range out.Items {
-			var it benefitItem
-			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
-				return nil, err
-			}
-			lines = append(lines, it.domain())
-		}
-		if len(out.LastEvaluatedKey) == 0 {
-			return lines, nil
-		}
-		in.ExclusiveStartKey = out.LastEvaluatedKey
-	}
+		lines = append(lines, it.domain())
+		return nil
+	})
+	return lines, err
 }
 
 // Expire marks a line expired and takes it out of the expiry index, with

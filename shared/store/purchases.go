@@ -98,56 +98,49 @@ func (s *Store) Dashboard(ctx context.Context, partnerID string) (o Overview, er
 	o.Cancellations = map[string]cancel.ServiceRequest{}
 	holders := o.Holders
 	in := s.prefixQuery(partnerPK(partnerID), dashPrefix)
-	for {
-		out, err := s.db.Query(ctx, in)
-		if err != nil {
-			return Overview{}, err
-		}
-		for _, raw := range out.Items {
-			switch typeOf(raw) {
-			case typePurchase:
-				var it purchaseItem
-				if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
-					return Overview{}, err
-				}
-				o.Purchases = append(o.Purchases, it.domain())
-			case typeBenefit:
-				var it benefitItem
-				if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
-					return Overview{}, err
-				}
-				o.Lines = append(o.Lines, it.domain())
-			case typeCredit:
-				var it creditItem
-				if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
-					return Overview{}, err
-				}
-				o.Credits[it.BenefitID] = it.domain()
-			case typeSeat:
-				var it seatItem
-				if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
-					return Overview{}, err
-				}
-				holders[it.BenefitID] = append(holders[it.BenefitID], it.holder())
-			case typeCancel:
-				var it serviceRequestItem
-				if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
-					return Overview{}, err
-				}
-				o.Cancellations[it.PurchaseID] = it.domain()
-			case typeSupport:
-				var it supportItem
-				if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
-					return Overview{}, err
-				}
-				a := it.domain()
-				o.Support = &a
+	if err := s.queryEach(ctx, in, func(raw map[string]types.AttributeValue) error {
+		switch typeOf(raw) {
+		case typePurchase:
+			var it purchaseItem
+			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+				return err
 			}
+			o.Purchases = append(o.Purchases, it.domain())
+		case typeBenefit:
+			var it benefitItem
+			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+				return err
+			}
+			o.Lines = append(o.Lines, it.domain())
+		case typeCredit:
+			var it creditItem
+			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+				return err
+			}
+			o.Credits[it.BenefitID] = it.domain()
+		case typeSeat:
+			var it seatItem
+			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+				return err
+			}
+			holders[it.BenefitID] = append(holders[it.BenefitID], it.holder())
+		case typeCancel:
+			var it serviceRequestItem
+			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+				return err
+			}
+			o.Cancellations[it.PurchaseID] = it.domain()
+		case typeSupport:
+			var it supportItem
+			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+				return err
+			}
+			a := it.domain()
+			o.Support = &a
 		}
-		if len(out.LastEvaluatedKey) == 0 {
-			break
-		}
-		in.ExclusiveStartKey = out.LastEvaluatedKey
+		return nil
+	}); err != nil {
+		return Overview{}, err
 	}
 	for id, c := range o.Credits {
 		c.Holders = holders[id]

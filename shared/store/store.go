@@ -101,8 +101,57 @@ func (s *Store) prefixQuery(pk, prefix string) *dynamodb.QueryInput {
 	}
 }
 
+// gsi1Query reads one partition of GSI1, the due index (its items' keys
+// are strings, so a page's LastEvaluatedKey is too).
+func (s *Store) gsi1Query(pk string) *dynamodb.QueryInput {
+	return &dynamodb.QueryInput{
+		TableName:                 aws.String(s.table),
+		IndexName:                 aws.String(table.GSI1),
+		KeyConditionExpression:    aws.String("#pk = :pk"),
+		ExpressionAttributeNames:  map[string]string{"#pk": table.GSI1PK},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: pk}},
+	}
+}
+
 // timeValue stores a time the way attributevalue does (RFC 3339, UTC), for
 // hand-written update expressions.
 func timeValue(t time.Time) types.AttributeValue {
 	return &types.AttributeValueMemberS{Value: t.UTC().Format(time.RFC3339Nano)}
+}
+
+// queryEach runs a Query to its last page and hands every item to fn, so a
+// read never stops at DynamoDB's 1 MB page.
+func (s *Store) queryEach(ctx context.Context, in *dynamodb.QueryInput, fn func(raw map[string]types.AttributeValue) error) error {
+	for {
+		out, err := s.db.Query(ctx, in)
+		if err != nil {
+			return err
+		}
+		for _, raw := range out.Items {
+			if err := fn(raw); err != nil {
+				return err
+			}
+		}
+		if len(out.LastEvaluatedKey) == 0 {
+			return nil
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+}
+
+// batchWrite sends up to 25 write requests in one BatchWriteItem and
+// resends what DynamoDB left unprocessed, pausing a little longer each time.
+func (s *Store) batchWrite(ctx context.Context, reqs []types.WriteRequest) error {
+	pending := map[string][]types.WriteRequest{s.table: reqs}
+	for attempt := 0; len(pending) > 0; attempt++ {
+		if attempt > 0 {
+			time.Sleep(time.Duration(attempt*attempt) * 10 * time.Millisecond)
+		}
+		out, err := s.db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: pending})
+		if err != nil {
+			return err
+		}
+		pending = out.UnprocessedItems
+	}
+	return nil
 }

@@ -45,37 +45,30 @@ func (s *Store) VisualStudio(ctx context.Context, partnerID, benefitID string) (
 	in := s.prefixQuery(partnerPK(partnerID), benefitSK(benefitID))
 	in.ConsistentRead = aws.Bool(true)
 	found := false
-	for {
-		out, err := s.db.Query(ctx, in)
-		if err != nil {
-			return sub, err
-		}
-		for _, raw := range out.Items {
-			switch typeOf(raw) {
-			case typeBenefit:
-				var it benefitItem
-				if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
-					return sub, err
-				}
-				sub.Line, found = it.domain(), true
-			case typeSeat:
-				var it seatItem
-				if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
-					return sub, err
-				}
-				sub.Seats = append(sub.Seats, it.vsSeat())
-			case typeLock:
-				var it lockItem
-				if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
-					return sub, err
-				}
-				sub.Locks = append(sub.Locks, visualstudio.Lock{UserID: it.UserID, AssignedAt: it.AssignedAt})
+	if err := s.queryEach(ctx, in, func(raw map[string]types.AttributeValue) error {
+		switch typeOf(raw) {
+		case typeBenefit:
+			var it benefitItem
+			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+				return err
 			}
+			sub.Line, found = it.domain(), true
+		case typeSeat:
+			var it seatItem
+			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+				return err
+			}
+			sub.Seats = append(sub.Seats, it.vsSeat())
+		case typeLock:
+			var it lockItem
+			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+				return err
+			}
+			sub.Locks = append(sub.Locks, visualstudio.Lock{UserID: it.UserID, AssignedAt: it.AssignedAt})
 		}
-		if len(out.LastEvaluatedKey) == 0 {
-			break
-		}
-		in.ExclusiveStartKey = out.LastEvaluatedKey
+		return nil
+	}); err != nil {
+		return sub, err
 	}
 	if !found {
 		return sub, apperr.ErrNotFound
