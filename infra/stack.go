@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3deployment"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsscheduler"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsschedulertargets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
@@ -32,6 +33,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/pbs/benefits/shared/console"
 	"github.com/pbs/benefits/shared/routes"
 	"github.com/pbs/benefits/shared/schedules"
 	"github.com/pbs/benefits/shared/table"
@@ -79,9 +81,17 @@ type StackProps struct {
 	// Code returns the deployment package of one function: in the app, the
 	// folder .build/functions/<name> holding its bootstrap binary.
 	Code func(function string) awslambda.Code
+	// Console is the console's /config.json: OIDC sign-in through the
+	// issuer's hosted login, and APIBase "" because CloudFront serves the
+	// console and the API (/v1/*) on one origin.
+	Console console.Config
+	// ConsoleAssets returns the built console (index.html, modules, CSS):
+	// in the app, the folder .build/web that `make web` writes.
+	ConsoleAssets func() awss3deployment.ISource
 }
 
-// validate checks the configuration values; NewBenefitsStack also needs Code.
+// validate checks the configuration values; NewBenefitsStack also needs
+// Code and ConsoleAssets.
 func (p *StackProps) validate() error {
 	var errs []error
 	if !slices.Contains(stages, p.Stage) {
@@ -110,6 +120,9 @@ func (p *StackProps) validate() error {
 	}
 	if p.ThrottleBurst < 1 {
 		errs = append(errs, fmt.Errorf("API throttle burst %d must be at least 1", p.ThrottleBurst))
+	}
+	if err := validConsole(p.Console); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }
@@ -317,7 +330,8 @@ type builder struct {
 }
 
 // removalPolicy is RETAIN in prod and DESTROY elsewhere, for the resources
-// that hold data: the table, the signing secret and the log groups.
+// that hold data: the table, the signing secret, the log groups and the
+// console bucket.
 func (b *builder) removalPolicy() awscdk.RemovalPolicy {
 	if b.props.Stage == stageProd {
 		return awscdk.RemovalPolicy_RETAIN
@@ -327,7 +341,9 @@ func (b *builder) removalPolicy() awscdk.RemovalPolicy {
 
 // NewBenefitsStack builds the table, the HTTP API with its JWT authorizer,
 // access log and throttling, one arm64 provided.al2023 function per name in
-// routes.Functions(), one API route per entry in routes.All, the SES sender
+// routes.Functions(), one API route per entry in routes.All, the console
+// (a private bucket, a CloudFront distribution that also routes /v1/* to the
+// API, and the deployment of its assets and config.json), the SES sender
 // identity and configuration set, the licence signing secret, for each job
 // in schedules.All a function, an EventBridge Scheduler schedule, a
 // dead-letter queue and an on-failure queue, and alarms that notify an SNS
@@ -339,6 +355,9 @@ func NewBenefitsStack(scope constructs.Construct, id string, props *StackProps) 
 	}
 	if props.Code == nil {
 		panic("NewBenefitsStack: StackProps.Code is nil")
+	}
+	if props.ConsoleAssets == nil {
+		panic("NewBenefitsStack: StackProps.ConsoleAssets is nil")
 	}
 	stack := awscdk.NewStack(scope, jsii.String(id), &props.StackProps)
 	b := &builder{stack: stack, props: props}
@@ -445,9 +464,13 @@ func NewBenefitsStack(scope constructs.Construct, id string, props *StackProps) 
 		functions[name] = build(name, httpEnv, timeout, skipConcurrencyHTTP, skipDLQHTTP)
 	}
 	api := b.newAPI(functions)
-	// Emailed confirmation links point at the API (the function trims the
-	// trailing slash of the URL).
-	functions["activate-gtm"].AddEnvironment(jsii.String("PUBLIC_BASE_URL"), api.Url(), nil)
+	dist := b.newConsole(api)
+	consoleOrigin := jsii.String("https://" + *dist.DistributionDomainName())
+	// Emailed confirmation links (/v1/gtm/confirm) point at the console's
+	// origin, whose /v1/* behaviour is the API: the address users know,
+	// rather than execute-api's. The function needs the distribution's
+	// domain, not the other way round, so there is no cycle.
+	functions["activate-gtm"].AddEnvironment(jsii.String("PUBLIC_BASE_URL"), consoleOrigin, nil)
 
 	for _, job := range schedules.All {
 		fn := build(job.Name, jobEnv, jobTimeoutSeconds, skipConcurrencyJob, skipDLQJob)
@@ -463,6 +486,10 @@ func NewBenefitsStack(scope constructs.Construct, id string, props *StackProps) 
 	awscdk.NewCfnOutput(stack, jsii.String("ApiUrl"), &awscdk.CfnOutputProps{
 		Description: jsii.String("Base URL of the HTTP API (routes start with /v1)"),
 		Value:       api.Url(),
+	})
+	awscdk.NewCfnOutput(stack, jsii.String("ConsoleUrl"), &awscdk.CfnOutputProps{
+		Description: jsii.String("The benefits console, and the API under /v1/; the OIDC app client's callback and sign-out URL"),
+		Value:       jsii.String(*consoleOrigin + "/"),
 	})
 	awscdk.NewCfnOutput(stack, jsii.String("TableName"), &awscdk.CfnOutputProps{
 		Description: jsii.String("DynamoDB table of the service"),

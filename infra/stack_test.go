@@ -14,8 +14,10 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3deployment"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/pbs/benefits/shared/console"
 	"github.com/pbs/benefits/shared/routes"
 	"github.com/pbs/benefits/shared/schedules"
 	"github.com/pbs/benefits/shared/table"
@@ -28,6 +30,13 @@ const (
 	testLowWater = 7
 	// testAlarmEmail is prod's alarmEmail.
 	testAlarmEmail = "ops@test.example"
+	// The console's sign-in in prod's context; dev takes cdk.json's.
+	testAuthorizeURL = "https://login.test.example/oauth2/authorize"
+	testTokenURL     = "https://login.test.example/oauth2/token"
+	testLogoutURL    = "https://login.test.example/logout"
+	testClientID     = "console-client"
+	// testIndexHTML is the dummy console build.
+	testIndexHTML = "<!doctype html><title>test console</title>"
 )
 
 // tmpRoot holds the dummy bootstrap and the cloud assembly; TestMain removes it.
@@ -74,6 +83,8 @@ var (
 		stageProd: {
 			"stage": stageProd, "corsOrigins": strings.Join(testOrigins, ","), "alarmEmail": testAlarmEmail,
 			"apiThrottleRate": "20", "apiThrottleBurst": "40", "tracing": "true",
+			"oidcAuthorizeUrl": testAuthorizeURL, "oidcTokenUrl": testTokenURL, "oidcLogoutUrl": testLogoutURL,
+			"oidcClientId": testClientID, "oidcScope": "openid", "oidcTokenField": "access_token",
 		},
 		stageDev: {"stage": stageDev},
 	}
@@ -90,6 +101,13 @@ var synthOnce = sync.OnceValues(func() (out map[string]*synthesized, err error) 
 		return nil, err
 	}
 	if err := os.WriteFile(filepath.Join(codeDir, "bootstrap"), nil, 0o755); err != nil {
+		return nil, err
+	}
+	webDir := filepath.Join(tmpRoot, "web")
+	if err := os.MkdirAll(webDir, 0o755); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(webDir, "index.html"), []byte(testIndexHTML), 0o644); err != nil {
 		return nil, err
 	}
 	// The app gets cdk.json's context, so feature flags added there apply here too.
@@ -115,6 +133,9 @@ var synthOnce = sync.OnceValues(func() (out map[string]*synthesized, err error) 
 		props.Code = func(name string) awslambda.Code {
 			s.codeFor = append(s.codeFor, name)
 			return awslambda.Code_FromAsset(jsii.String(codeDir), nil)
+		}
+		props.ConsoleAssets = func() awss3deployment.ISource {
+			return awss3deployment.Source_Asset(jsii.String(webDir), nil)
 		}
 		s.stack = NewBenefitsStack(app, stackName(stage), props)
 		out[stage] = s
@@ -605,11 +626,14 @@ func TestFunctions(t *testing.T) {
 				}
 			}
 			vars := variables(fn)
-			// Emailed confirmation links point at the API itself.
+			// Emailed confirmation links point at the console's origin,
+			// whose /v1/* behaviour is the API.
 			if _, has := vars["PUBLIC_BASE_URL"]; has != (name == "activate-gtm") {
 				t.Errorf("function %s: PUBLIC_BASE_URL set = %v", fnID, has)
-			} else if has && !strings.Contains(fmt.Sprint(vars["PUBLIC_BASE_URL"]), "execute-api") {
-				t.Errorf("PUBLIC_BASE_URL = %v, want the HTTP API's URL", vars["PUBLIC_BASE_URL"])
+			} else if has {
+				if got, want := jsonOf(vars["PUBLIC_BASE_URL"]), jsonOf(s.consoleOrigin(t)); got != want {
+					t.Errorf("PUBLIC_BASE_URL = %s, want the console's origin %s", got, want)
+				}
 			}
 			if got := refs(vars["TABLE_NAME"]); !slices.Equal(got, []string{tableID}) {
 				t.Errorf("TABLE_NAME = %v, want a Ref to the table %s", vars["TABLE_NAME"], tableID)
@@ -1158,7 +1182,7 @@ func TestSigningSecret(t *testing.T) {
 
 func TestOutputs(t *testing.T) {
 	s := synth(t)
-	for _, name := range []string{"ApiUrl", "TableName", "AlarmTopicArn", "SigningSecretArn", "SesConfigurationSet"} {
+	for _, name := range []string{"ApiUrl", "ConsoleUrl", "TableName", "AlarmTopicArn", "SigningSecretArn", "SesConfigurationSet"} {
 		if _, ok := s.outputs[name]; !ok {
 			t.Errorf("output %s missing; have %v", name, slices.Sorted(maps.Keys(s.outputs)))
 		}
@@ -1193,7 +1217,7 @@ func TestStages(t *testing.T) {
 		retain := stage == stageProd
 		for id, r := range s.resources {
 			switch r.Type {
-			case "AWS::DynamoDB::Table", "AWS::Logs::LogGroup", "AWS::SecretsManager::Secret":
+			case "AWS::DynamoDB::Table", "AWS::Logs::LogGroup", "AWS::SecretsManager::Secret", "AWS::S3::Bucket":
 				if got := r.DeletionPolicy == "Retain"; got != retain {
 					t.Errorf("%s: %s DeletionPolicy %q, want retained = %v", stage, id, r.DeletionPolicy, retain)
 				}
@@ -1223,6 +1247,9 @@ func TestCheckovSkips(t *testing.T) {
 		"AWS::DynamoDB::Table":        {"CKV_AWS_119"},
 		"AWS::SNS::Topic":             {"CKV_AWS_26"},
 		"AWS::SecretsManager::Secret": {"CKV_AWS_149"},
+		// The console (console.go).
+		"AWS::S3::Bucket":               {"CKV_AWS_18", "CKV_AWS_21"},
+		"AWS::CloudFront::Distribution": {"CKV_AWS_174", "CKV_AWS_68", "CKV_AWS_86"},
 	}
 	for _, stage := range stages {
 		s := synthStage(t, stage)
@@ -1297,6 +1324,18 @@ func TestPropsFromContext(t *testing.T) {
 		{"throttle burst JSON number", with("apiThrottleBurst", float64(500)), ""},
 		{"alarm email", with("alarmEmail", "ops@example.com"), ""},
 		{"alarm email with display name", with("alarmEmail", "Ops <ops@example.com>"), "alarm email"},
+		{"alarm email not a string", with("alarmEmail", 42), "alarmEmail 42 is not a string"},
+		{"OIDC authorize URL missing", with("oidcAuthorizeUrl", nil), "oidcAuthorizeUrl is missing"},
+		{"OIDC token URL missing", with("oidcTokenUrl", nil), "oidcTokenUrl is missing"},
+		{"OIDC token URL not https", with("oidcTokenUrl", "http://auth.example.com/oauth2/token"), "tokenUrl"},
+		{"OIDC authorize URL not a URL", with("oidcAuthorizeUrl", "auth.example.com"), "authorizeUrl"},
+		{"OIDC logout URL", with("oidcLogoutUrl", "https://auth.example.com/logout"), ""},
+		{"OIDC logout URL not https", with("oidcLogoutUrl", "http://auth.example.com/logout"), "logoutUrl"},
+		{"OIDC client id", with("oidcClientId", "abc123"), ""},
+		{"OIDC client id not a string", with("oidcClientId", 7), "oidcClientId 7 is not a string"},
+		{"OIDC scope", with("oidcScope", "openid"), ""},
+		{"OIDC access token", with("oidcTokenField", "access_token"), ""},
+		{"OIDC token field unknown", with("oidcTokenField", "refresh_token"), "tokenField"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -1313,8 +1352,16 @@ func TestPropsFromContext(t *testing.T) {
 	}
 }
 
+// requiredContext are the context values without a default.
+func requiredContext() map[string]any {
+	return map[string]any{
+		"jwtIssuer": testIssuer, "jwtAudience": testAudience, "sesFromAddress": testFrom,
+		"oidcAuthorizeUrl": testAuthorizeURL, "oidcTokenUrl": testTokenURL,
+	}
+}
+
 func TestContextDefaults(t *testing.T) {
-	context := map[string]any{"jwtIssuer": testIssuer, "jwtAudience": testAudience, "sesFromAddress": testFrom}
+	context := requiredContext()
 	props, err := propsFromContext(func(key string) any { return context[key] })
 	if err != nil {
 		t.Fatal(err)
@@ -1323,6 +1370,14 @@ func TestContextDefaults(t *testing.T) {
 		props.Tracing || props.ThrottleRate != defaultThrottleRate || props.ThrottleBurst != defaultThrottleBurst ||
 		props.KeyPoolLowWater != defaultKeyPoolLowWater || props.TerminationProtection != nil {
 		t.Errorf("defaults = %+v", props)
+	}
+	// The console signs in with the ID token of the JWT audience's client.
+	wantConsole := console.Config{Auth: console.Auth{
+		Mode: console.ModeOIDC, AuthorizeURL: testAuthorizeURL, TokenURL: testTokenURL,
+		ClientID: testAudience, Scope: "openid email profile", TokenField: "id_token",
+	}}
+	if props.Console != wantConsole {
+		t.Errorf("console = %+v, want %+v", props.Console, wantConsole)
 	}
 	context["stage"], context["corsOrigins"] = stageProd, "https://a.example.com/, https://b.example.com"
 	props, err = propsFromContext(func(key string) any { return context[key] })
@@ -1357,7 +1412,7 @@ func TestKeyPoolLowWaterContext(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			context := map[string]any{"jwtIssuer": testIssuer, "jwtAudience": testAudience, "sesFromAddress": testFrom}
+			context := requiredContext()
 			if tt.value != nil {
 				context["keyPoolLowWater"] = tt.value
 			}

@@ -46,7 +46,11 @@ func needChromium(t testing.TB) string {
 //
 // The flags suit a closed network and root: no sandbox, no GPU, no QUIC and
 // nothing that phones home (component updates, sync, background networking).
-func newBrowser(t testing.TB) context.Context {
+func newBrowser(t testing.TB) context.Context { return newBrowserWith(t, browserTimeout) }
+
+// newBrowserWith is newBrowser with another bound on the actions and more
+// Chromium options (a language, a certificate policy).
+func newBrowserWith(t testing.TB, timeout time.Duration, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	path := needChromium(t)
 	dir, err := os.MkdirTemp("", "localgw-chromium-")
@@ -65,10 +69,12 @@ func newBrowser(t testing.TB) context.Context {
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("no-proxy-server", true),
 		chromedp.UserDataDir(dir),
+		chromedp.WindowSize(1280, 900),
 	)
+	opts = append(opts, extra...)
 	// The first Run binds the browser's life to its context, so that context
 	// gets the hard limit and the actions get a shorter one below.
-	life, cancelLife := context.WithTimeout(context.Background(), 2*browserTimeout)
+	life, cancelLife := context.WithTimeout(context.Background(), 2*timeout)
 	alloc, cancelAlloc := chromedp.NewExecAllocator(life, opts...)
 	browser, cancelBrowser := chromedp.NewContext(alloc)
 	t.Cleanup(func() {
@@ -82,7 +88,7 @@ func newBrowser(t testing.TB) context.Context {
 		t.Fatalf("start chromium (%s): %v", path, err)
 	}
 	t.Logf("chromium %s started in %v", path, time.Since(start).Round(time.Millisecond))
-	ctx, cancel := context.WithTimeout(browser, browserTimeout)
+	ctx, cancel := context.WithTimeout(browser, timeout)
 	t.Cleanup(cancel)
 	return ctx
 }

@@ -38,6 +38,8 @@ type gateway struct {
 	clock    *clock.Settable
 	jobs     map[string]job
 	log      *slog.Logger
+	// console, when built, is served at every GET outside /v1/ and /_local/.
+	console *consoleSite
 }
 
 func newGateway(svc *sapi.Service, clk *clock.Settable, tok *tokens, jobs map[string]job, log *slog.Logger) (*gateway, error) {
@@ -58,6 +60,10 @@ const maxPayload = 10 << 20
 func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, "/_local/") {
 		g.serveLocal(w, r)
+		return
+	}
+	if g.console != nil && !strings.HasPrefix(r.URL.Path, "/v1/") && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		g.console.ServeHTTP(w, r)
 		return
 	}
 	rt, params, ok := g.matcher.match(r.Method, r.URL.Path)

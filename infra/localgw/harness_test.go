@@ -33,6 +33,8 @@ type harness struct {
 	calls *testenv.Counting
 	clock *clock.Settable
 	tok   *tokens
+	// console is the served console of newConsoleHarness, else nil.
+	console *consoleSite
 }
 
 func newHarness(t testing.TB) *harness { return build(t, false) }
@@ -51,6 +53,11 @@ func newHarnessWith(t testing.TB, wrap func(store.API) store.API) *harness {
 func build(t testing.TB, withMail bool) *harness { return buildWith(t, withMail, nil) }
 
 func buildWith(t testing.TB, withMail bool, wrap func(store.API) store.API) *harness {
+	return buildSite(t, withMail, wrap, nil)
+}
+
+// buildSite builds a harness whose gateway also serves site (the console), if not nil.
+func buildSite(t testing.TB, withMail bool, wrap func(store.API) store.API, site *consoleSite) *harness {
 	t.Helper()
 	db := testenv.DynamoDB(t)
 	counting := testenv.NewCounting(db)
@@ -86,6 +93,7 @@ func buildWith(t testing.TB, withMail bool, wrap func(store.API) store.API) *har
 	if err != nil {
 		t.Fatal(err)
 	}
+	gw.console = site
 	var handler http.Handler = gw
 	if withMail {
 		handler = drainAfter(gw, sender, clk, log)
@@ -93,7 +101,7 @@ func buildWith(t testing.TB, withMail bool, wrap func(store.API) store.API) *har
 	srv := httptest.NewServer(handler)
 	t.Cleanup(srv.Close)
 	svc.PublicURL = srv.URL
-	return &harness{t: t, url: srv.URL, svc: svc, calls: counting, clock: clk, tok: tok}
+	return &harness{t: t, url: srv.URL, svc: svc, calls: counting, clock: clk, tok: tok, console: site}
 }
 
 // mailTo returns the mail the local SES endpoint accepted for one address,

@@ -113,6 +113,18 @@ func run(ctx context.Context, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	webDir := os.Getenv("WEB_DIR")
+	if webDir == "" {
+		webDir = ".build/web"
+	}
+	switch site, err := newConsoleSite(webDir, demoConsole()); {
+	case errors.Is(err, errNoConsole):
+		log.Warn("console not served: build it with make web", "dir", webDir)
+	case err != nil:
+		return err
+	default:
+		gw.console = site
+	}
 	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
 	if err != nil {
 		return err
@@ -127,7 +139,7 @@ func run(ctx context.Context, log *slog.Logger) error {
 		_ = srv.Shutdown(shutdown)
 	}()
 	fmt.Fprintf(os.Stderr, `
-partner benefits service is up at http://%s (ready in %s)
+partner benefits service is up at http://%s (ready in %s); the console is at /
   table %s on %s, mail on %s
   catalogue %s; demo partner %s, its global admin %s; %d demo pool keys
   token:  curl -s -X POST http://%s/_local/token -d '{"partnerId":"%s","userId":"%s","roles":["global-admin"]}'

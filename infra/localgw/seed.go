@@ -10,6 +10,7 @@ import (
 
 	"github.com/pbs/benefits/shared/access"
 	"github.com/pbs/benefits/shared/catalog"
+	"github.com/pbs/benefits/shared/console"
 	"github.com/pbs/benefits/shared/partner"
 	"github.com/pbs/benefits/shared/store"
 )
@@ -20,6 +21,33 @@ const (
 	demoAdminID   = "usr_demo_admin"
 	demoPoolSize  = 200
 )
+
+// demoUsers are the demo partner's directory, one user per role (the first
+// is the global admin CreatePartner makes); the console's local sign-in
+// offers them.
+var demoUsers = []demoUser{
+	{console.DemoUser{ID: demoAdminID, Name: "Contoso administrator", Roles: []string{"global-admin"}}, "admin@contoso.example", false},
+	{console.DemoUser{ID: "usr_demo_mpn", Name: "Aiko Tanaka", Roles: []string{"mpn-partner-admin"}}, "aiko@contoso.example", false},
+	{console.DemoUser{ID: "usr_demo_users", Name: "Ben Ortiz", Roles: []string{"user-management-admin"}}, "ben@contoso.example", false},
+	{console.DemoUser{ID: "usr_demo_agent", Name: "Chen Wei", Roles: []string{"admin-agent"}}, "chen@contoso.example", false},
+	{console.DemoUser{ID: "usr_demo_dev", Name: "Dana Novak", Roles: []string{}}, "dana@contoso.example", false},
+	{console.DemoUser{ID: "usr_demo_guest", Name: "Eli Guest", Roles: []string{}}, "eli@fabrikam.example", true},
+}
+
+type demoUser struct {
+	console.DemoUser
+	email string
+	guest bool
+}
+
+// demoConsole is the local sign-in's config.json: the demo partner's users.
+func demoConsole() console.Config {
+	d := console.Demo{PartnerID: demoPartnerID}
+	for _, u := range demoUsers {
+		d.Users = append(d.Users, u.DemoUser)
+	}
+	return console.Config{Auth: console.Auth{Mode: console.ModeLocal, Demo: &d}}
+}
 
 // seedSummary is what `make dev` prints after seeding.
 type seedSummary struct {
@@ -46,12 +74,25 @@ func seed(ctx context.Context, st *store.Store, now func() time.Time) (seedSumma
 	if err != nil {
 		return sum, err
 	}
-	admin, err := partner.NewUser(demoAdminID, p.ID, p.AccountEmail, "Contoso administrator", []access.Role{access.GlobalAdmin}, false, t)
+	admin, err := partner.NewUser(demoAdminID, p.ID, p.AccountEmail, demoUsers[0].Name, []access.Role{access.GlobalAdmin}, false, t)
 	if err != nil {
 		return sum, err
 	}
 	if err := st.CreatePartner(ctx, p, admin); err != nil && !errors.Is(err, store.ErrPartnerExists) {
 		return sum, err
+	}
+	for _, d := range demoUsers[1:] {
+		roles := make([]access.Role, len(d.Roles))
+		for i, r := range d.Roles {
+			roles[i] = access.Role(r)
+		}
+		u, err := partner.NewUser(d.ID, p.ID, d.email, d.Name, roles, d.guest, t)
+		if err != nil {
+			return sum, err
+		}
+		if err := st.CreateUser(ctx, u); err != nil && !errors.Is(err, partner.ErrUserExists) {
+			return sum, err
+		}
 	}
 	for id, prod := range cat.Products {
 		if prod.KeySource != catalog.KeyFromPool {
