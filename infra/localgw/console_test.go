@@ -180,8 +180,37 @@ func (p *page) disabled(sel string) bool {
 	return p.eval(fmt.Sprintf(`document.querySelector(%q).matches(":disabled")`, sel)) == "true"
 }
 
+// auditScript lists what keeps the page from being usable with a screen
+// reader or a keyboard: controls without a label, buttons and links without
+// a name, duplicate ids, and ARIA references to elements that are not there.
+const auditScript = `(() => {
+  const bad = [];
+  for (const e of document.querySelectorAll("input, select, textarea")) {
+    if (e.type !== "hidden" && !(e.labels && e.labels.length) && !e.getAttribute("aria-label")) bad.push("unlabelled " + e.outerHTML.slice(0, 100));
+  }
+  for (const b of document.querySelectorAll("button, a[href]")) {
+    if (!(b.textContent.trim() || b.getAttribute("aria-label"))) bad.push("nameless " + b.outerHTML.slice(0, 100));
+  }
+  const ids = new Map();
+  for (const e of document.querySelectorAll("[id]")) ids.set(e.id, (ids.get(e.id) || 0) + 1);
+  for (const [id, n] of ids) if (n > 1) bad.push("duplicate id " + id);
+  for (const attr of ["aria-describedby", "aria-labelledby", "aria-controls"]) {
+    for (const e of document.querySelectorAll("[" + attr + "]")) {
+      for (const id of e.getAttribute(attr).split(/\s+/)) if (id && !document.getElementById(id)) bad.push(attr + " names missing " + id);
+    }
+  }
+  if (!document.documentElement.lang) bad.push("no lang on html");
+  if (document.querySelectorAll("h1").length !== 1) bad.push(document.querySelectorAll("h1").length + " h1 elements");
+  return bad.join("\n");
+})()`
+
+// shot audits the page (auditScript) and saves a full-page screenshot.
 func (p *page) shot(name string) {
 	p.t.Helper()
+	p.idle()
+	if bad := p.eval(auditScript); bad != "" {
+		p.t.Errorf("accessibility of %s:\n%s", name, bad)
+	}
 	png, err := chromedp.Run(p.ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		p.t.Fatalf("screenshot %s: %v", name, err)
