@@ -41,8 +41,9 @@ type Settings struct {
 	// KeyPoolLowWater is KEY_POOL_LOW_WATER (default 50): fewer free keys
 	// than this after an allocation warns the operator.
 	KeyPoolLowWater int64
-	// PublicURL is PUBLIC_BASE_URL: the API's public base URL, which emailed
-	// links point at (the stack sets it to the HTTP API's endpoint).
+	// PublicURL is PUBLIC_BASE_URL: the public base URL of /v1, which emailed
+	// links point at (the stack sets it to the console's CloudFront address,
+	// which routes /v1/* to the HTTP API).
 	PublicURL string
 }
 
