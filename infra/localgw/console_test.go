@@ -313,6 +313,9 @@ func TestConsoleWalk(t *testing.T) {
 	// Software: the key with its instructions, then a download link.
 	sw := lineOfKind(t, gold, "software", "server-os-datacenter")
 	p.tab("software")
+	if name := p.text(fmt.Sprintf(`tr[data-benefit=%q] th`, sw)); name != "Server OS 2025 Datacenter" {
+		t.Fatalf("the line shows %q, not the product's catalogue name", name)
+	}
 	p.expand(sw)
 	p.click(fmt.Sprintf(`button[data-key="key:%s"]`, sw))
 	key := p.text(fmt.Sprintf(`[data-slot="key:%s"] code.key`, sw))

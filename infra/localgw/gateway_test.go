@@ -38,8 +38,9 @@ func TestDashboardIsOneQueryInSpecShape(t *testing.T) {
 		t.Fatalf("%d purchases, want 2", len(purchases))
 	}
 	wantP := []string{"id", "packageId", "plan", "status", "purchasedAt"}
-	// plan is the line's package's plan (licence lines are shown with it).
-	wantB := []string{"id", "purchaseId", "kind", "product", "plan", "quantity", "used", "benefitType", "status", "expiresAt"}
+	// plan is the line's package's plan (licence lines are shown with it);
+	// productName the product's name as bought (the console shows it).
+	wantB := []string{"id", "purchaseId", "kind", "product", "productName", "plan", "quantity", "used", "benefitType", "status", "expiresAt"}
 	for _, p := range purchases {
 		if got := keysOf(p.(map[string]any)); !sameSet(got, wantP) {
 			t.Errorf("purchase keys %v, want %v", got, wantP)

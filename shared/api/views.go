@@ -28,6 +28,7 @@ type benefitView struct {
 	PurchaseID  string    `json:"purchaseId"`
 	Kind        string    `json:"kind"`
 	Product     string    `json:"product"`
+	ProductName string    `json:"productName,omitempty"`
 	Plan        string    `json:"plan"`
 	Quantity    int       `json:"quantity"`
 	Used        int       `json:"used"`
@@ -85,7 +86,7 @@ func viewBenefits(o store.Overview, callerID string, now time.Time) []benefitVie
 	}
 	out := make([]benefitView, len(o.Lines))
 	for i, b := range o.Lines {
-		v := benefitView{ID: b.ID, PurchaseID: b.PurchaseID, Kind: string(b.Kind), Product: b.Product, Plan: string(b.Plan),
+		v := benefitView{ID: b.ID, PurchaseID: b.PurchaseID, Kind: string(b.Kind), Product: b.Product, ProductName: b.ProductName, Plan: string(b.Plan),
 			Quantity: b.Quantity, Used: b.Used, BenefitType: string(b.BenefitType),
 			Status: string(b.EffectiveStatus(now)), ExpiresAt: b.ExpiresAt, Redemption: viewRedemption(b.Redemption)}
 		if b.Kind == catalog.Support && o.Support != nil && v.Status == string(benefit.Available) {

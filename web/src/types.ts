@@ -14,7 +14,7 @@ export interface Redemption {
 export type Kind = "software" | "credit-monthly" | "credit-annual" | "license" | "visual-studio" | "support" | "advisory-hours" | "gtm-offer";
 
 export interface Benefit {
-  id: string; purchaseId: string; kind: Kind; product: string; plan: string;
+  id: string; purchaseId: string; kind: Kind; product: string; productName?: string; plan: string;
   quantity: number; used: number; benefitType: string; status: string; expiresAt: string;
   holders?: Holder[]; assignedToCaller?: boolean; balance?: Money; redemption?: Redemption;
 }

@@ -194,9 +194,9 @@ export function benefitTable(ctx: Ctx, caption: string, lines: Benefit[], detail
     const isOpen = ctx.open.has(b.id);
     const toggle = h("button", {
       type: "button", class: "toggle", "aria-expanded": String(isOpen), "aria-controls": detailsId, "data-key": `toggle:${b.id}`,
-      "aria-label": t("details.of", { product: productName(b.product) }),
+      "aria-label": t("details.of", { product: nameOf(b) }),
     }, isOpen ? "▴" : "▾");
-    const cells: Child[] = [h("th", { scope: "row" }, productName(b.product)), t(`plan.${b.plan}` as Key), String(b.quantity), String(b.used),
+    const cells: Child[] = [h("th", { scope: "row" }, nameOf(b)), t(`plan.${b.plan}` as Key), String(b.quantity), String(b.used),
       t(`type.${b.benefitType}` as Key), status(b.status), fmtDate(b.expiresAt)];
     if (extra) cells.push(extra.cell(b));
     const row = h("tr", { "data-benefit": b.id, "data-kind": b.kind }, cells.map((c) => (c instanceof HTMLTableCellElement ? c : h("td", null, c))), h("td", null, toggle));
@@ -220,9 +220,15 @@ export function status(s: string): HTMLElement {
   return h("span", { class: `status status-${s}`, "data-status": s }, t(`status.${s}` as Key));
 }
 
+// nameOf is a line's product name as bought, or one made from its id.
+export function nameOf(b: Benefit): string {
+  return b.productName || productName(b.product);
+}
+
 const acronyms = new Set(["os", "bi", "crm", "vs", "e3", "gtm"]);
 
-// productName turns a catalogue product id into a readable name.
+// productName turns a catalogue product id into a readable name (lines
+// bought before lines recorded their product's name).
 export function productName(id: string): string {
   return id.split("-").map((w) => (acronyms.has(w) ? w.toUpperCase() : w[0]!.toUpperCase() + w.slice(1))).join(" ");
 }
