@@ -7,10 +7,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -651,5 +653,91 @@ func (f *fakeIDP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_ = json.NewEncoder(w).Encode(map[string]any{"id_token": f.token, "access_token": "opaque", "token_type": "Bearer", "expires_in": 3600})
 	default:
 		http.NotFound(w, r)
+	}
+}
+
+// TestConsoleOnMakeDev runs the gateway binary the way `make dev` does (its
+// own main: the demo partner, its users, the console from .build/web) over
+// the test's DynamoDB Local, and goes through every tab in Chromium as the
+// demo admin after buying a package, then checks a demo member's greyed-out
+// key button.
+func TestConsoleOnMakeDev(t *testing.T) {
+	ctx := newBrowserWith(t, 2*time.Minute)
+	logs := watchConsole(ctx)
+	if _, err := os.Stat(filepath.Join(consoleDir, "index.html")); err != nil {
+		if os.Getenv(testenv.EnvLocalStack) == "required" {
+			t.Fatalf("the console is not built in %s: make test runs make web first", consoleDir)
+		}
+		t.Skip("the console is not built: run make web (make test does)")
+	}
+	db := testenv.DynamoDB(t)
+	testenv.SES(t)
+	table := testenv.NewTable(t, db)
+	bin := filepath.Join(t.TempDir(), "localgw")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	web, _ := filepath.Abs(consoleDir)
+	cmd := exec.Command(bin)
+	cmd.Env = append(os.Environ(), fmt.Sprintf("PORT=%d", port), "TABLE_NAME="+table, "WEB_DIR="+web)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		_ = cmd.Wait()
+	})
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	for end := time.Now().Add(60 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if r, err := http.Get(base + "/config.json"); err == nil {
+			r.Body.Close()
+			if r.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		if time.Now().After(end) {
+			t.Fatalf("the gateway did not come up:\n%s", stderr.String())
+		}
+	}
+
+	p := newPage(t, ctx, base)
+	p.signIn(0) // the demo partner's global admin
+	if who := p.text("[data-who]"); !strings.Contains(who, "Contoso administrator") || !strings.Contains(who, demoPartnerID) {
+		t.Fatalf("signed in as %q", who)
+	}
+	p.tab("package")
+	p.click(`button[data-key="buy:gold-2026"]`)
+	p.wait(`[data-slot="buy:gold-2026"] .msg.ok`)
+	for _, tab := range []string{"software", "cloud", "visual-studio", "technical", "gtm", "users", "package"} {
+		p.tab(tab)
+		p.idle()
+		if bad := p.eval(auditScript); bad != "" {
+			t.Errorf("accessibility of %s:\n%s", tab, bad)
+		}
+		if p.eval(`!!document.querySelector("#panel .msg.error")`) == "true" {
+			t.Errorf("%s shows an error: %s", tab, p.mainText())
+		}
+		if n := p.eval(`document.querySelectorAll("[data-users] tbody tr").length`); tab == "users" && n != fmt.Sprint(len(demoUsers)) {
+			t.Errorf("the directory lists %s users, want the %d demo users", n, len(demoUsers))
+		}
+	}
+	p.signOut()
+	p.signIn(4) // the demo member
+	p.tab("software")
+	line := p.eval(`document.querySelector("tr[data-benefit]").dataset.benefit`)
+	p.expand(line)
+	if !p.disabled(fmt.Sprintf(`button[data-key="key:%s"]`, line)) {
+		t.Error("the demo member's Get key is enabled")
+	}
+	if v := logs.violations(); len(v) != 0 {
+		t.Fatalf("script errors or policy violations: %q", v)
 	}
 }
