@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -35,17 +34,25 @@ const consoleDir = "../../.build/web"
 // runs it (it builds the console first).
 func newConsoleHarness(t *testing.T, cfg console.Config) *harness {
 	t.Helper()
+	needConsole(t)
 	site, err := newConsoleSite(consoleDir, cfg)
-	if errors.Is(err, errNoConsole) {
-		if os.Getenv(testenv.EnvLocalStack) == "required" {
-			t.Fatalf("the console is not built in %s: make test runs make web first", consoleDir)
-		}
-		t.Skip("the console is not built: run make web (make test does)")
-	}
 	if err != nil {
 		t.Fatal(err)
 	}
 	return buildSite(t, false, nil, site)
+}
+
+// needConsole skips the test when the console is not built, unless make
+// test runs it (it builds the console first, so then it fails).
+func needConsole(t *testing.T) {
+	t.Helper()
+	if _, err := os.Stat(filepath.Join(consoleDir, "index.html")); err == nil {
+		return
+	}
+	if os.Getenv(testenv.EnvLocalStack) == "required" {
+		t.Fatalf("the console is not built in %s: make test runs make web first", consoleDir)
+	}
+	t.Skip("the console is not built: run make web (make test does)")
 }
 
 // page drives the console in one browser tab; every helper fails the test
@@ -206,13 +213,19 @@ const auditScript = `(() => {
   return bad.join("\n");
 })()`
 
-// shot audits the page (auditScript) and saves a full-page screenshot.
-func (p *page) shot(name string) {
+// audit runs auditScript on the settled page.
+func (p *page) audit(name string) {
 	p.t.Helper()
 	p.idle()
 	if bad := p.eval(auditScript); bad != "" {
 		p.t.Errorf("accessibility of %s:\n%s", name, bad)
 	}
+}
+
+// shot audits the page and saves a full-page screenshot.
+func (p *page) shot(name string) {
+	p.t.Helper()
+	p.audit(name)
 	png, err := chromedp.Run(p.ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		p.t.Fatalf("screenshot %s: %v", name, err)
@@ -331,12 +344,9 @@ func TestConsoleWalk(t *testing.T) {
 	p.set(fmt.Sprintf(`[data-form="download:%s"] select[name=language]`, sw), "ja")
 	p.set(fmt.Sprintf(`[data-form="download:%s"] select[name=os]`, sw), "windows-x64")
 	p.submit("download:" + sw)
-	href := p.eval(fmt.Sprintf(`(document.querySelector('[data-slot="download:%s"] a[data-download]') || {}).href || ""`, sw))
-	for i := 0; href == "" && i < 100; i++ {
-		time.Sleep(50 * time.Millisecond)
-		href = p.eval(fmt.Sprintf(`(document.querySelector('[data-slot="download:%s"] a[data-download]') || {}).href || ""`, sw))
-	}
-	if !strings.Contains(href, "/ja/windows-x64/") {
+	link := fmt.Sprintf(`[data-slot="download:%s"] a[data-download]`, sw)
+	p.until("the download link", fmt.Sprintf(`!!document.querySelector('%s')`, link))
+	if href := p.eval(fmt.Sprintf(`document.querySelector('%s').href`, link)); !strings.Contains(href, "/ja/windows-x64/") {
 		t.Fatalf("download link %q", href)
 	}
 	p.wait(fmt.Sprintf(`tr[data-benefit=%q] [data-status="activated"]`, sw))
@@ -664,12 +674,7 @@ func (f *fakeIDP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func TestConsoleOnMakeDev(t *testing.T) {
 	ctx := newBrowserWith(t, 2*time.Minute)
 	logs := watchConsole(ctx)
-	if _, err := os.Stat(filepath.Join(consoleDir, "index.html")); err != nil {
-		if os.Getenv(testenv.EnvLocalStack) == "required" {
-			t.Fatalf("the console is not built in %s: make test runs make web first", consoleDir)
-		}
-		t.Skip("the console is not built: run make web (make test does)")
-	}
+	needConsole(t)
 	db := testenv.DynamoDB(t)
 	testenv.SES(t)
 	table := testenv.NewTable(t, db)
@@ -718,10 +723,7 @@ func TestConsoleOnMakeDev(t *testing.T) {
 	p.wait(`[data-slot="buy:gold-2026"] .msg.ok`)
 	for _, tab := range []string{"software", "cloud", "visual-studio", "technical", "gtm", "users", "package"} {
 		p.tab(tab)
-		p.idle()
-		if bad := p.eval(auditScript); bad != "" {
-			t.Errorf("accessibility of %s:\n%s", tab, bad)
-		}
+		p.audit(tab)
 		if p.eval(`!!document.querySelector("#panel .msg.error")`) == "true" {
 			t.Errorf("%s shows an error: %s", tab, p.mainText())
 		}

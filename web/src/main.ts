@@ -5,8 +5,8 @@ import { newClient, type Client } from "./api.js";
 import { beginOIDC, completeOIDC, currentSession, loadConfig, signInLocal, signOut, type Config, type Session } from "./auth.js";
 import { h, replace } from "./dom.js";
 import { initLang, lang, setLang, t, type Key } from "./i18n.js";
-import { can, partnerRoles } from "./permissions.js";
-import { newSlots, type Ctx } from "./ui.js";
+import { can } from "./permissions.js";
+import { field, newSlots, roleChecks, roleNames, type Ctx } from "./ui.js";
 import type { Dashboard, Page, User } from "./types.js";
 import { software } from "./tabs/software.js";
 import { cloud } from "./tabs/cloud.js";
@@ -74,10 +74,11 @@ function signIn(cfg: Config, problem = ""): void {
     body.push(h("p", null, t("signin.oidcIntro")), go);
   } else {
     const demo = cfg.auth.demo ?? { partnerId: "", users: [] };
-    const who = h("select", { id: "signin-user", name: "user" }, demo.users.map((u, i) => h("option", { value: String(i) }, `${u.name} (${u.roles.length ? u.roles.map((r) => t(`role.${r}` as Key)).join(", ") : t("role.member")})`)));
+    const who = h("select", { id: "signin-user", name: "user" }, demo.users.map((u, i) => h("option", { value: String(i) }, `${u.name} (${roleNames(u.roles)})`)));
     const partner = h("input", { id: "signin-partner", name: "partnerId", value: demo.partnerId, required: true, autocomplete: "off" });
     const userId = h("input", { id: "signin-userid", name: "userId", value: demo.users[0]?.id ?? "", required: true, autocomplete: "off" });
-    const boxes = partnerRoles.map((r) => h("input", { type: "checkbox", name: "roles", value: r, checked: demo.users[0]?.roles.includes(r) ?? false }));
+    const roles = roleChecks(demo.users[0]?.roles);
+    const boxes = roles.boxes;
     who.addEventListener("change", () => {
       const u = demo.users[Number(who.value)];
       if (!u) return;
@@ -86,10 +87,8 @@ function signIn(cfg: Config, problem = ""): void {
     });
     const msg = h("div", { "aria-live": "polite" });
     const f = h("form", { "data-form": "signin", novalidate: true },
-      h("div", { class: "field" }, h("label", { for: "signin-user" }, t("signin.user")), who),
-      h("div", { class: "field" }, h("label", { for: "signin-partner" }, t("signin.partner")), partner),
-      h("div", { class: "field" }, h("label", { for: "signin-userid" }, t("signin.userId")), userId),
-      h("fieldset", { class: "checks" }, h("legend", null, t("users.roles")), partnerRoles.map((r, i) => h("label", { class: "check" }, boxes[i], " ", t(`role.${r}` as Key)))),
+      field(t("signin.user"), who), field(t("signin.partner"), partner), field(t("signin.userId"), userId),
+      roles.el,
       h("button", { type: "submit", class: "btn primary" }, t("signin.submit")), msg);
     f.addEventListener("submit", async (ev) => {
       ev.preventDefault();
@@ -147,7 +146,6 @@ async function console_(cfg: Config, session: Session): Promise<void> {
 
   function shell(): void {
     const me = ctx.data.users.find((u) => u.id === session.userId);
-    const roles = session.roles.length ? session.roles.map((r) => t(`role.${r}` as Key)).join(", ") : t("role.member");
     const out = h("button", { type: "button", class: "btn", "data-signout": "" }, t("signout"));
     out.addEventListener("click", () => signOut(cfg));
     tabButtons = tabs.map((x) => h("button", { type: "button", role: "tab", id: `tab-${x.id}`, "aria-controls": "panel", "data-tab": x.id }, t(x.label)));
@@ -167,7 +165,7 @@ async function console_(cfg: Config, session: Session): Promise<void> {
       h("a", { class: "skip", href: "#panel" }, t("skip")),
       h("header", { class: "top" },
         h("span", { class: "brand" }, t("app.title")),
-        h("span", { class: "who", "data-who": session.userId }, `${me?.displayName ?? session.userId} · ${roles} · ${session.partnerId}`),
+        h("span", { class: "who", "data-who": session.userId }, `${me?.displayName ?? session.userId} · ${roleNames(session.roles)} · ${session.partnerId}`),
         languagePicker(() => { ctx.clearNotes(); shell(); draw(); }), out),
       h("nav", null, list),
       h("main", { id: "main" }, panel));

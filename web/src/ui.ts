@@ -6,7 +6,7 @@ import { ApiError, type Client } from "./api.js";
 import type { Session } from "./auth.js";
 import { h, replace, uid, type Child } from "./dom.js";
 import { fmtDate, hasKey, lang, t, type Key } from "./i18n.js";
-import { rolesFor, type Action } from "./permissions.js";
+import { partnerRoles, rolesFor, type Action } from "./permissions.js";
 import type { Benefit, Dashboard, Money, User } from "./types.js";
 
 export interface Ctx {
@@ -49,10 +49,36 @@ function outcome(out: Child | void): HTMLElement | null {
   return h("div", { class: "msg ok", "data-note": typeof out === "string" ? "" : null }, out);
 }
 
-// roleReason says why a button is greyed out for the caller's roles.
-function roleReason(action: Action): string {
-  const names = rolesFor(action).map((r) => t(`role.${r}` as Key));
-  return t("reason.roles", { roles: names.join(t("list.or")) });
+// roleNames are roles as the page's language names them; none is a member.
+export function roleNames(roles: string[], sep = ", "): string {
+  return roles.length ? roles.map((r) => t(`role.${r}` as Key)).join(sep) : t("role.member");
+}
+
+// reason is why an action is greyed out for the caller (its roles, or
+// blocked), with the id that ties it to the control; null when it is not.
+function reason(ctx: Ctx, action: Action, blocked?: string): { text: string; id: string } | null {
+  const text = !ctx.can(action) ? t("reason.roles", { roles: roleNames(rolesFor(action), t("list.or")) }) : blocked;
+  return text ? { text, id: uid("why") } : null;
+}
+
+// act runs one action from control: busy while it runs, the previous notes
+// cleared, its outcome or the server's refusal in slot, the tab redrawn
+// after a success unless refresh is false.
+async function act(ctx: Ctx, control: HTMLButtonElement, slot: HTMLElement, run: () => Promise<Child | void>, refresh?: boolean, done?: () => void): Promise<void> {
+  control.disabled = true;
+  control.setAttribute("aria-busy", "true");
+  ctx.clearNotes();
+  try {
+    const out = await run();
+    replace(slot, outcome(out));
+    done?.();
+    if (refresh !== false) await ctx.refresh();
+  } catch (err) {
+    showError(slot, err);
+  } finally {
+    control.disabled = false;
+    control.removeAttribute("aria-busy");
+  }
 }
 
 // errorText is a refused action's message in the page's language: the
@@ -87,28 +113,13 @@ export interface ButtonOpts {
 // server shows its message in the slot.
 export function button(ctx: Ctx, o: ButtonOpts): HTMLElement {
   const slot = ctx.slot(o.key);
-  const reasonText = !ctx.can(o.action) ? roleReason(o.action) : o.blocked;
-  const reasonId = reasonText ? uid("why") : null;
+  const why = reason(ctx, o.action, o.blocked);
   const b = h("button", {
     type: "button", class: `btn ${o.variant ?? ""}`, "data-key": o.key, "data-action": o.action,
-    disabled: !!reasonText, "aria-describedby": reasonId,
+    disabled: !!why, "aria-describedby": why?.id,
   }, o.label);
-  b.addEventListener("click", async () => {
-    b.disabled = true;
-    b.setAttribute("aria-busy", "true");
-    ctx.clearNotes();
-    try {
-      const out = await o.run();
-      replace(slot, outcome(out));
-      if (o.refresh !== false) await ctx.refresh();
-    } catch (err) {
-      showError(slot, err);
-    } finally {
-      b.disabled = false;
-      b.removeAttribute("aria-busy");
-    }
-  });
-  return h("div", { class: "action" }, b, reasonText ? h("span", { class: "reason", id: reasonId }, reasonText) : null, slot);
+  b.addEventListener("click", () => void act(ctx, b, slot, o.run, o.refresh));
+  return h("div", { class: "action" }, b, why ? h("span", { class: "reason", id: why.id }, why.text) : null, slot);
 }
 
 export interface FormOpts {
@@ -127,28 +138,13 @@ export interface FormOpts {
 // form that cannot be sent.
 export function form(ctx: Ctx, o: FormOpts): HTMLElement {
   const slot = ctx.slot(o.name);
-  const reasonText = !ctx.can(o.action) ? roleReason(o.action) : o.blocked;
-  const reasonId = reasonText ? uid("why") : null;
-  const submit = h("button", { type: "submit", class: "btn primary", "data-key": `${o.name}:submit`, "aria-describedby": reasonId }, o.submit);
-  const fs = h("fieldset", { disabled: !!reasonText }, o.legend ? h("legend", null, o.legend) : null, o.fields, h("div", { class: "action" }, submit));
-  const f = h("form", { "data-form": o.name, novalidate: true }, fs,
-    reasonText ? h("p", { class: "reason", id: reasonId }, reasonText) : null, slot);
-  f.addEventListener("submit", async (ev) => {
+  const why = reason(ctx, o.action, o.blocked);
+  const submit = h("button", { type: "submit", class: "btn primary", "data-key": `${o.name}:submit`, "aria-describedby": why?.id }, o.submit);
+  const fs = h("fieldset", { disabled: !!why }, o.legend ? h("legend", null, o.legend) : null, o.fields, h("div", { class: "action" }, submit));
+  const f = h("form", { "data-form": o.name, novalidate: true }, fs, why ? h("p", { class: "reason", id: why.id }, why.text) : null, slot);
+  f.addEventListener("submit", (ev) => {
     ev.preventDefault();
-    submit.disabled = true;
-    submit.setAttribute("aria-busy", "true");
-    ctx.clearNotes();
-    try {
-      const out = await o.run(new FormData(f));
-      replace(slot, outcome(out));
-      f.reset();
-      if (o.refresh !== false) await ctx.refresh();
-    } catch (err) {
-      showError(slot, err);
-    } finally {
-      submit.disabled = false;
-      submit.removeAttribute("aria-busy");
-    }
+    void act(ctx, submit, slot, () => o.run(new FormData(f)), o.refresh, () => f.reset());
   });
   return f;
 }
@@ -165,6 +161,14 @@ export function field(label: string, input: HTMLInputElement | HTMLSelectElement
   return h("div", { class: "field" }, h("label", { for: id }, label), input, hintEl);
 }
 
+// roleChecks is a checkbox per partner role, named roles, the given ones ticked.
+export function roleChecks(checked: string[] = []): { el: HTMLElement; boxes: HTMLInputElement[] } {
+  const boxes = partnerRoles.map((r) => h("input", { type: "checkbox", name: "roles", value: r, checked: checked.includes(r) }));
+  const el = h("fieldset", { class: "checks" }, h("legend", null, t("users.roles")),
+    partnerRoles.map((r, i) => h("label", { class: "check" }, boxes[i], " ", t(`role.${r}` as Key))));
+  return { el, boxes };
+}
+
 export function select(name: string, options: [string, string][], attrs: Record<string, string | boolean> = {}): HTMLSelectElement {
   return h("select", { name, ...attrs }, options.map(([v, l]) => h("option", { value: v }, l)));
 }
@@ -176,8 +180,7 @@ export function userOptions(ctx: Ctx, skip: string[] = []): [string, string][] {
 
 export function table(caption: string, head: string[], rows: Child[][], attrs: Record<string, string> = {}): HTMLElement {
   return h("table", attrs,
-    h("caption", null, caption),
-    h("thead", null, h("tr", null, head.map((c) => h("th", { scope: "col" }, c)))),
+    h("caption", null, caption), thead(head),
     h("tbody", null, rows.map((r) => h("tr", null, r.map((c) => h("td", null, c))))));
 }
 
@@ -212,8 +215,11 @@ export function benefitTable(ctx: Ctx, caption: string, lines: Benefit[], detail
     });
     body.append(row, detailRow);
   }
-  return h("table", { class: "benefits" }, h("caption", { class: "sr-only" }, caption),
-    h("thead", null, h("tr", null, head.map((c) => h("th", { scope: "col" }, c)))), body);
+  return h("table", { class: "benefits" }, h("caption", { class: "sr-only" }, caption), thead(head), body);
+}
+
+function thead(cols: string[]): HTMLElement {
+  return h("thead", null, h("tr", null, cols.map((c) => h("th", { scope: "col" }, c))));
 }
 
 export function status(s: string): HTMLElement {
@@ -256,10 +262,10 @@ export function section(title: string, ...children: Child[]): HTMLElement {
 
 // later fills el from a request: what render makes of its answer, or a
 // notice when the request or the drawing fails (never a stuck "Loading").
-export function later<T>(el: HTMLElement, req: Promise<T>, render: (v: T) => Child, fail?: (err: unknown) => Child): HTMLElement {
+export function later<T>(el: HTMLElement, req: Promise<T>, render: (v: T) => Child): HTMLElement {
   replace(el, h("p", { class: "loading" }, t("loading")));
   req.then((v) => replace(el, render(v))).catch((err) => {
-    replace(el, fail ? fail(err) : h("p", { class: "msg error", role: "alert" }, errorText(err)));
+    replace(el, h("p", { class: "msg error", role: "alert" }, errorText(err)));
   });
   return el;
 }

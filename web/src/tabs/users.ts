@@ -2,16 +2,13 @@
 // picks from; adding users is for global and user-management admins.
 
 import { h } from "../dom.js";
-import { fmtDate, t, type Key } from "../i18n.js";
-import { partnerRoles } from "../permissions.js";
-import { field, form, str, table, type Ctx } from "../ui.js";
+import { fmtDate, t } from "../i18n.js";
+import { field, form, roleChecks, roleNames, str, table, type Ctx } from "../ui.js";
 import type { User } from "../types.js";
 
 export function users(ctx: Ctx): HTMLElement {
-  const rows = ctx.data.users.map((u) => [u.displayName, u.email, u.roles.length ? u.roles.map((r) => t(`role.${r}` as Key)).join(", ") : t("role.member"),
+  const rows = ctx.data.users.map((u) => [u.displayName, u.email, roleNames(u.roles),
     u.guest ? t("users.guest") : t("users.member"), fmtDate(u.createdAt)]);
-  const roles = h("fieldset", { class: "checks" }, h("legend", null, t("users.roles")),
-    partnerRoles.map((r) => h("label", { class: "check" }, h("input", { type: "checkbox", name: "roles", value: r }), " ", t(`role.${r}` as Key))));
   return h("div", null,
     table(t("users.title"), [t("col.name"), t("col.email"), t("users.roles"), t("users.kind"), t("users.created")], rows, { "data-users": "" }),
     form(ctx, {
@@ -19,7 +16,7 @@ export function users(ctx: Ctx): HTMLElement {
       fields: [
         field(t("col.email"), h("input", { name: "email", type: "email", required: true, autocomplete: "off" })),
         field(t("col.name"), h("input", { name: "displayName", required: true, autocomplete: "off" })),
-        roles,
+        roleChecks().el,
         h("label", { class: "check" }, h("input", { type: "checkbox", name: "guest", value: "true" }), " ", t("users.guestLabel")),
       ],
       run: async (fd) => {
