@@ -478,39 +478,29 @@ func TestConsoleDeploymentRole(t *testing.T) {
 	consoleBucket := []string{jsonOf(bucketARN), jsonOf(map[string]any{"Fn::Join": []any{"", []any{bucketARN, "/*"}}})}
 	distARN := jsonOf(s.distributionARN(t))
 	invalidates := false
-	for id, p := range s.ofType("AWS::IAM::Policy") {
-		if !slices.Contains(refs(p.Properties["Roles"]), roleID) {
+	for _, st := range s.policyStatements(t, roleID) {
+		if st.Effect != "Allow" {
 			continue
 		}
-		raw, _ := json.Marshal(p.Properties["PolicyDocument"])
-		var doc struct{ Statement []statement }
-		if err := json.Unmarshal(raw, &doc); err != nil {
-			t.Fatalf("policy %s: %v", id, err)
-		}
-		for _, st := range doc.Statement {
-			if st.Effect != "Allow" {
-				continue
-			}
-			for _, r := range resources(st) {
-				res := jsonOf(r)
-				for _, a := range st.actions() {
-					switch {
-					case strings.HasPrefix(a, "cloudfront:"):
-						invalidates = invalidates || a == "cloudfront:CreateInvalidation"
-						if (a != "cloudfront:CreateInvalidation" && a != "cloudfront:GetInvalidation") || res != distARN {
-							t.Errorf("%s on %s, want only Create/GetInvalidation on the distribution %s", a, res, distARN)
-						}
-					case strings.HasPrefix(a, "s3:"):
-						// The console bucket, or the CDK assets bucket the sources are staged in.
-						if !slices.Contains(consoleBucket, res) && !strings.Contains(res, "cdk-hnb659fds-assets-") {
-							t.Errorf("%s on %s, want the console bucket or the CDK assets bucket", a, res)
-						}
-						if strings.Contains(res, "cdk-hnb659fds-assets-") && !strings.HasPrefix(a, "s3:Get") && !strings.HasPrefix(a, "s3:List") {
-							t.Errorf("%s on the CDK assets bucket, want reads only", a)
-						}
-					default:
-						t.Errorf("deployment role allows %s on %s", a, res)
+		for _, r := range resources(st) {
+			res := jsonOf(r)
+			for _, a := range st.actions() {
+				switch {
+				case strings.HasPrefix(a, "cloudfront:"):
+					invalidates = invalidates || a == "cloudfront:CreateInvalidation"
+					if (a != "cloudfront:CreateInvalidation" && a != "cloudfront:GetInvalidation") || res != distARN {
+						t.Errorf("%s on %s, want only Create/GetInvalidation on the distribution %s", a, res, distARN)
 					}
+				case strings.HasPrefix(a, "s3:"):
+					// The console bucket, or the CDK assets bucket the sources are staged in.
+					if !slices.Contains(consoleBucket, res) && !strings.Contains(res, "cdk-hnb659fds-assets-") {
+						t.Errorf("%s on %s, want the console bucket or the CDK assets bucket", a, res)
+					}
+					if strings.Contains(res, "cdk-hnb659fds-assets-") && !strings.HasPrefix(a, "s3:Get") && !strings.HasPrefix(a, "s3:List") {
+						t.Errorf("%s on the CDK assets bucket, want reads only", a)
+					}
+				default:
+					t.Errorf("deployment role allows %s on %s", a, res)
 				}
 			}
 		}

@@ -339,6 +339,12 @@ func (s *synthesized) roleStatements(t *testing.T, roleID string) []statement {
 	if m := s.resources[roleID].Properties["ManagedPolicyArns"]; m != nil {
 		t.Errorf("role %s has managed policies %v, want none", roleID, m)
 	}
+	return s.policyStatements(t, roleID)
+}
+
+// policyStatements returns the statements of the inline policies (AWS::IAM::Policy) attached to a role.
+func (s *synthesized) policyStatements(t *testing.T, roleID string) []statement {
+	t.Helper()
 	var out []statement
 	for id, p := range s.ofType("AWS::IAM::Policy") {
 		if !slices.Contains(refs(p.Properties["Roles"]), roleID) {
