@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/pbs/benefits/shared/audit"
+	"github.com/pbs/benefits/shared/mail"
 	"github.com/pbs/benefits/shared/table"
 )
 
@@ -43,6 +44,20 @@ func (s *Store) auditPut(e audit.Event) (types.TransactWriteItem, error) {
 		return types.TransactWriteItem{}, err
 	}
 	return put(s.table, item, notExists), nil
+}
+
+// mailAndAudit are the two items a change that owes an email writes in its
+// own transaction: the outbox message and the audit event, in that order.
+func (s *Store) mailAndAudit(m mail.Message, e audit.Event) ([]types.TransactWriteItem, error) {
+	msg, err := s.outboxPut(m)
+	if err != nil {
+		return nil, err
+	}
+	record, err := s.auditPut(e)
+	if err != nil {
+		return nil, err
+	}
+	return []types.TransactWriteItem{msg, record}, nil
 }
 
 // Audit lists a partner's events newest first, all of them or one benefit's

@@ -107,15 +107,11 @@ func (s *Store) CancelPurchase(ctx context.Context, c Cancellation) (err error) 
 	if err != nil {
 		return err
 	}
-	msg, err := s.outboxPut(c.Mail)
+	notes, err := s.mailAndAudit(c.Mail, c.Event)
 	if err != nil {
 		return err
 	}
-	record, err := s.auditPut(c.Event)
-	if err != nil {
-		return err
-	}
-	writes := []types.TransactWriteItem{purchase, put(s.table, dashItem, notExists), put(s.table, byIDItem, notExists), msg, record}
+	writes := append([]types.TransactWriteItem{purchase, put(s.table, dashItem, notExists), put(s.table, byIDItem, notExists)}, notes...)
 	software := map[int]bool{}
 	for _, b := range c.Overview.Lines {
 		if b.PurchaseID == c.Purchase.ID && b.Kind == catalog.Software {
@@ -364,19 +360,14 @@ func (s *Store) ResolveServiceRequest(ctx context.Context, sr cancel.ServiceRequ
 	for k, v := range values {
 		byIDValues[k] = v
 	}
-	msg, err := s.outboxPut(owed)
+	notes, err := s.mailAndAudit(owed, ev)
 	if err != nil {
 		return err
 	}
-	record, err := s.auditPut(ev)
-	if err != nil {
-		return err
-	}
-	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: append([]types.TransactWriteItem{
 		update(s.table, key(srPK(sr.ID), srSK), expr+", GSI1SK = :sk", "#status = :pending", names, byIDValues),
 		update(s.table, key(partnerPK(sr.PartnerID), cancelSK(sr.PurchaseID)), expr, "#status = :pending", names, values),
-		msg, record,
-	}})
+	}, notes...)})
 	if cancelReasons(err) != nil {
 		return cancel.ErrAlreadyResolved
 	}

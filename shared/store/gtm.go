@@ -39,21 +39,16 @@ func (s *Store) SetContact(ctx context.Context, c gtm.Contact, owed mail.Message
 	if err != nil {
 		return err
 	}
-	msg, err := s.outboxPut(owed)
+	notes, err := s.mailAndAudit(owed, ev)
 	if err != nil {
 		return err
 	}
-	record, err := s.auditPut(ev)
-	if err != nil {
-		return err
-	}
-	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: append([]types.TransactWriteItem{
 		put(s.table, item, ""),
 		// The contact must still be in the directory.
 		{ConditionCheck: &types.ConditionCheck{TableName: aws.String(s.table), Key: key(partnerPK(c.PartnerID), userSK(c.UserID)),
 			ConditionExpression: aws.String("attribute_exists(PK)")}},
-		msg, record,
-	}})
+	}, notes...)})
 	if failedAt(cancelReasons(err), 1) {
 		return apperr.New(apperr.Unprocessable, "user_not_found", "No user with that id in this partner's directory.")
 	}
@@ -117,16 +112,12 @@ func (s *Store) RequestOffer(ctx context.Context, b benefit.Benefit, l Link, owe
 	if err != nil {
 		return err
 	}
-	msg, err := s.outboxPut(owed)
+	notes, err := s.mailAndAudit(owed, ev)
 	if err != nil {
 		return err
 	}
-	record, err := s.auditPut(ev)
-	if err != nil {
-		return err
-	}
-	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		line, put(s.table, item, notExists), msg, record}})
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: append([]types.TransactWriteItem{
+		line, put(s.table, item, notExists)}, notes...)})
 	if cancelReasons(err) != nil {
 		return ErrBenefitChanged
 	}
