@@ -34,6 +34,7 @@ var docChecks = []docCheck{
 	{"operationIds are present and unique", checkOperationIDs},
 	{"path parameters match the path template", checkPathParams},
 	{"every response documents X-Request-Id", checkRequestID},
+	{"every operation documents 503 service_unavailable", checkUnavailable},
 }
 
 func TestOpenAPI(t *testing.T) {
@@ -61,6 +62,13 @@ func TestChecksCatchDrift(t *testing.T) {
 				delete(pathItem(t, doc, "/v1/users"), "post")
 			},
 			want: "missing from openapi.yaml: POST /v1/users",
+		},
+		{
+			name: "operation without a 503",
+			mutate: func(t *testing.T, doc map[string]any, _ *[]routes.Route) {
+				delete(operation(t, doc, "/v1/users", "post")["responses"].(map[string]any), "503")
+			},
+			want: "POST /v1/users: no 503 service_unavailable with Retry-After",
 		},
 		{
 			name: "route added to the table only",
@@ -371,6 +379,22 @@ func checkRequestID(doc map[string]any, _ []routes.Route) []string {
 			if !found {
 				problems = append(problems, fmt.Sprintf("%s: response %s has no X-Request-Id header", o.key, status))
 			}
+		}
+	}
+	return problems
+}
+
+// checkUnavailable: a busy table can answer any operation 503
+// service_unavailable with Retry-After, so each must say so.
+func checkUnavailable(doc map[string]any, _ []routes.Route) []string {
+	var problems []string
+	for _, o := range operations(doc) {
+		responses, _ := o.op["responses"].(map[string]any)
+		resp, _ := deref(doc, responses["503"]).(map[string]any)
+		content, _ := lookup(resp, "content", "application/problem+json", "examples").(map[string]any)
+		headers, _ := resp["headers"].(map[string]any)
+		if _, ok := content["service_unavailable"]; !ok || headers["Retry-After"] == nil {
+			problems = append(problems, o.key+": no 503 service_unavailable with Retry-After")
 		}
 	}
 	return problems

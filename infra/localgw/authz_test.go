@@ -121,8 +121,11 @@ type authzFixture struct {
 // with is the harness reporting to another test (a subtest).
 func (h *harness) with(t testing.TB) *harness { c := *h; c.t = t; return &c }
 
-func newAuthzFixture(t *testing.T) *authzFixture {
-	h := newHarness(t)
+func newAuthzFixture(t *testing.T) *authzFixture { return authzFixtureOn(t, newHarness(t)) }
+
+// authzFixtureOn builds the fixture through harness h (its DynamoDB client
+// must pass calls through while it runs).
+func authzFixtureOn(t *testing.T, h *harness) *authzFixture {
 	h.importKeys("office-cloud-e3", licenseKeys("office-cloud-e3", 20)...)
 	f := &authzFixture{h: h, opTok: h.operator()}
 	f.a, f.b = f.partner("AuthzA"), f.partner("AuthzB")

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"slices"
@@ -13,6 +14,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/pbs/benefits/shared/access"
 	"github.com/pbs/benefits/shared/apperr"
@@ -167,5 +170,20 @@ func TestRouterAccessAndFailures(t *testing.T) {
 	}
 	if _, err := NewRouter(rs, map[string]Endpoint{}, fakeIdem{}, clock.System{}, log); err == nil {
 		t.Error("a route without a handler must fail at cold start")
+	}
+}
+
+// A throttled table is not a bug: 503 service_unavailable with Retry-After,
+// whatever wraps the SDK's error; any other unknown error stays a 500.
+func TestProblemOfABusyTable(t *testing.T) {
+	throttled := fmt.Errorf("get credit x: %w", &smithy.OperationError{ServiceID: "DynamoDB", OperationName: "Query",
+		Err: &types.ProvisionedThroughputExceededException{}})
+	r := Problem(throttled, "/v1/benefits", "req-1")
+	if r.StatusCode != 503 || r.Headers["Retry-After"] == "" || !strings.Contains(r.Body, `"code":"service_unavailable"`) {
+		t.Errorf("throttled: %d %v %s", r.StatusCode, r.Headers, r.Body)
+	}
+	r = Problem(errors.New("boom"), "/v1/benefits", "req-2")
+	if r.StatusCode != 500 || r.Headers["Retry-After"] != "" || strings.Contains(r.Body, "boom") {
+		t.Errorf("bug: %d %v %s", r.StatusCode, r.Headers, r.Body)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/pbs/benefits/shared/apperr"
+	"github.com/pbs/benefits/shared/store"
 )
 
 // Response is what a handler returns to API Gateway.
@@ -43,14 +44,27 @@ type problem struct {
 
 var errInternal = apperr.New(apperr.Internal, "internal", "Something went wrong on our side; it has been logged.")
 
+// ErrUnavailable is DynamoDB saying "not now" (throttled, over capacity, a
+// transient failure on AWS's side): not a bug, and safe to retry, since a
+// failed request wrote nothing or is replayed by its Idempotency-Key.
+var ErrUnavailable = apperr.New(apperr.Unavailable, "service_unavailable",
+	"The service is busy or briefly unavailable; retry after the time in Retry-After.")
+
+// retryAfter is the Retry-After header, in seconds, of the codes a client
+// should simply retry.
+var retryAfter = map[string]string{
+	"idempotency_in_progress": "1",
+	"service_unavailable":     "2",
+}
+
 // Problem renders an error. Errors that are not *apperr.Error become a
 // generic 500: their text goes to the log, never to the client.
 func Problem(err error, instance, requestID string) Response {
 	e, body := render(err, instance)
 	status := statusOf[e.Kind]
 	headers := map[string]string{"Content-Type": "application/problem+json", "X-Request-Id": requestID}
-	if e.Code == "idempotency_in_progress" {
-		headers["Retry-After"] = "1"
+	if after, ok := retryAfter[e.Code]; ok {
+		headers["Retry-After"] = after
 	}
 	return Response{StatusCode: status, Headers: headers, Body: string(body)}
 }
@@ -58,7 +72,11 @@ func Problem(err error, instance, requestID string) Response {
 // render is the problem document of an error.
 func render(err error, instance string) (*apperr.Error, []byte) {
 	e, ok := apperr.As(err)
-	if !ok {
+	switch {
+	case ok:
+	case store.Unavailable(err):
+		e = ErrUnavailable
+	default:
 		e = errInternal
 	}
 	status := statusOf[e.Kind]
