@@ -55,6 +55,15 @@ var matrix = map[Action][]Role{
 	ViewAudit:      {GlobalAdmin, MPNPartnerAdmin},
 }
 
+// grants is the role-grant table of docs/domain.md, verbatim: the partner
+// roles each role may give a directory user or take away. Admin roles
+// receive refund, cancellation and expiry mail and take keys, so only a
+// global admin hands them out; a role absent here grants nothing.
+var grants = map[Role][]Role{
+	GlobalAdmin:         {GlobalAdmin, MPNPartnerAdmin, UserManagementAdmin, AdminAgent},
+	UserManagementAdmin: {UserManagementAdmin, AdminAgent},
+}
+
 // Caller is who is making a request, as read from verified token claims.
 type Caller struct {
 	UserID    string
@@ -85,6 +94,21 @@ func (c Caller) Can(a Action) bool {
 	}
 	for _, r := range c.Roles {
 		if slices.Contains(allowed, r) {
+			return true
+		}
+	}
+	return false
+}
+
+// CanGrant reports whether a partner user may give a directory user role r,
+// or take it away: some role the caller holds grants it. Whether it may
+// change the directory at all is Can(AddUsers).
+func (c Caller) CanGrant(r Role) bool {
+	if !c.IsPartnerUser() {
+		return false
+	}
+	for _, held := range c.Roles {
+		if slices.Contains(grants[held], r) {
 			return true
 		}
 	}

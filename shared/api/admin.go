@@ -14,7 +14,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/pbs/benefits/shared/access"
 	"github.com/pbs/benefits/shared/apperr"
 	"github.com/pbs/benefits/shared/catalog"
 	"github.com/pbs/benefits/shared/httpapi"
@@ -56,11 +55,7 @@ func (s *Service) createPartner(ctx context.Context, r *httpapi.Request) (httpap
 	if cat == nil || !cat.SupportsCurrency(p.Currency) {
 		return httpapi.Response{}, catalog.ErrCurrencyNotSupported
 	}
-	admin, err := partner.NewUser(s.NewID("usr"), p.ID, p.AccountEmail, p.Name+" administrator",
-		[]access.Role{access.GlobalAdmin}, false, now)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
+	admin := partner.FirstAdmin(s.NewID("usr"), p, now)
 	if err := s.Store.CreatePartner(ctx, p, admin); err != nil {
 		return httpapi.Response{}, err
 	}

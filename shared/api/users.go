@@ -33,7 +33,8 @@ func (s *Service) listUsers(ctx context.Context, r *httpapi.Request) (httpapi.Re
 	return httpapi.JSON(http.StatusOK, out)
 }
 
-// createUser adds a directory user; the email is unique per partner.
+// createUser adds a directory user; the email is unique per partner. The
+// caller must be allowed to grant every role the user is given.
 func (s *Service) createUser(ctx context.Context, r *httpapi.Request) (httpapi.Response, error) {
 	if !r.Caller.Can(access.AddUsers) {
 		return httpapi.Response{}, apperr.ErrForbiddenRole
@@ -50,6 +51,11 @@ func (s *Service) createUser(ctx context.Context, r *httpapi.Request) (httpapi.R
 	u, err := partner.NewUser(s.NewID("usr"), r.Caller.PartnerID, in.Email, in.DisplayName, in.Roles, in.Guest, s.Clock.Now())
 	if err != nil {
 		return httpapi.Response{}, err
+	}
+	for _, role := range u.Roles {
+		if !r.Caller.CanGrant(role) {
+			return httpapi.Response{}, apperr.ErrForbiddenRole.With("role", role)
+		}
 	}
 	if err := s.Store.CreateUser(ctx, u); err != nil {
 		return httpapi.Response{}, err

@@ -144,6 +144,19 @@ type Line struct {
 // DefaultValidityMonths is the default expiry: purchase + 12 months.
 const DefaultValidityMonths = 12
 
+// Bounds of a catalogue (docs/domain.md). They keep every sum the service
+// keeps in an int64: a monthly credit's balance is at most MaxAmount ×
+// MaxQuantity × (MaxMonths+1) ≈ 6.1×10^18 < 2^63.
+const (
+	// MaxAmount bounds each price and credit amount, in minor units
+	// (10 billion USD; about 60 million USD in currencies like IDR).
+	MaxAmount = 1_000_000_000_000
+	// MaxQuantity bounds a line's seats, keys, incidents or hours.
+	MaxQuantity = 100_000
+	// MaxMonths bounds a line's validity and an offer's active months.
+	MaxMonths = 60
+)
+
 // Months returns the line's validity in months.
 func (l Line) Months() int {
 	if l.ValidityMonths > 0 {
@@ -264,7 +277,7 @@ func (c *Catalog) Validate() apperr.Fields {
 		if p.Kind == GTMOffer && strings.TrimSpace(p.OfferType) == "" {
 			f.Add(at+".offerType", "required for gtm-offer products, e.g. Gold core")
 		}
-		if p.ActiveMonths < 0 || p.ActiveMonths > 60 {
+		if p.ActiveMonths < 0 || p.ActiveMonths > MaxMonths {
 			f.Add(at+".activeMonths", "must be between 1 and 60 when given")
 		}
 		for j, v := range p.Versions {
@@ -323,8 +336,8 @@ func (c *Catalog) checkLine(f *apperr.Fields, at string, l Line) {
 	} else if p.Kind != l.Kind {
 		f.Add(at+".product", fmt.Sprintf("product is of kind %s, line is %s", p.Kind, l.Kind))
 	}
-	if l.Quantity < 1 || l.Quantity > 100000 {
-		f.Add(at+".quantity", "must be between 1 and 100000")
+	if l.Quantity < 1 || l.Quantity > MaxQuantity {
+		f.Add(at+".quantity", fmt.Sprintf("must be between 1 and %d", MaxQuantity))
 	}
 	if l.BenefitType != Core && l.BenefitType != Incremental {
 		f.Add(at+".benefitType", "must be core or incremental")
@@ -334,19 +347,19 @@ func (c *Catalog) checkLine(f *apperr.Fields, at string, l Line) {
 	} else if len(l.Credit) > 0 {
 		f.Add(at+".credit", "only credit lines carry an amount")
 	}
-	if l.ValidityMonths < 0 || l.ValidityMonths > 60 {
+	if l.ValidityMonths < 0 || l.ValidityMonths > MaxMonths {
 		f.Add(at+".validityMonths", "must be between 1 and 60 when given")
 	}
 }
 
-// checkMoney requires a non-negative amount for every catalogue currency.
+// checkMoney requires an amount from 0 to MaxAmount for every catalogue currency.
 func (c *Catalog) checkMoney(f *apperr.Fields, at string, m Money) {
 	for _, cur := range c.Currencies {
 		v, ok := m[cur]
 		if !ok {
 			f.Add(at+"."+cur, "missing amount for this currency")
-		} else if v < 0 {
-			f.Add(at+"."+cur, "must not be negative")
+		} else if v < 0 || v > MaxAmount {
+			f.Add(at+"."+cur, fmt.Sprintf("must be between 0 and %d minor units", MaxAmount))
 		}
 	}
 	for _, cur := range slices.Sorted(maps.Keys(m)) {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/pbs/benefits/shared/access"
 	"github.com/pbs/benefits/shared/apperr"
@@ -56,7 +57,7 @@ func ValidLanguage(tag string) bool { return len(tag) <= 35 && languageRE().Matc
 func NewPartner(id, name, currency, accountEmail, language string, now time.Time) (Partner, error) {
 	var f apperr.Fields
 	name = strings.TrimSpace(name)
-	if name == "" || len(name) > 256 {
+	if name == "" || len(name) > MaxNameLength {
 		f.Add("name", "required, at most 256 characters")
 	}
 	if language == "" {
@@ -79,7 +80,7 @@ func NewUser(id, partnerID, email, displayName string, roles []access.Role, gues
 	var f apperr.Fields
 	checkEmail(&f, "email", email)
 	displayName = strings.TrimSpace(displayName)
-	if displayName == "" || len(displayName) > 256 {
+	if displayName == "" || len(displayName) > MaxNameLength {
 		f.Add("displayName", "required, at most 256 characters")
 	}
 	seen := map[access.Role]bool{}
@@ -98,6 +99,29 @@ func NewUser(id, partnerID, email, displayName string, roles []access.Role, gues
 		roles = []access.Role{}
 	}
 	return User{ID: id, PartnerID: partnerID, Email: strings.TrimSpace(email), DisplayName: displayName, Roles: roles, Guest: guest, CreatedAt: now}, nil
+}
+
+// MaxNameLength is the longest partner name and user display name, in bytes.
+const MaxNameLength = 256
+
+// adminSuffix ends the first admin's display name.
+const adminSuffix = " administrator"
+
+// FirstAdmin is the directory user a new partner starts with: a global admin
+// with the account email, named "<partner name> administrator". A name too
+// long for that is cut (at a character boundary), so every partner
+// NewPartner accepts gets its admin and the operator never hears about a
+// display name it did not send.
+func FirstAdmin(id string, p Partner, now time.Time) User {
+	name := p.Name
+	if keep := MaxNameLength - len(adminSuffix); len(name) > keep {
+		for keep > 0 && !utf8.RuneStart(name[keep]) {
+			keep--
+		}
+		name = strings.TrimSpace(name[:keep])
+	}
+	return User{ID: id, PartnerID: p.ID, Email: p.AccountEmail, DisplayName: name + adminSuffix,
+		Roles: []access.Role{access.GlobalAdmin}, CreatedAt: now}
 }
 
 // EmailKey is the form used for uniqueness: addresses differ only by case
