@@ -545,6 +545,19 @@ func TestConsoleWalk(t *testing.T) {
 	if p.disabled(`[data-form="add-user"] button[type=submit]`) {
 		t.Fatal("a user-management admin cannot add users")
 	}
+	// ... but only gives the roles it may: the admin roles are greyed out, saying who gives them.
+	for role, want := range map[string]bool{"global-admin": true, "mpn-partner-admin": true, "user-management-admin": false, "admin-agent": false} {
+		box := fmt.Sprintf(`[data-form="add-user"] input[value="%s"]`, role)
+		if p.disabled(box) != want {
+			t.Fatalf("a user-management admin's %s box: disabled %v, want %v", role, !want, want)
+		}
+		if want {
+			why := p.eval(fmt.Sprintf(`document.getElementById(document.querySelector('%s').getAttribute("aria-describedby")).textContent`, box))
+			if why != "Only Global admin can give this role." {
+				t.Fatalf("why %s is greyed out: %q", role, why)
+			}
+		}
+	}
 	p.tab("software")
 	p.expand(sw)
 	if !p.disabled(keyBtn) {

@@ -8,27 +8,34 @@ import (
 	"testing"
 )
 
-// TestConsoleMatrix holds the console's copy of the permission matrix
-// (web/src/permissions.ts, which greys out buttons) to the server's: a role
-// change on one side fails here until the other follows.
-func TestConsoleMatrix(t *testing.T) {
+// consoleTable reads the object literal between two markers of the console's
+// web/src/permissions.ts into v.
+func consoleTable(t *testing.T, name string, v any) {
+	t.Helper()
 	src, err := os.ReadFile("../../web/src/permissions.ts")
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, rest, ok := strings.Cut(string(src), "// matrix:begin")
-	body, _, ok2 := strings.Cut(rest, "// matrix:end")
+	_, rest, ok := strings.Cut(string(src), "// "+name+":begin")
+	body, _, ok2 := strings.Cut(rest, "// "+name+":end")
 	if !ok || !ok2 {
-		t.Fatal("permissions.ts lost its matrix:begin/matrix:end markers")
+		t.Fatalf("permissions.ts lost its %[1]s:begin/%[1]s:end markers", name)
 	}
 	_, obj, ok := strings.Cut(body, "= ")
 	if !ok {
-		t.Fatal("no object literal between the markers")
+		t.Fatalf("no object literal between the %s markers", name)
 	}
+	if err := json.Unmarshal([]byte(strings.TrimSuffix(strings.TrimSpace(obj), ";")), v); err != nil {
+		t.Fatalf("the %s table in permissions.ts is not plain JSON: %v", name, err)
+	}
+}
+
+// TestConsoleMatrix holds the console's copy of the permission matrix
+// (web/src/permissions.ts, which greys out buttons) to the server's: a role
+// change on one side fails here until the other follows.
+func TestConsoleMatrix(t *testing.T) {
 	var web map[Action][]Role
-	if err := json.Unmarshal([]byte(strings.TrimSuffix(strings.TrimSpace(obj), ";")), &web); err != nil {
-		t.Fatalf("the matrix in permissions.ts is not plain JSON: %v", err)
-	}
+	consoleTable(t, "matrix", &web)
 	if len(web) != len(matrix) {
 		t.Errorf("console has %d actions, server %d", len(web), len(matrix))
 	}
@@ -40,6 +47,21 @@ func TestConsoleMatrix(t *testing.T) {
 		}
 		if !sameRoles(got, roles) {
 			t.Errorf("%s: console allows %v, server %v", a, got, roles)
+		}
+	}
+}
+
+// TestConsoleGrants does the same for the role-grant table, which greys out
+// the roles a caller may not give when adding a user.
+func TestConsoleGrants(t *testing.T) {
+	var web map[Role][]Role
+	consoleTable(t, "grants", &web)
+	if len(web) != len(grants) {
+		t.Errorf("console has %d granting roles, server %d", len(web), len(grants))
+	}
+	for r, given := range grants {
+		if got := web[r]; !sameRoles(got, given) {
+			t.Errorf("%s: console grants %v, server %v", r, got, given)
 		}
 	}
 }

@@ -36,6 +36,7 @@ const en = {
   "role.admin-agent": "Admin agent",
   "role.member": "Member",
   "reason.roles": "Needs the role {roles}.",
+  "reason.grant": "Only {roles} can give this role.",
   "reason.status": "This benefit is {status}.",
 
   "col.product": "Product",
@@ -297,6 +298,7 @@ const ja: Record<Key, string> = {
   "role.admin-agent": "管理エージェント",
   "role.member": "メンバー",
   "reason.roles": "{roles} のロールが必要です。",
+  "reason.grant": "このロールを付与できるのは {roles} だけです。",
   "reason.status": "この特典は{status}です。",
 
   "col.product": "製品",

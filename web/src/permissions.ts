@@ -25,6 +25,26 @@ export const matrix: Record<Action, string[]> = {
 
 export const partnerRoles = ["global-admin", "mpn-partner-admin", "user-management-admin", "admin-agent"];
 
+// The roles each role may give a directory user: admin roles receive refund,
+// cancellation and expiry mail and take keys, so only a global admin hands
+// them out. The same Go test holds it to the server's (plain JSON again).
+// grants:begin
+export const grants: Record<string, string[]> = {
+  "global-admin": ["global-admin", "mpn-partner-admin", "user-management-admin", "admin-agent"],
+  "user-management-admin": ["user-management-admin", "admin-agent"]
+};
+// grants:end
+
+// canGrant says whether a caller holding roles may give a user role.
+export function canGrant(role: string, roles: string[]): boolean {
+  return roles.some((r) => (grants[r] ?? []).includes(role));
+}
+
+// grantersOf lists the roles that may give role, for the reason a box is greyed out.
+export function grantersOf(role: string): string[] {
+  return Object.keys(grants).filter((r) => grants[r].includes(role));
+}
+
 export function can(action: Action, roles: string[]): boolean {
   const allowed = matrix[action];
   return allowed.length === 0 || roles.some((r) => allowed.includes(r));

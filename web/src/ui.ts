@@ -6,7 +6,7 @@ import { ApiError, type Client } from "./api.js";
 import type { Session } from "./auth.js";
 import { h, replace, uid, type Child } from "./dom.js";
 import { fmtDate, hasKey, lang, t, type Key } from "./i18n.js";
-import { partnerRoles, rolesFor, type Action } from "./permissions.js";
+import { grantersOf, partnerRoles, rolesFor, type Action } from "./permissions.js";
 import type { Benefit, Dashboard, Money, User } from "./types.js";
 
 export interface Ctx {
@@ -161,11 +161,19 @@ export function field(label: string, input: HTMLInputElement | HTMLSelectElement
   return h("div", { class: "field" }, h("label", { for: id }, label), input, hintEl);
 }
 
-// roleChecks is a checkbox per partner role, named roles, the given ones ticked.
-export function roleChecks(checked: string[] = []): { el: HTMLElement; boxes: HTMLInputElement[] } {
+// roleChecks is a checkbox per partner role, named roles, the given ones
+// ticked; with grantable, a role the caller may not give is greyed out with
+// the roles that may.
+export function roleChecks(checked: string[] = [], grantable?: (role: string) => boolean): { el: HTMLElement; boxes: HTMLInputElement[] } {
   const boxes = partnerRoles.map((r) => h("input", { type: "checkbox", name: "roles", value: r, checked: checked.includes(r) }));
   const el = h("fieldset", { class: "checks" }, h("legend", null, t("users.roles")),
-    partnerRoles.map((r, i) => h("label", { class: "check" }, boxes[i], " ", t(`role.${r}` as Key))));
+    partnerRoles.map((r, i) => {
+      if (!grantable || grantable(r)) return h("label", { class: "check" }, boxes[i], " ", t(`role.${r}` as Key));
+      const why = h("span", { class: "hint", id: uid("why") }, t("reason.grant", { roles: roleNames(grantersOf(r), t("list.or")) }));
+      boxes[i].disabled = true;
+      boxes[i].setAttribute("aria-describedby", why.id);
+      return h("label", { class: "check" }, boxes[i], " ", t(`role.${r}` as Key), " ", why);
+    }));
   return { el, boxes };
 }
 

@@ -4,6 +4,7 @@
 import { h } from "../dom.js";
 import { fmtDate, t } from "../i18n.js";
 import { field, form, roleChecks, roleNames, str, table, type Ctx } from "../ui.js";
+import { canGrant } from "../permissions.js";
 import type { User } from "../types.js";
 
 export function users(ctx: Ctx): HTMLElement {
@@ -16,7 +17,7 @@ export function users(ctx: Ctx): HTMLElement {
       fields: [
         field(t("col.email"), h("input", { name: "email", type: "email", required: true, autocomplete: "off" })),
         field(t("col.name"), h("input", { name: "displayName", required: true, autocomplete: "off" })),
-        roleChecks().el,
+        roleChecks([], (r) => canGrant(r, ctx.session.roles)).el,
         h("label", { class: "check" }, h("input", { type: "checkbox", name: "guest", value: "true" }), " ", t("users.guestLabel")),
       ],
       run: async (fd) => {
