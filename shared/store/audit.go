@@ -77,8 +77,8 @@ func (s *Store) Audit(ctx context.Context, partnerID, benefitID string, limit in
 	in.Limit = aws.Int32(int32(limit) + 1)
 	if cursor != "" {
 		raw, derr := base64.RawURLEncoding.DecodeString(cursor)
-		sk := string(raw)
-		if derr != nil || !strings.HasPrefix(sk, auditPrefix) || len(sk) > 200 {
+		sk, ok := cursorIn("audit:"+benefitID, raw)
+		if derr != nil || !ok || !strings.HasPrefix(sk, auditPrefix) || len(sk) > 200 {
 			return nil, "", ErrBadCursor
 		}
 		in.ExclusiveStartKey = key(pk, sk)
@@ -94,7 +94,7 @@ func (s *Store) Audit(ctx context.Context, partnerID, benefitID string, limit in
 	if len(items) > limit {
 		items = items[:limit]
 		if v, ok := items[limit-1][table.SK].(*types.AttributeValueMemberS); ok {
-			next = base64.RawURLEncoding.EncodeToString([]byte(v.Value))
+			next = base64.RawURLEncoding.EncodeToString(listCursor("audit:"+benefitID, v.Value))
 		}
 	}
 	for _, raw := range items {

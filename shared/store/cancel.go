@@ -309,7 +309,11 @@ func (s *Store) ServiceRequest(ctx context.Context, id string) (sr cancel.Servic
 }
 
 // ServiceRequests lists service requests for the operator from GSI1, by
-// status and newest first within a status; status "" lists all.
+// status and newest first within a status; status "" lists all. The cursor
+// (listCursor, tagged with the filter) holds the last item's GSI1 sort key,
+// <status>#<time>#<id>: one whose key names no status, or another status
+// than the filter, is ErrBadCursor, never a start key outside the key
+// condition (which DynamoDB refuses with an error).
 func (s *Store) ServiceRequests(ctx context.Context, status string, limit int, cursor string) (srs []cancel.ServiceRequest, next string, err error) {
 	defer wrap(&err, "list service requests")
 	in := s.gsi1Query(srListPK)
@@ -321,9 +325,11 @@ func (s *Store) ServiceRequests(ctx context.Context, status string, limit int, c
 	}
 	if cursor != "" {
 		raw, derr := base64.RawURLEncoding.DecodeString(cursor)
-		sk := string(raw)
+		sk, mine := cursorIn("service-requests:"+status, raw)
 		i := strings.LastIndexByte(sk, '#')
-		if derr != nil || i < 0 || len(sk) > 200 {
+		st, _, _ := strings.Cut(sk, "#")
+		known := st == string(cancel.Pending) || st == string(cancel.Completed) || st == string(cancel.Rejected)
+		if derr != nil || !mine || i < 0 || len(sk) > 200 || !known || status != "" && st != status {
 			return nil, "", ErrBadCursor
 		}
 		in.ExclusiveStartKey = key(srPK(sk[i+1:]), srSK)
@@ -339,7 +345,7 @@ func (s *Store) ServiceRequests(ctx context.Context, status string, limit int, c
 	}
 	if len(items) > limit {
 		items = items[:limit]
-		next = base64.RawURLEncoding.EncodeToString([]byte(items[limit-1].GSI1SK))
+		next = base64.RawURLEncoding.EncodeToString(listCursor("service-requests:"+status, items[limit-1].GSI1SK))
 	}
 	for _, it := range items {
 		srs = append(srs, it.domain())

@@ -120,7 +120,7 @@ var ErrCreditChanged = errors.New("store: credit changed concurrently")
 // or another partner's, is apperr.ErrNotFound.
 func (s *Store) Credit(ctx context.Context, partnerID, benefitID string) (c credit.Credit, err error) {
 	defer wrap(&err, "get credit %s", benefitID)
-	in := s.prefixQuery(partnerPK(partnerID), benefitSK(benefitID))
+	in := s.benefitQuery(partnerID, benefitID)
 	in.ConsistentRead = aws.Bool(true)
 	var (
 		found   bool

@@ -45,6 +45,9 @@ func str(t *testing.T, k map[string]types.AttributeValue, name string) string {
 func cursorSeeds(f *testing.F) {
 	b64 := func(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
 	for _, s := range []string{
+		b64("users\nusr_1"), b64("advisory\nadv_1"), b64("seats:ben_1\nusr_1"), b64("audit:\n" + auditPrefix + "2026-11-24T09:00:00Z#evt_1"),
+		b64("audit:ben_1\n" + auditPrefix + "x"), b64("service-requests:\npending#2026-11-24#sr_1"),
+		b64("service-requests:pending\ncompleted#2026-11-24#sr_1"), b64("service-requests:completed\nAUDIT#x#y"), b64("users\n"), b64("\n"),
 		b64("usr_1"), b64("adv_1"), b64(auditPrefix + "2026-11-24T09:00:00Z#evt_1"), b64("pending#2026-11-24#sr_1"),
 		b64("usr#1"), b64("#"), b64(""), b64("\x00"), b64(strings.Repeat("a", 129)), b64(strings.Repeat("a", 128)),
 		b64(auditPrefix + strings.Repeat("x", 300)), b64("AUDIT#../PARTNER#ptn_other"), b64("a#PARTNER#ptn_other"),
@@ -134,12 +137,17 @@ func FuzzCursors(f *testing.F) {
 			})
 		}
 
-		for _, status := range []string{"", "pending"} {
+		for _, status := range []string{"", "pending", "completed"} {
 			db = &cursorDB{}
 			_, _, err = New(db, "t").ServiceRequests(ctx, status, 10, cursor)
 			check("ServiceRequests", err, db, func(k map[string]types.AttributeValue) {
 				if str(t, k, table.GSI1PK) != srListPK || !strings.HasPrefix(str(t, k, table.PK), "SR#") || str(t, k, table.SK) != srSK {
 					t.Fatalf("ServiceRequests(%q): start %v outside the list", cursor, k)
+				}
+				// Within the key condition: the filter's status, else a status.
+				st, _, _ := strings.Cut(str(t, k, table.GSI1SK), "#")
+				if status != "" && st != status || st != "pending" && st != "completed" && st != "rejected" {
+					t.Fatalf("ServiceRequests(%q, status %q): start %v outside the key condition", cursor, status, k)
 				}
 			})
 		}

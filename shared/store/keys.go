@@ -64,12 +64,20 @@ func benefitSK(benefitID string) string      { return dashPrefix + "BENEFIT#" + 
 func catalogVersionSK(version string) string { return "VERSION#" + version }
 
 // A benefit's own items sort right after its line, DASH#BENEFIT#<id>: the
-// credit state (#CREDIT) and one item per seat holder (#SEAT#<userId>). So
-// one Query with begins_with(SK, "DASH#BENEFIT#<id>") reads a benefit with
-// everything about it, and the dashboard Query reads them all. Benefit ids
-// have one length, so no id's prefix is another benefit's.
+// credit state (#CREDIT), one item per seat holder (#SEAT#<userId>) and
+// per locked seat (#LOCK#…). So one Query of the range benefitItems reads a
+// benefit with everything about it, and the dashboard Query reads them all.
 func creditSK(benefitID string) string       { return benefitSK(benefitID) + "#CREDIT" }
 func seatSK(benefitID, userID string) string { return benefitSK(benefitID) + "#SEAT#" + userID }
+
+// benefitItems is the sort-key range of exactly one benefit's items: its
+// line and every key under "<line>#". Not begins_with(SK, line): a path's
+// id that is a prefix of a real id would read that benefit. '$' sorts right
+// after '#' and before every character an id may hold, and no id holds it,
+// so another benefit's keys (DASH#BENEFIT#<id><more>) fall outside.
+func benefitItems(benefitID string) (first, last string) {
+	return benefitSK(benefitID), benefitSK(benefitID) + "$"
+}
 
 // Monthly credits owed a grant sit in GSI1 under the month they are due,
 // spread over credit.DueShards partitions by a hash of the benefit id.

@@ -117,11 +117,12 @@ func (s *Store) Users(ctx context.Context, partnerID string, limit int, cursor s
 	// carries no cursor.
 	in.Limit = aws.Int32(int32(limit) + 1)
 	if cursor != "" {
-		id, err := base64.RawURLEncoding.DecodeString(cursor)
-		if err != nil || len(id) == 0 || len(id) > 128 || strings.ContainsAny(string(id), "#") {
+		raw, err := base64.RawURLEncoding.DecodeString(cursor)
+		id, ok := cursorIn("users", raw)
+		if err != nil || !ok || len(id) == 0 || len(id) > 128 || strings.ContainsAny(id, "#") {
 			return nil, "", ErrBadCursor
 		}
-		in.ExclusiveStartKey = key(partnerPK(partnerID), userSK(string(id)))
+		in.ExclusiveStartKey = key(partnerPK(partnerID), userSK(id))
 	}
 	out, err := s.db.Query(ctx, in)
 	if err != nil {
@@ -133,7 +134,7 @@ func (s *Store) Users(ctx context.Context, partnerID string, limit int, cursor s
 	}
 	if len(items) > limit {
 		items = items[:limit]
-		next = base64.RawURLEncoding.EncodeToString([]byte(items[limit-1].ID))
+		next = base64.RawURLEncoding.EncodeToString(listCursor("users", items[limit-1].ID))
 	}
 	users = make([]partner.User, len(items))
 	for i, it := range items {

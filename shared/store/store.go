@@ -101,6 +101,27 @@ func (s *Store) prefixQuery(pk, prefix string) *dynamodb.QueryInput {
 	}
 }
 
+// rangeQuery reads the items of one partition whose sort key is between
+// first and last, both included.
+func (s *Store) rangeQuery(pk, first, last string) *dynamodb.QueryInput {
+	return &dynamodb.QueryInput{
+		TableName:              aws.String(s.table),
+		KeyConditionExpression: aws.String("PK = :pk AND SK BETWEEN :first AND :last"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk":    &types.AttributeValueMemberS{Value: pk},
+			":first": &types.AttributeValueMemberS{Value: first},
+			":last":  &types.AttributeValueMemberS{Value: last},
+		},
+	}
+}
+
+// benefitQuery reads one benefit's items (benefitItems): its line, credit
+// state, seats and locks, and nothing of a benefit with a longer id.
+func (s *Store) benefitQuery(partnerID, benefitID string) *dynamodb.QueryInput {
+	first, last := benefitItems(benefitID)
+	return s.rangeQuery(partnerPK(partnerID), first, last)
+}
+
 // gsi1Query reads one partition of GSI1, the due index (its items' keys
 // are strings, so a page's LastEvaluatedKey is too).
 func (s *Store) gsi1Query(pk string) *dynamodb.QueryInput {

@@ -180,11 +180,12 @@ func (s *Store) AdvisoryRequests(ctx context.Context, partnerID string, limit in
 	in.ScanIndexForward = aws.Bool(false)
 	in.Limit = aws.Int32(int32(limit) + 1)
 	if cursor != "" {
-		id, derr := base64.RawURLEncoding.DecodeString(cursor)
-		if derr != nil || len(id) == 0 || len(id) > 128 || strings.ContainsAny(string(id), "#") {
+		raw, derr := base64.RawURLEncoding.DecodeString(cursor)
+		id, ok := cursorIn("advisory", raw)
+		if derr != nil || !ok || len(id) == 0 || len(id) > 128 || strings.ContainsAny(id, "#") {
 			return nil, "", ErrBadCursor
 		}
-		in.ExclusiveStartKey = key(pk, advisorySK(string(id)))
+		in.ExclusiveStartKey = key(pk, advisorySK(id))
 	}
 	out, err := s.db.Query(ctx, in)
 	if err != nil {
@@ -196,7 +197,7 @@ func (s *Store) AdvisoryRequests(ctx context.Context, partnerID string, limit in
 	}
 	if len(items) > limit {
 		items = items[:limit]
-		next = base64.RawURLEncoding.EncodeToString([]byte(items[limit-1].ID))
+		next = base64.RawURLEncoding.EncodeToString(listCursor("advisory", items[limit-1].ID))
 	}
 	for _, it := range items {
 		r := advisory.Request{ID: it.ID, PartnerID: partnerID, Topic: it.Topic, Hours: it.Hours, RequestedBy: it.RequestedBy, RequestedAt: it.RequestedAt}

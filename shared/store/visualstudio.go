@@ -42,7 +42,7 @@ var ErrSeatsChanged = errors.New("store: seats changed concurrently")
 // back as it is and the rules refuse it.
 func (s *Store) VisualStudio(ctx context.Context, partnerID, benefitID string) (sub visualstudio.Subscription, err error) {
 	defer wrap(&err, "get subscription %s", benefitID)
-	in := s.prefixQuery(partnerPK(partnerID), benefitSK(benefitID))
+	in := s.benefitQuery(partnerID, benefitID)
 	in.ConsistentRead = aws.Bool(true)
 	found := false
 	if err := s.queryEach(ctx, in, func(raw map[string]types.AttributeValue) error {
@@ -86,15 +86,16 @@ func (i seatItem) vsSeat() visualstudio.Seat {
 func (s *Store) Seats(ctx context.Context, partnerID, benefitID string, limit int, cursor string) (line benefit.Benefit, seats []visualstudio.Seat, next string, err error) {
 	defer wrap(&err, "list seats of %s", benefitID)
 	pk := partnerPK(partnerID)
-	in := s.prefixQuery(pk, benefitSK(benefitID))
+	in := s.benefitQuery(partnerID, benefitID)
 	in.Limit = aws.Int32(int32(limit) + 1)
 	startedAfter := cursor != ""
 	if startedAfter {
-		id, derr := base64.RawURLEncoding.DecodeString(cursor)
-		if derr != nil || len(id) == 0 || len(id) > 128 || strings.ContainsAny(string(id), "#") {
+		raw, derr := base64.RawURLEncoding.DecodeString(cursor)
+		id, ok := cursorIn("seats:"+benefitID, raw)
+		if derr != nil || !ok || len(id) == 0 || len(id) > 128 || strings.ContainsAny(id, "#") {
 			return line, nil, "", ErrBadCursor
 		}
-		in.ExclusiveStartKey = key(pk, seatSK(benefitID, string(id)))
+		in.ExclusiveStartKey = key(pk, seatSK(benefitID, id))
 		// The page after a cursor starts past the line item: read it apart.
 		var it benefitItem
 		if err := s.get(ctx, pk, benefitSK(benefitID), &it); err != nil {
@@ -135,7 +136,7 @@ func (s *Store) Seats(ctx context.Context, partnerID, benefitID string, limit in
 	}
 	if len(items) > limit {
 		items = items[:limit]
-		next = base64.RawURLEncoding.EncodeToString([]byte(items[limit-1].UserID))
+		next = base64.RawURLEncoding.EncodeToString(listCursor("seats:"+benefitID, items[limit-1].UserID))
 	}
 	for _, it := range items {
 		seats = append(seats, it.vsSeat())
