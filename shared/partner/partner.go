@@ -50,21 +50,31 @@ var (
 )
 
 // ValidLanguage reports a well-formed BCP 47 tag (language[-subtags]).
-func ValidLanguage(tag string) bool { return len(tag) <= 35 && languageRE().MatchString(tag) }
+func ValidLanguage(tag string) bool { return len(tag) <= MaxLanguage && languageRE().MatchString(tag) }
+
+// Maxima in characters (the OpenAPI document's maxLength); over one is 400
+// with the field's code too_long.
+const (
+	MaxName     = 256 // a partner's name, a user's display name
+	MaxEmail    = 254 // RFC 5321's path limit; ValidEmail also holds it to 254 bytes
+	MaxLanguage = 35  // a BCP 47 tag
+)
 
 // NewPartner validates the operator's input.
 func NewPartner(id, name, currency, accountEmail, language string, now time.Time) (Partner, error) {
 	var f apperr.Fields
 	name = strings.TrimSpace(name)
-	if name == "" || len(name) > 256 {
+	if !f.Long("name", name, MaxName) && name == "" {
 		f.Add("name", "required, at most 256 characters")
 	}
-	if language == "" {
+	switch {
+	case language == "":
 		language = "en"
-	} else if !ValidLanguage(language) {
+	case f.Long("language", language, MaxLanguage):
+	case !ValidLanguage(language):
 		f.Add("language", "must be a BCP 47 language tag such as en or ja-JP")
 	}
-	if !currencyRE.MatchString(currency) {
+	if !f.Long("currency", currency, 3) && !currencyRE.MatchString(currency) {
 		f.Add("currency", "must be an ISO 4217 code such as USD")
 	}
 	checkEmail(&f, "accountEmail", accountEmail)
@@ -79,7 +89,7 @@ func NewUser(id, partnerID, email, displayName string, roles []access.Role, gues
 	var f apperr.Fields
 	checkEmail(&f, "email", email)
 	displayName = strings.TrimSpace(displayName)
-	if displayName == "" || len(displayName) > 256 {
+	if !f.Long("displayName", displayName, MaxName) && displayName == "" {
 		f.Add("displayName", "required, at most 256 characters")
 	}
 	seen := map[access.Role]bool{}
@@ -107,7 +117,7 @@ func EmailKey(email string) string { return strings.ToLower(strings.TrimSpace(em
 // ValidEmail reports a plain address (no display name), at most 254 bytes.
 func ValidEmail(s string) bool {
 	s = strings.TrimSpace(s)
-	if len(s) == 0 || len(s) > 254 {
+	if len(s) == 0 || len(s) > MaxEmail {
 		return false
 	}
 	a, err := mail.ParseAddress(s)
@@ -115,7 +125,7 @@ func ValidEmail(s string) bool {
 }
 
 func checkEmail(f *apperr.Fields, field, s string) {
-	if !ValidEmail(s) {
+	if !f.Long(field, strings.TrimSpace(s), MaxEmail) && !ValidEmail(s) {
 		f.Add(field, "must be an email address such as ann@example.com")
 	}
 }
