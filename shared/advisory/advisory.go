@@ -6,7 +6,6 @@ package advisory
 import (
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/pbs/benefits/shared/apperr"
 	"github.com/pbs/benefits/shared/benefit"
@@ -29,6 +28,9 @@ type Request struct {
 // MaxHours bounds one request; larger engagements are several requests.
 const MaxHours = 1000
 
+// MaxTopic bounds a request's topic, in characters.
+const MaxTopic = 500
+
 // Errors of the rules; the codes are the API's.
 var (
 	ErrNoBenefits = apperr.New(apperr.Conflict, "no_benefits",
@@ -39,7 +41,7 @@ var (
 // Check validates a request and decides which lines its hours come from.
 func Check(r Request, purchases []benefit.Purchase, lines []benefit.Benefit, now time.Time) ([]benefit.Take, error) {
 	var f apperr.Fields
-	if t := strings.TrimSpace(r.Topic); t == "" || utf8.RuneCountInString(t) > 500 {
+	if t := strings.TrimSpace(r.Topic); !f.Long("topic", t, MaxTopic) && t == "" {
 		f.Add("topic", "required: 1 to 500 characters")
 	}
 	if r.Hours < 1 || r.Hours > MaxHours {

@@ -21,11 +21,13 @@ import (
 	"github.com/pbs/benefits/shared/store"
 )
 
-// Body limits of the operator's uploads. A catalogue is stored in one item
-// (DynamoDB's limit is 400 KB); a key import must fit Lambda's 6 MB request
-// payload, which is about 200,000 keys of 29 characters.
+// Body limits of the operator's uploads. A catalogue is stored as sent in
+// one item (twice: the version and CURRENT), so 256 KiB keeps it well under
+// DynamoDB's 400 KB with room for the item's other attributes; a key import
+// must fit Lambda's 6 MB request payload, which is about 200,000 keys of 29
+// characters.
 const (
-	maxCatalogBytes   = 350 << 10
+	maxCatalogBytes   = 256 << 10
 	maxKeyImportBytes = 6 << 20
 )
 

@@ -238,6 +238,9 @@ func requireID(field, id string) error {
 		f.Add(field, "required")
 		return f.Err()
 	}
+	if err := apperr.CheckLen(field, id, httpapi.MaxIDLen); err != nil {
+		return err
+	}
 	if !httpapi.ValidID(id) {
 		return credit.ErrUserNotFound
 	}

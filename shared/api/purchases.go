@@ -10,6 +10,7 @@ import (
 	"github.com/pbs/benefits/shared/access"
 	"github.com/pbs/benefits/shared/apperr"
 	"github.com/pbs/benefits/shared/benefit"
+	"github.com/pbs/benefits/shared/catalog"
 	"github.com/pbs/benefits/shared/httpapi"
 	"github.com/pbs/benefits/shared/mail"
 	"github.com/pbs/benefits/shared/store"
@@ -31,6 +32,9 @@ func (s *Service) createPurchase(ctx context.Context, r *httpapi.Request) (httpa
 		var f apperr.Fields
 		f.Add("packageId", "required")
 		return httpapi.Response{}, f.Err()
+	}
+	if err := apperr.CheckLen("packageId", in.PackageID, catalog.MaxIDLen); err != nil {
+		return httpapi.Response{}, err
 	}
 	p, err := s.Store.Partner(ctx, r.Caller.PartnerID)
 	if err != nil {

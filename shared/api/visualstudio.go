@@ -168,13 +168,18 @@ func (s *Service) assignVisualStudio(ctx context.Context, r *httpapi.Request) (h
 	return httpapi.JSON(status, out)
 }
 
-// checkRow validates one row's fields: a missing userId is a 400; an id
-// this service could never have issued is simply not in the directory.
+// checkRow validates one row's fields: a missing or over-long userId is a
+// 400; an id this service could never have issued is simply not in the
+// directory.
 func checkRow(row seatRow) error {
+	var f apperr.Fields
 	if row.UserID == "" {
-		var f apperr.Fields
 		f.Add("userId", "required")
-		return f.Err()
+	}
+	f.Long("userId", row.UserID, httpapi.MaxIDLen)
+	f.Long("replacesUserId", row.ReplacesUserID, httpapi.MaxIDLen)
+	if err := f.Err(); err != nil {
+		return err
 	}
 	if !httpapi.ValidID(row.UserID) {
 		return visualstudio.ErrUserNotFound
@@ -185,9 +190,13 @@ func checkRow(row seatRow) error {
 	return nil
 }
 
-// maxBulkRows keeps a bulk report (which an Idempotency-Key stores for
-// replay) well under DynamoDB's 400 KB item size.
-const maxBulkRows = 1000
+// maxBulkRows keeps a bulk report, which an Idempotency-Key stores for
+// replay in one item, well under DynamoDB's 400 KB: at most 100 rows of ids
+// of at most 128 characters, each with the seat's user (an email of 254 and
+// a name of 256 characters), is about 370 KB of JSON at the very worst
+// (every character escaped), stored compressed (see
+// store.CompleteIdempotency); TestBulkReportStoredSize measures it.
+const maxBulkRows = 100
 
 type bulkRowView struct {
 	Row            int             `json:"row"`
@@ -299,6 +308,15 @@ func bulkRows(r *httpapi.Request) ([]seatRow, error) {
 		f.Add("assignments", "at least one row is required")
 	case len(rows) > maxBulkRows:
 		f.Add("assignments", fmt.Sprintf("at most %d rows per request", maxBulkRows))
+	}
+	if len(f) > 0 {
+		return nil, f.Err()
+	}
+	// An over-long id fails the request rather than its row, so the report
+	// (stored for replay) never echoes one.
+	for i, row := range rows {
+		f.Long(fmt.Sprintf("assignments[%d].userId", i), row.UserID, httpapi.MaxIDLen)
+		f.Long(fmt.Sprintf("assignments[%d].replacesUserId", i), row.ReplacesUserID, httpapi.MaxIDLen)
 	}
 	if len(f) > 0 {
 		return nil, f.Err()

@@ -6,6 +6,7 @@ package apperr
 import (
 	"errors"
 	"fmt"
+	"unicode/utf8"
 )
 
 // Kind groups codes by what the caller did wrong; it decides the HTTP status.
@@ -29,7 +30,15 @@ const (
 type FieldError struct {
 	Field   string `json:"field"`
 	Message string `json:"message"`
+	// Code is the stable reason (TooLong, ...) beside the English message;
+	// empty where a check does not give one yet.
+	Code string `json:"code,omitempty"`
 }
+
+// Field error codes.
+const (
+	TooLong = "too_long" // more characters than the field's documented maximum
+)
 
 // Error is a domain error with a stable machine-readable code.
 type Error struct {
@@ -89,7 +98,28 @@ var (
 type Fields []FieldError
 
 // Add records a failure for one field.
-func (f *Fields) Add(field, message string) { *f = append(*f, FieldError{field, message}) }
+func (f *Fields) Add(field, message string) {
+	*f = append(*f, FieldError{Field: field, Message: message})
+}
+
+// Long records a too_long failure when s has more than maxLen characters
+// (Unicode code points, as maxLength counts them in the OpenAPI document)
+// and reports whether it did, so the caller skips the field's other checks.
+func (f *Fields) Long(field, s string, maxLen int) bool {
+	if len(s) <= maxLen || utf8.RuneCountInString(s) <= maxLen {
+		return false
+	}
+	*f = append(*f, FieldError{Field: field, Message: fmt.Sprintf("at most %d characters", maxLen), Code: TooLong})
+	return true
+}
+
+// CheckLen is a validation_failed error when s has more than maxLen
+// characters, else nil.
+func CheckLen(field, s string, maxLen int) error {
+	var f Fields
+	f.Long(field, s, maxLen)
+	return f.Err()
+}
 
 // Err returns a validation_failed error listing the fields, or nil.
 func (f Fields) Err() error {

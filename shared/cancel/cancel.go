@@ -5,7 +5,6 @@ package cancel
 import (
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/pbs/benefits/shared/apperr"
 	"github.com/pbs/benefits/shared/benefit"
@@ -59,10 +58,8 @@ const MaxReason = 1000
 // opens its service request: a full refund of the price.
 func Decide(p benefit.Purchase, lines []benefit.Benefit, reason, by, srID string, now time.Time) (ServiceRequest, error) {
 	reason = strings.TrimSpace(reason)
-	if utf8.RuneCountInString(reason) > MaxReason {
-		var f apperr.Fields
-		f.Add("reason", "at most 1000 characters")
-		return ServiceRequest{}, f.Err()
+	if err := apperr.CheckLen("reason", reason, MaxReason); err != nil {
+		return ServiceRequest{}, err
 	}
 	if p.Status == benefit.PurchaseCancelled {
 		return ServiceRequest{}, ErrAlreadyCancelled
@@ -86,9 +83,7 @@ func Resolve(sr ServiceRequest, outcome, note, by string, now time.Time) (Servic
 	if st != Completed && st != Rejected {
 		f.Add("status", "must be completed or rejected")
 	}
-	if utf8.RuneCountInString(note) > MaxReason {
-		f.Add("note", "at most 1000 characters")
-	}
+	f.Long("note", strings.TrimSpace(note), MaxReason)
 	if len(f) > 0 {
 		return sr, f.Err()
 	}

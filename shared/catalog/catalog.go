@@ -218,6 +218,22 @@ const (
 	hexDigits   = "0123456789abcdef"
 )
 
+// Maxima of the catalogue's strings in characters, the maxLength of the
+// OpenAPI document; over one is catalog_invalid with the field's code
+// too_long. With the body limit of POST /v1/admin/catalog they keep the
+// document, stored in one item, well under DynamoDB's 400 KB.
+const (
+	MaxIDLen             = 63   // product and package ids
+	MaxVersionLen        = 64   // the document's version label
+	MaxNameLen           = 256  // product and package names
+	MaxInstructionsLen   = 4000 // one language's instructions
+	MaxLanguageLen       = 35   // BCP 47 tags
+	MaxOSLen             = 32
+	MaxURLLen            = 2048
+	MaxOfferTypeLen      = 64
+	MaxProductVersionLen = 32 // an on-premises product's versions (and an incident's productVersion)
+)
+
 // validID is ^[a-z0-9][a-z0-9-]{0,62}$.
 func validID(s string) bool { return shaped(s, 63, lowerDigits, lowerDigits+"-") }
 
@@ -244,25 +260,33 @@ func shaped(s string, maxLen int, first, rest string) bool {
 // Validate lists every problem in the document.
 func (c *Catalog) Validate() apperr.Fields {
 	var f apperr.Fields
-	if !validVersion(c.Version) {
+	if !f.Long("version", c.Version, MaxVersionLen) && !validVersion(c.Version) {
 		f.Add("version", "required: 1 to 64 letters, digits and . _ -")
 	}
 	if len(c.Currencies) == 0 {
 		f.Add("currencies", "at least one currency is required")
 	}
 	for i, cur := range c.Currencies {
-		if !currencyRE.MatchString(cur) {
-			f.Add(fmt.Sprintf("currencies[%d]", i), "must be an ISO 4217 code such as USD")
+		if at := fmt.Sprintf("currencies[%d]", i); !f.Long(at, cur, 3) && !currencyRE.MatchString(cur) {
+			f.Add(at, "must be an ISO 4217 code such as USD")
 		}
 	}
 	for _, id := range slices.Sorted(maps.Keys(c.Products)) {
 		p := c.Products[id]
 		at := "products." + id
-		if !validID(id) {
+		if len(id) > MaxIDLen {
+			at = "products." + strings.ToValidUTF8(id[:MaxIDLen], "") + "…" // not the whole key in every error
+			f.Long(at, id, MaxIDLen)
+		} else if !validID(id) {
 			f.Add(at, "product ids are lowercase letters, digits and dashes")
 		}
-		if strings.TrimSpace(p.Name) == "" {
+		if !f.Long(at+".name", p.Name, MaxNameLen) && strings.TrimSpace(p.Name) == "" {
 			f.Add(at+".name", "required")
+		}
+		for _, lang := range slices.Sorted(maps.Keys(p.Instructions)) {
+			if !f.Long(at+".instructions", lang, MaxLanguageLen) {
+				f.Long(at+".instructions."+lang, p.Instructions[lang], MaxInstructionsLen)
+			}
 		}
 		if !slices.Contains(Kinds, p.Kind) {
 			f.Add(at+".kind", "unknown benefit kind")
@@ -274,29 +298,31 @@ func (c *Catalog) Validate() apperr.Fields {
 			// A key-bearing product must say where its keys come from.
 			f.Add(at+".keySource", "required for software and license products: pool or signed")
 		}
-		if p.Kind == GTMOffer && strings.TrimSpace(p.OfferType) == "" {
+		if !f.Long(at+".offerType", p.OfferType, MaxOfferTypeLen) && p.Kind == GTMOffer && strings.TrimSpace(p.OfferType) == "" {
 			f.Add(at+".offerType", "required for gtm-offer products, e.g. Gold core")
 		}
 		if p.ActiveMonths < 0 || p.ActiveMonths > MaxMonths {
 			f.Add(at+".activeMonths", "must be between 1 and 60 when given")
 		}
 		for j, v := range p.Versions {
-			if strings.TrimSpace(v) == "" || len(v) > 32 {
-				f.Add(fmt.Sprintf("%s.versions[%d]", at, j), "1 to 32 characters")
+			if vat := fmt.Sprintf("%s.versions[%d]", at, j); !f.Long(vat, v, MaxProductVersionLen) && strings.TrimSpace(v) == "" {
+				f.Add(vat, "1 to 32 characters")
 			}
 		}
-		if p.PortalURL != "" && !strings.HasPrefix(p.PortalURL, "https://") {
+		if !f.Long(at+".portalUrl", p.PortalURL, MaxURLLen) && p.PortalURL != "" && !strings.HasPrefix(p.PortalURL, "https://") {
 			f.Add(at+".portalUrl", "must be an https URL")
 		}
 		for j, d := range p.Downloads {
 			dat := fmt.Sprintf("%s.downloads[%d]", at, j)
-			if d.Language == "" || d.OS == "" {
+			long := f.Long(dat+".language", d.Language, MaxLanguageLen)
+			long = f.Long(dat+".os", d.OS, MaxOSLen) || long
+			if !long && (d.Language == "" || d.OS == "") {
 				f.Add(dat, "language and os are required")
 			}
-			if !strings.HasPrefix(d.URL, "https://") {
+			if !f.Long(dat+".url", d.URL, MaxURLLen) && !strings.HasPrefix(d.URL, "https://") {
 				f.Add(dat+".url", "must be an https URL")
 			}
-			if !validSHA256(d.SHA256) {
+			if !f.Long(dat+".sha256", d.SHA256, 64) && !validSHA256(d.SHA256) {
 				f.Add(dat+".sha256", "must be 64 lowercase hex digits")
 			}
 		}
@@ -304,16 +330,18 @@ func (c *Catalog) Validate() apperr.Fields {
 	seen := map[string]bool{}
 	for i, p := range c.Packages {
 		at := fmt.Sprintf("packages[%d]", i)
-		if !validID(p.ID) {
+		switch {
+		case f.Long(at+".id", p.ID, MaxIDLen):
+		case !validID(p.ID):
 			f.Add(at+".id", "package ids are lowercase letters, digits and dashes")
-		} else if seen[p.ID] {
+		case seen[p.ID]:
 			f.Add(at+".id", "duplicate package id")
 		}
 		seen[p.ID] = true
 		if !slices.Contains(Plans, p.Plan) {
 			f.Add(at+".plan", "must be action-pack, silver or gold")
 		}
-		if strings.TrimSpace(p.Name) == "" {
+		if !f.Long(at+".name", p.Name, MaxNameLen) && strings.TrimSpace(p.Name) == "" {
 			f.Add(at+".name", "required")
 		}
 		c.checkMoney(&f, at+".price", p.Price)
@@ -331,9 +359,11 @@ func (c *Catalog) checkLine(f *apperr.Fields, at string, l Line) {
 	if !slices.Contains(Kinds, l.Kind) {
 		f.Add(at+".kind", "unknown benefit kind")
 	}
-	if p, ok := c.Products[l.Product]; !ok {
+	switch p, ok := c.Products[l.Product]; {
+	case f.Long(at+".product", l.Product, MaxIDLen):
+	case !ok:
 		f.Add(at+".product", "not in products")
-	} else if p.Kind != l.Kind {
+	case p.Kind != l.Kind:
 		f.Add(at+".product", fmt.Sprintf("product is of kind %s, line is %s", p.Kind, l.Kind))
 	}
 	if l.Quantity < 1 || l.Quantity > MaxQuantity {

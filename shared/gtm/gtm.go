@@ -46,21 +46,27 @@ var (
 	errUserNotInDirectory = apperr.New(apperr.Unprocessable, "user_not_found", "No user with that id in this partner's directory.")
 )
 
+// MaxPhone is an E.164 number's length: + and at most 15 digits.
+const MaxPhone = 16
+
 // NewContact validates a contact for directory user u (found says whether
 // u is in the directory).
 func NewContact(u partner.User, found bool, email, phone, lang, by string, now time.Time) (Contact, error) {
 	var f apperr.Fields
 	email = strings.TrimSpace(email)
-	if !partner.ValidEmail(email) {
+	if !f.Long("email", email, partner.MaxEmail) && !partner.ValidEmail(email) {
 		f.Add("email", "a valid email address")
 	}
 	phone = strings.TrimSpace(phone)
-	if !e164().MatchString(phone) {
+	if !f.Long("phone", phone, MaxPhone) && !e164().MatchString(phone) {
 		f.Add("phone", "an E.164 number: + then country code and number, digits only, e.g. +81312345678")
 	}
-	tag, err := language.Parse(strings.TrimSpace(lang))
-	if err != nil || lang == "" {
-		f.Add("language", "a BCP 47 language tag such as en, ja or en-GB")
+	var tag language.Tag
+	if lang = strings.TrimSpace(lang); !f.Long("language", lang, partner.MaxLanguage) {
+		var err error
+		if tag, err = language.Parse(lang); err != nil || lang == "" {
+			f.Add("language", "a BCP 47 language tag such as en, ja or en-GB")
+		}
 	}
 	if len(f) > 0 {
 		return Contact{}, f.Err()

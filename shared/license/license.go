@@ -49,11 +49,17 @@ var tenantRE = sync.OnceValue(func() *regexp.Regexp {
 	return regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}(\.[a-z0-9][a-z0-9-]{0,62})*$`)
 })
 
+// MaxTenant is the longest tenant id: a domain name's 253 characters.
+const MaxTenant = 253
+
 // ParseTenant normalises a tenant id (tenant ids and domains are
 // case-insensitive) and checks its shape.
 func ParseTenant(s string) (string, error) {
 	t := strings.ToLower(strings.TrimSpace(s))
-	if len(t) > 253 || !tenantRE().MatchString(t) {
+	if err := apperr.CheckLen("tenantId", t, MaxTenant); err != nil {
+		return "", err
+	}
+	if !tenantRE().MatchString(t) {
 		return "", ErrBadTenant
 	}
 	return t, nil

@@ -11,19 +11,19 @@ import (
 )
 
 // TestFirstAdminFitsEveryName: for every name NewPartner accepts, up to the
-// limit and in one- to four-byte characters, the first admin is a valid
+// limit (in characters) and in one- to four-byte characters, the first admin is a valid
 // directory user (NewUser accepts it) named after the partner.
 func TestFirstAdminFitsEveryName(t *testing.T) {
 	checks := 0
 	for _, char := range []string{"N", "é", "名", "𝔑"} {
-		for n := 1; n <= MaxNameLength; n++ {
-			name := strings.Repeat(char, n/len(char)) + strings.Repeat("x", n%len(char))
+		for n := 1; n <= MaxName; n++ {
+			name := strings.Repeat(char, n)
 			p, err := NewPartner("p1", name, "USD", "admin@contoso.example", "", now)
 			if err != nil {
-				t.Fatalf("%d-byte name rejected: %v", n, err)
+				t.Fatalf("%d-character name rejected: %v", n, err)
 			}
 			u := FirstAdmin("u1", p, now)
-			what := fmt.Sprintf("%d-byte name of %q", n, char)
+			what := fmt.Sprintf("%d-character name of %q", n, char)
 			if _, err := NewUser(u.ID, u.PartnerID, u.Email, u.DisplayName, u.Roles, u.Guest, now); err != nil {
 				t.Fatalf("%s: the first admin is not a valid user: %v", what, err)
 			}

@@ -51,21 +51,31 @@ var (
 )
 
 // ValidLanguage reports a well-formed BCP 47 tag (language[-subtags]).
-func ValidLanguage(tag string) bool { return len(tag) <= 35 && languageRE().MatchString(tag) }
+func ValidLanguage(tag string) bool { return len(tag) <= MaxLanguage && languageRE().MatchString(tag) }
+
+// Maxima in characters (the OpenAPI document's maxLength); over one is 400
+// with the field's code too_long.
+const (
+	MaxName     = 256 // a partner's name, a user's display name
+	MaxEmail    = 254 // RFC 5321's path limit; ValidEmail also holds it to 254 bytes
+	MaxLanguage = 35  // a BCP 47 tag
+)
 
 // NewPartner validates the operator's input.
 func NewPartner(id, name, currency, accountEmail, language string, now time.Time) (Partner, error) {
 	var f apperr.Fields
 	name = strings.TrimSpace(name)
-	if name == "" || len(name) > MaxNameLength {
+	if !f.Long("name", name, MaxName) && name == "" {
 		f.Add("name", "required, at most 256 characters")
 	}
-	if language == "" {
+	switch {
+	case language == "":
 		language = "en"
-	} else if !ValidLanguage(language) {
+	case f.Long("language", language, MaxLanguage):
+	case !ValidLanguage(language):
 		f.Add("language", "must be a BCP 47 language tag such as en or ja-JP")
 	}
-	if !currencyRE.MatchString(currency) {
+	if !f.Long("currency", currency, 3) && !currencyRE.MatchString(currency) {
 		f.Add("currency", "must be an ISO 4217 code such as USD")
 	}
 	checkEmail(&f, "accountEmail", accountEmail)
@@ -80,7 +90,7 @@ func NewUser(id, partnerID, email, displayName string, roles []access.Role, gues
 	var f apperr.Fields
 	checkEmail(&f, "email", email)
 	displayName = strings.TrimSpace(displayName)
-	if displayName == "" || len(displayName) > MaxNameLength {
+	if !f.Long("displayName", displayName, MaxName) && displayName == "" {
 		f.Add("displayName", "required, at most 256 characters")
 	}
 	seen := map[access.Role]bool{}
@@ -101,9 +111,6 @@ func NewUser(id, partnerID, email, displayName string, roles []access.Role, gues
 	return User{ID: id, PartnerID: partnerID, Email: strings.TrimSpace(email), DisplayName: displayName, Roles: roles, Guest: guest, CreatedAt: now}, nil
 }
 
-// MaxNameLength is the longest partner name and user display name, in bytes.
-const MaxNameLength = 256
-
 // adminSuffix ends the first admin's display name.
 const adminSuffix = " administrator"
 
@@ -114,11 +121,8 @@ const adminSuffix = " administrator"
 // display name it did not send.
 func FirstAdmin(id string, p Partner, now time.Time) User {
 	name := p.Name
-	if keep := MaxNameLength - len(adminSuffix); len(name) > keep {
-		for keep > 0 && !utf8.RuneStart(name[keep]) {
-			keep--
-		}
-		name = strings.TrimSpace(name[:keep])
+	if keep := MaxName - len(adminSuffix); utf8.RuneCountInString(name) > keep {
+		name = strings.TrimSpace(string([]rune(name)[:keep]))
 	}
 	return User{ID: id, PartnerID: p.ID, Email: p.AccountEmail, DisplayName: name + adminSuffix,
 		Roles: []access.Role{access.GlobalAdmin}, CreatedAt: now}
@@ -131,7 +135,7 @@ func EmailKey(email string) string { return strings.ToLower(strings.TrimSpace(em
 // ValidEmail reports a plain address (no display name), at most 254 bytes.
 func ValidEmail(s string) bool {
 	s = strings.TrimSpace(s)
-	if len(s) == 0 || len(s) > 254 {
+	if len(s) == 0 || len(s) > MaxEmail {
 		return false
 	}
 	a, err := mail.ParseAddress(s)
@@ -139,7 +143,7 @@ func ValidEmail(s string) bool {
 }
 
 func checkEmail(f *apperr.Fields, field, s string) {
-	if !ValidEmail(s) {
+	if !f.Long(field, strings.TrimSpace(s), MaxEmail) && !ValidEmail(s) {
 		f.Add(field, "must be an email address such as ann@example.com")
 	}
 }

@@ -1,8 +1,11 @@
 package store
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
+	"io"
 	"strconv"
 	"time"
 
@@ -34,6 +37,26 @@ type idemItem struct {
 	Status      int               `dynamodbav:"status,omitempty"`
 	Headers     map[string]string `dynamodbav:"headers,omitempty"`
 	Body        string            `dynamodbav:"body,omitempty"`
+	// BodyGzip holds a response body over compressAbove, gzipped, instead
+	// of Body.
+	BodyGzip []byte `dynamodbav:"bodyGzip,omitempty"`
+}
+
+// compressAbove: a stored response body larger than this is gzipped. JSON
+// shrinks several times, so the largest report (a bulk assignment's) stays
+// far below DynamoDB's 400 KB item limit and its replay is never lost.
+const compressAbove = 4 << 10
+
+func (it idemItem) body() (string, error) {
+	if it.BodyGzip == nil {
+		return it.Body, nil
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(it.BodyGzip))
+	if err != nil {
+		return "", err
+	}
+	b, err := io.ReadAll(zr)
+	return string(b), err
 }
 
 // ClaimIdempotency reserves (scope, key) for a request with the given hash.
@@ -78,7 +101,11 @@ func (s *Store) ClaimIdempotency(ctx context.Context, scope, idemKey, hash strin
 	if err := attributevalue.UnmarshalMap(old, &it); err != nil {
 		return nil, err
 	}
-	return &IdempotencyRecord{RequestHash: it.RequestHash, Done: it.State == "done", Status: it.Status, Headers: it.Headers, Body: it.Body}, nil
+	body, err := it.body()
+	if err != nil {
+		return nil, err
+	}
+	return &IdempotencyRecord{RequestHash: it.RequestHash, Done: it.State == "done", Status: it.Status, Headers: it.Headers, Body: body}, nil
 }
 
 // CompleteIdempotency stores the response so retries replay it.
@@ -88,17 +115,29 @@ func (s *Store) CompleteIdempotency(ctx context.Context, scope, idemKey, hash st
 	if err != nil {
 		return err
 	}
+	set, bv := "body", types.AttributeValue(&types.AttributeValueMemberS{Value: body})
+	if len(body) > compressAbove {
+		var buf bytes.Buffer
+		zw := gzip.NewWriter(&buf)
+		if _, err := io.WriteString(zw, body); err != nil {
+			return err
+		}
+		if err := zw.Close(); err != nil {
+			return err
+		}
+		set, bv = "bodyGzip", &types.AttributeValueMemberB{Value: buf.Bytes()}
+	}
 	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                aws.String(s.table),
 		Key:                      key(idemPK(scope, idemKey), idemSK),
-		UpdateExpression:         aws.String("SET #state = :done, #status = :status, headers = :headers, body = :body"),
+		UpdateExpression:         aws.String("SET #state = :done, #status = :status, headers = :headers, " + set + " = :body"),
 		ConditionExpression:      aws.String("requestHash = :hash"),
 		ExpressionAttributeNames: map[string]string{"#state": "state", "#status": "status"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":done":    &types.AttributeValueMemberS{Value: "done"},
 			":status":  &types.AttributeValueMemberN{Value: strconv.Itoa(status)},
 			":headers": hv,
-			":body":    &types.AttributeValueMemberS{Value: body},
+			":body":    bv,
 			":hash":    &types.AttributeValueMemberS{Value: hash},
 		},
 	})

@@ -89,6 +89,11 @@ const (
 	Dynamics   Category = "dynamics"
 )
 
+// MaxProduct bounds an incident's product, in characters; its
+// productVersion has an on-premises product's bound,
+// catalog.MaxProductVersionLen.
+const MaxProduct = 100
+
 var categories = []Category{Cloud, OnPremises, Azure, AzureCSP, Dynamics}
 
 // Incident is one support request.
@@ -111,7 +116,16 @@ func CheckIncident(in Incident, purchases []benefit.Purchase, lines []benefit.Be
 	if !slices.Contains(categories, in.Category) {
 		return benefit.Benefit{}, ErrBadCategory
 	}
-	if strings.TrimSpace(in.Product) == "" || len(in.Product) > 100 {
+	if !slices.Contains(categories, in.Category) {
+		return benefit.Benefit{}, ErrBadCategory
+	}
+	var f apperr.Fields
+	f.Long("product", in.Product, MaxProduct)
+	f.Long("productVersion", in.ProductVersion, catalog.MaxProductVersionLen)
+	if err := f.Err(); err != nil {
+		return benefit.Benefit{}, err
+	}
+	if strings.TrimSpace(in.Product) == "" {
 		return benefit.Benefit{}, ErrMissingProduct
 	}
 	if err := Eligible(purchases); err != nil {
