@@ -6,6 +6,7 @@ package httpapi
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -28,6 +29,7 @@ var statusOf = map[apperr.Kind]int{
 	apperr.Unprocessable:   http.StatusUnprocessableEntity,
 	apperr.Unavailable:     http.StatusServiceUnavailable,
 	apperr.Gone:            http.StatusGone,
+	apperr.TooManyRequests: http.StatusTooManyRequests,
 }
 
 // problem is an RFC 9457 document with the stable code member.
@@ -51,6 +53,9 @@ func Problem(err error, instance, requestID string) Response {
 	headers := map[string]string{"Content-Type": "application/problem+json", "X-Request-Id": requestID}
 	if e.Code == "idempotency_in_progress" {
 		headers["Retry-After"] = "1"
+	}
+	if secs, ok := e.Extra[apperr.RetryAfter].(int); ok {
+		headers["Retry-After"] = strconv.Itoa(secs)
 	}
 	return Response{StatusCode: status, Headers: headers, Body: string(body)}
 }
