@@ -299,7 +299,8 @@ func (c *captured) Send(_ context.Context, _ mail.Message, r mail.Rendered) erro
 func (f *routeFixture) drainTokens() []string {
 	f.h.t.Helper()
 	c := &captured{}
-	sender := &mail.Sender{Outbox: store.New(f.h.calls, f.h.svc.Store.Table()), Transport: c}
+	st := store.New(f.h.calls, f.h.svc.Store.Table())
+	sender := &mail.Sender{Outbox: st, Directory: st, Transport: c}
 	for range 10 {
 		sum, err := sender.Drain(context.Background(), f.h.clock.Now().Add(time.Second))
 		if err != nil {

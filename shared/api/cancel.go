@@ -79,12 +79,13 @@ func (s *Service) requestCancel(ctx context.Context, r *httpapi.Request) (httpap
 		if err != nil {
 			return httpapi.Response{}, err
 		}
-		partnerName, lang, to, err := s.Store.Recipients(ctx, partnerID)
+		ptn, err := s.Store.Partner(ctx, partnerID)
 		if err != nil {
 			return httpapi.Response{}, err
 		}
-		msg := mail.Message{ID: s.NewID("msg"), To: to, Template: "purchase-cancelled", Language: lang, CreatedAt: now,
-			Data: map[string]string{"partnerName": partnerName, "packageName": p.PackageName, "purchaseId": p.ID,
+		// To the partner's global admins, resolved by the sender.
+		msg := mail.Message{ID: s.NewID("msg"), AdminsOf: partnerID, Template: "purchase-cancelled", Language: ptn.Language, CreatedAt: now,
+			Data: map[string]string{"partnerName": ptn.Name, "packageName": p.PackageName, "purchaseId": p.ID,
 				"serviceRequestId": sr.ID, "refund": sr.Refund.String(), "reason": sr.Reason,
 				"cancelledAt": now.UTC().Format("2006-01-02 15:04 UTC"), "cancelledBy": r.Caller.UserID}}
 		ev := s.event(r, audit.PurchaseCancelled, "").About("", map[string]string{"purchaseId": p.ID, "serviceRequestId": sr.ID,
@@ -155,12 +156,12 @@ func (s *Service) resolveServiceRequest(ctx context.Context, r *httpapi.Request)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	partnerName, lang, to, err := s.Store.Recipients(ctx, sr.PartnerID)
+	ptn, err := s.Store.Partner(ctx, sr.PartnerID)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	msg := mail.Message{ID: s.NewID("msg"), To: to, Template: "refund-resolved", Language: lang, CreatedAt: now,
-		Data: map[string]string{"partnerName": partnerName, "packageName": sr.PackageName, "purchaseId": sr.PurchaseID,
+	msg := mail.Message{ID: s.NewID("msg"), AdminsOf: sr.PartnerID, Template: "refund-resolved", Language: ptn.Language, CreatedAt: now,
+		Data: map[string]string{"partnerName": ptn.Name, "packageName": sr.PackageName, "purchaseId": sr.PurchaseID,
 			"serviceRequestId": sr.ID, "refund": sr.Refund.String(), "outcome": string(sr.Status), "note": sr.Note}}
 	action := audit.RefundCompleted
 	if sr.Status == cancel.Rejected {

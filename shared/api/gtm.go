@@ -16,6 +16,7 @@ import (
 	"github.com/pbs/benefits/shared/gtm"
 	"github.com/pbs/benefits/shared/httpapi"
 	"github.com/pbs/benefits/shared/mail"
+	"github.com/pbs/benefits/shared/partner"
 	"github.com/pbs/benefits/shared/store"
 )
 
@@ -52,8 +53,20 @@ func (s *Service) putContact(ctx context.Context, r *httpapi.Request) (httpapi.R
 	if err := requireID("userId", in.UserID); err != nil {
 		return httpapi.Response{}, err
 	}
-	users, err := s.Store.DirectoryUsers(ctx, r.Caller.PartnerID, []string{in.UserID})
-	if err != nil {
+	var (
+		users map[string]partner.User
+		old   gtm.Contact
+		had   bool
+		p     partner.Partner
+	)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		users, err = s.Store.DirectoryUsers(gctx, r.Caller.PartnerID, []string{in.UserID})
+		return err
+	})
+	g.Go(func() (err error) { old, had, err = s.Store.Contact(gctx, r.Caller.PartnerID); return err })
+	g.Go(func() (err error) { p, err = s.Store.Partner(gctx, r.Caller.PartnerID); return err })
+	if err := g.Wait(); err != nil {
 		return httpapi.Response{}, err
 	}
 	u, found := users[in.UserID]
@@ -62,14 +75,19 @@ func (s *Service) putContact(ctx context.Context, r *httpapi.Request) (httpapi.R
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	p, err := s.Store.Partner(ctx, r.Caller.PartnerID)
-	if err != nil {
-		return httpapi.Response{}, err
+	if gtm.Unchanged(old, had, c) {
+		return httpapi.JSON(http.StatusOK, viewContact(old)) // a double click: nothing sent, no quota used
 	}
+	// The address has confirmed nothing yet, so the mail carries no text a
+	// caller wrote: only the operator's partner name.
 	msg := mail.Message{ID: s.NewID("msg"), To: []string{c.Email}, Template: "gtm-contact-instructions", Language: c.Language,
-		CreatedAt: now, Data: map[string]string{"partnerName": p.Name, "contactName": c.DisplayName, "contactEmail": c.Email}}
+		CreatedAt: now, Data: map[string]string{"partnerName": p.Name}}
 	ev := s.event(r, audit.ContactSet, "").About(c.UserID, nil)
-	if err := s.Store.SetContact(ctx, c, msg, ev); err != nil {
+	err = s.Store.SetContact(ctx, c, msg, ev, gtm.ContactQuotas(c, now))
+	if qe, ok := errors.AsType[*store.QuotaExceeded](err); ok {
+		return httpapi.Response{}, gtm.RateLimited(qe.Quota, now)
+	}
+	if err != nil {
 		return httpapi.Response{}, err
 	}
 	return httpapi.JSON(http.StatusOK, viewContact(c))
@@ -136,7 +154,7 @@ func (s *Service) activateOffer(ctx context.Context, r *httpapi.Request) (httpap
 			return httpapi.Response{}, err
 		}
 		now := s.Clock.Now()
-		step, err := gtm.Activate(b, found, now)
+		step, err := gtm.Activate(b, c, found, now)
 		if err != nil {
 			return httpapi.Response{}, err
 		}
@@ -208,6 +226,10 @@ func (s *Service) readConfirmation(ctx context.Context, secret string, now time.
 	if !found || !now.Before(l.ExpiresAt) {
 		return c, gtm.ErrTokenInvalid
 	}
+	var (
+		contact    gtm.Contact
+		hasContact bool
+	)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) { c.line, err = s.Store.Benefit(gctx, l.PartnerID, l.BenefitID); return err })
 	g.Go(func() error {
@@ -215,6 +237,7 @@ func (s *Service) readConfirmation(ctx context.Context, secret string, now time.
 		c.partnerName = p.Name
 		return err
 	})
+	g.Go(func() (err error) { contact, hasContact, err = s.Store.Contact(gctx, l.PartnerID); return err })
 	if err := g.Wait(); err != nil {
 		if errors.Is(err, apperr.ErrNotFound) {
 			return confirmation{}, gtm.ErrTokenInvalid
@@ -223,6 +246,11 @@ func (s *Service) readConfirmation(ctx context.Context, secret string, now time.
 	}
 	if c.line.EffectiveStatus(now) != benefit.Pending {
 		return c, gtm.ErrTokenInvalid
+	}
+	// A link sent to a replaced contact, or replaced by a newer link, no
+	// longer confirms.
+	if err := gtm.Current(c.line, l.Hash, l.Contact, contact, hasContact); err != nil {
+		return c, err
 	}
 	cat, err := s.catalog(ctx)
 	if err != nil {

@@ -24,7 +24,12 @@ const (
 	Unprocessable               // well-formed but refers to something unusable: 422
 	Unavailable                 // a dependency or setting is missing: 503
 	Gone                        // was valid once, never again (a used link): 410
+	TooManyRequests             // over a rate limit; Extra[RetryAfter] says when to try again: 429
 )
+
+// RetryAfter is the Extra member, in whole seconds, that the HTTP layer also
+// sends as the Retry-After header.
+const RetryAfter = "retryAfter"
 
 // FieldError names one offending input field.
 type FieldError struct {

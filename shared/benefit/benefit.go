@@ -76,8 +76,11 @@ type Benefit struct {
 	// told the line expires in 30 or 7 days (zero: not yet).
 	Reminded30, Reminded7 time.Time
 	// LinkExpiresAt is when a pending go-to-market offer's confirmation link
-	// stops working.
+	// stops working; LinkSentTo is the address it was sent to and LinkHash
+	// its token's hash (only the current link confirms).
 	LinkExpiresAt time.Time
+	LinkSentTo    string
+	LinkHash      string
 }
 
 // Redemption records where and how a licence key was redeemed, and the

@@ -34,7 +34,8 @@ func MailFromEnv(getenv func(string) string) (MailSettings, error) {
 // NewSender wires the outbox sender over a DynamoDB client and a transport
 // (shared/mail/sesmail's SES v2 one, sending from s.From).
 func NewSender(s MailSettings, db store.API, transport mail.Transport, log *slog.Logger) *mail.Sender {
-	return &mail.Sender{Outbox: store.New(db, s.TableName), Transport: transport, Log: log}
+	st := store.New(db, s.TableName)
+	return &mail.Sender{Outbox: st, Directory: st, Transport: transport, Log: log}
 }
 
 // MailHandler is the send-mail function: every scheduled invocation drains

@@ -19,6 +19,7 @@ import (
 	"github.com/pbs/benefits/shared/benefit"
 	"github.com/pbs/benefits/shared/ids"
 	"github.com/pbs/benefits/shared/mail"
+	"github.com/pbs/benefits/shared/partner"
 )
 
 // Store is what the job needs of storage.
@@ -28,9 +29,9 @@ type Store interface {
 	// Expire marks a line expired (and takes it out of the index) if it is
 	// still as read; a line already revoked or expired only leaves the index.
 	Expire(ctx context.Context, b benefit.Benefit, now time.Time, ev *audit.Event) error
-	// Recipients are the addresses of a partner's global admins, and the
-	// partner's name and language.
-	Recipients(ctx context.Context, partnerID string) (name, language string, to []string, err error)
+	// Partner is a partner's profile (its name and language); the
+	// reminder goes to its global admins, whom the mail sender resolves.
+	Partner(ctx context.Context, partnerID string) (partner.Partner, error)
 	// Remind records that lines were reminded days before expiry, with the
 	// mail, once: lines reminded already make it return ErrChanged.
 	Remind(ctx context.Context, lines []benefit.Benefit, days int, owed mail.Message, now time.Time) error
@@ -68,6 +69,9 @@ type Summary struct {
 	// Released counts cancellations this run completed (normally 0: the
 	// cancelling request completes its own).
 	Released int `json:"released"`
+	// Failed lists the partners whose reminders failed this run; the run
+	// goes on with the others and then fails, so the scheduler retries.
+	Failed []string `json:"failed,omitempty"`
 }
 
 // Run expires what is due at now and sends the reminders due today.
@@ -91,15 +95,18 @@ func (j *Job) Run(ctx context.Context, now time.Time) (Summary, error) {
 			}
 		}
 	}
+	var failed []error
 	for d := 1; d <= thresholds[0]; d++ {
 		day := today.AddDate(0, 0, d)
 		lines, err := j.Store.ExpiringOn(ctx, day)
 		if err != nil {
 			return sum, err
 		}
-		if err := j.remind(ctx, lines, d, day, now, &sum); err != nil {
-			return sum, err
-		}
+		failed = append(failed, j.remind(ctx, lines, d, day, now, &sum)...)
+	}
+	if len(failed) > 0 {
+		// Re-runs are safe: each reminder write is conditional.
+		return sum, fmt.Errorf("expiry: reminders failed for %d partner(s): %w", len(failed), errors.Join(failed...))
 	}
 	return sum, nil
 }
@@ -143,8 +150,10 @@ func due(b benefit.Benefit, days int, now time.Time) int {
 }
 
 // remind groups the lines owed a reminder by partner and sends each
-// partner one mail per threshold for the day.
-func (j *Job) remind(ctx context.Context, lines []benefit.Benefit, days int, day, now time.Time, sum *Summary) error {
+// partner one mail per threshold for the day. A partner whose reminder
+// fails is recorded in sum.Failed and its error returned; the others are
+// still reminded.
+func (j *Job) remind(ctx context.Context, lines []benefit.Benefit, days int, day, now time.Time, sum *Summary) (failed []error) {
 	type group struct {
 		partner string
 		kind    int
@@ -163,33 +172,52 @@ func (j *Job) remind(ctx context.Context, lines []benefit.Benefit, days int, day
 		groups[g] = append(groups[g], b)
 	}
 	for _, g := range order {
-		ls := groups[g]
-		name, lang, to, err := j.Store.Recipients(ctx, g.partner)
-		if err != nil {
+		if err := j.remindPartner(ctx, g.partner, g.kind, groups[g], days, day, now, sum); err != nil {
+			j.log().ErrorContext(ctx, "expiry reminder failed", "partnerId", g.partner, "error", err.Error())
+			if !slices.Contains(sum.Failed, g.partner) {
+				sum.Failed = append(sum.Failed, g.partner)
+			}
+			failed = append(failed, fmt.Errorf("partner %s: %w", g.partner, err))
+		}
+	}
+	return failed
+}
+
+// remindPartner sends one partner's reminders of one threshold for a day,
+// addressed to its global admins.
+func (j *Job) remindPartner(ctx context.Context, partnerID string, kind int, ls []benefit.Benefit, days int, day, now time.Time, sum *Summary) error {
+	p, err := j.Store.Partner(ctx, partnerID)
+	if err != nil {
+		return err
+	}
+	// A transaction holds 100 items: the mail and up to 90 lines.
+	for start := 0; start < len(ls); start += 90 {
+		chunk := ls[start:min(start+90, len(ls))]
+		msg := mail.Message{ID: j.NewID("msg"), AdminsOf: partnerID, Template: "benefit-expiry-reminder", Language: p.Language, CreatedAt: now,
+			Data: map[string]string{"partnerName": p.Name, "days": strconv.Itoa(days), "expiresOn": day.Format(time.DateOnly),
+				"count": strconv.Itoa(len(chunk)), "lines": listLines(chunk)}}
+		switch err := j.Store.Remind(ctx, chunk, kind, msg, now); {
+		case errors.Is(err, ErrChanged):
+			sum.Skipped += len(chunk)
+			continue
+		case err != nil:
 			return err
 		}
-		// A transaction holds 100 items: the mail and up to 90 lines.
-		for start := 0; start < len(ls); start += 90 {
-			chunk := ls[start:min(start+90, len(ls))]
-			msg := mail.Message{ID: j.NewID("msg"), To: to, Template: "benefit-expiry-reminder", Language: lang, CreatedAt: now,
-				Data: map[string]string{"partnerName": name, "days": strconv.Itoa(days), "expiresOn": day.Format(time.DateOnly),
-					"count": strconv.Itoa(len(chunk)), "lines": listLines(chunk)}}
-			switch err := j.Store.Remind(ctx, chunk, g.kind, msg, now); {
-			case errors.Is(err, ErrChanged):
-				sum.Skipped += len(chunk)
-				continue
-			case err != nil:
-				return err
-			}
-			sum.Emails++
-			if g.kind == 7 {
-				sum.Reminded7 += len(chunk)
-			} else {
-				sum.Reminded30 += len(chunk)
-			}
+		sum.Emails++
+		if kind == 7 {
+			sum.Reminded7 += len(chunk)
+		} else {
+			sum.Reminded30 += len(chunk)
 		}
 	}
 	return nil
+}
+
+func (j *Job) log() *slog.Logger {
+	if j.Log != nil {
+		return j.Log
+	}
+	return slog.New(slog.DiscardHandler)
 }
 
 // listLines is the reminder's plain-text list of lines.

@@ -15,6 +15,7 @@ import (
 	"github.com/pbs/benefits/shared/expiry"
 	"github.com/pbs/benefits/shared/ids"
 	"github.com/pbs/benefits/shared/mail"
+	"github.com/pbs/benefits/shared/partner"
 )
 
 var now = time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
@@ -72,14 +73,14 @@ func (f *fakeStore) Expire(_ context.Context, b benefit.Benefit, now time.Time, 
 	return nil
 }
 
-func (f *fakeStore) Recipients(_ context.Context, partnerID string) (string, string, []string, error) {
+func (f *fakeStore) Partner(_ context.Context, partnerID string) (partner.Partner, error) {
 	switch partnerID {
 	case "ptn_a":
-		return "Contoso", "ja", []string{"admin1@contoso.example", "admin2@contoso.example"}, nil
+		return partner.Partner{ID: partnerID, Name: "Contoso", Language: "ja"}, nil
 	case "ptn_b":
-		return "Fabrikam", "en", []string{"admin@fabrikam.example"}, nil
+		return partner.Partner{ID: partnerID, Name: "Fabrikam", Language: "en"}, nil
 	}
-	return "", "", nil, fmt.Errorf("no partner %s", partnerID)
+	return partner.Partner{}, fmt.Errorf("no partner %s", partnerID)
 }
 
 func (f *fakeStore) Remind(_ context.Context, lines []benefit.Benefit, days int, owed mail.Message, now time.Time) error {
@@ -229,8 +230,8 @@ func TestRunReminds(t *testing.T) {
 	if !ok {
 		t.Fatalf("no 30-day mail to Contoso: %v", slices.Collect(maps.Keys(byKey)))
 	}
-	if !slices.Equal(a30.To, []string{"admin1@contoso.example", "admin2@contoso.example"}) || a30.Language != "ja" {
-		t.Errorf("Contoso mail to %v in %q", a30.To, a30.Language)
+	if a30.AdminsOf != "ptn_a" || a30.To != nil || a30.Language != "ja" {
+		t.Errorf("Contoso mail to %v/%q in %q", a30.To, a30.AdminsOf, a30.Language)
 	}
 	if a30.Data["expiresOn"] != "2027-01-01" || a30.Data["count"] != "2" {
 		t.Errorf("Contoso 30-day data = %v", a30.Data)
@@ -239,7 +240,7 @@ func TestRunReminds(t *testing.T) {
 		!strings.Contains(ls, "Product a30-1") || !strings.Contains(ls, "pur_a30-1") || !strings.Contains(ls, "Product a30-2") {
 		t.Errorf("Contoso 30-day lines = %q", ls)
 	}
-	if b30 := byKey["Fabrikam/30"]; !slices.Equal(b30.To, []string{"admin@fabrikam.example"}) || b30.Data["count"] != "1" {
+	if b30 := byKey["Fabrikam/30"]; b30.AdminsOf != "ptn_b" || b30.Data["count"] != "1" {
 		t.Errorf("Fabrikam mail = %+v", b30)
 	}
 	a5, ok := byKey["Contoso/5"]

@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"math"
 	"regexp"
 	"strings"
 	"sync"
@@ -121,9 +122,11 @@ const (
 	Nothing             // pending with a working link, or active: nothing new
 )
 
-// Activate decides an admin's activation of offer line b. A pending offer
-// whose link has expired gets a new link, so it can never be stuck.
-func Activate(b benefit.Benefit, hasContact bool, now time.Time) (Step, error) {
+// Activate decides an admin's activation of offer line b for the partner's
+// contact c. A pending offer whose link has expired, or went to an address
+// that is no longer the contact's (or to one the line did not record),
+// gets a new link to c: an offer can never be stuck.
+func Activate(b benefit.Benefit, c Contact, hasContact bool, now time.Time) (Step, error) {
 	if err := b.Usable(catalog.GTMOffer, now); err != nil {
 		return Nothing, err
 	}
@@ -134,11 +137,81 @@ func Activate(b benefit.Benefit, hasContact bool, now time.Time) (Step, error) {
 	case benefit.Active:
 		return Nothing, nil
 	case benefit.Pending:
-		if now.Before(b.LinkExpiresAt) {
+		if now.Before(b.LinkExpiresAt) && b.LinkSentTo == c.Email {
 			return Nothing, nil
 		}
 	}
 	return Send, nil
+}
+
+// Current checks that a link (its token's hash, the address it was sent
+// to) is still the offer's: the line's current link, sent to the partner's
+// current contact address. A link sent to a replaced contact, or replaced
+// by a newer link, is ErrTokenInvalid. A line from before lines recorded
+// their link (no LinkHash) accepts any of its links.
+func Current(b benefit.Benefit, hash, sentTo string, c Contact, hasContact bool) error {
+	if !hasContact || c.Email != sentTo {
+		return ErrTokenInvalid
+	}
+	if b.LinkHash != "" && b.LinkHash != hash {
+		return ErrTokenInvalid
+	}
+	return nil
+}
+
+// Limits on the instructions mail, which goes to an address nobody has
+// confirmed: per partner (whatever the addresses) and per address (across
+// partners, since spam targets an address), in fixed windows. An admin
+// setting up a contact sends one or two; a script sending spam is stopped
+// after a handful.
+const (
+	ContactMailWindow      = 24 * time.Hour
+	ContactMailsPerPartner = 5
+	ContactMailsPerAddress = 3
+)
+
+// Quota is one fixed-window counter a change must stay under.
+type Quota struct {
+	Scope   string // what is counted, e.g. "gtm-contact-partner"
+	Subject string // whose: a partner id, or a normalised address
+	Max     int
+	// Start and End bound the window the change falls in.
+	Start, End time.Time
+}
+
+// Quota scopes.
+const (
+	ScopeContactPartner = "gtm-contact-partner"
+	ScopeContactAddress = "gtm-contact-address"
+)
+
+// ContactQuotas are the counters an instructions mail to c.Email uses.
+func ContactQuotas(c Contact, now time.Time) []Quota {
+	start := now.UTC().Truncate(ContactMailWindow) // UTC midnight for a day
+	end := start.Add(ContactMailWindow)
+	return []Quota{
+		{Scope: ScopeContactPartner, Subject: c.PartnerID, Max: ContactMailsPerPartner, Start: start, End: end},
+		{Scope: ScopeContactAddress, Subject: partner.EmailKey(c.Email), Max: ContactMailsPerAddress, Start: start, End: end},
+	}
+}
+
+// Unchanged reports a contact change that changes nothing (a double
+// click): the same user, address, phone and language. It sends no mail
+// and uses no quota.
+func Unchanged(old Contact, found bool, c Contact) bool {
+	return found && old.UserID == c.UserID && old.Email == c.Email && old.Phone == c.Phone && old.Language == c.Language
+}
+
+// ErrRateLimited is a change refused by a Quota; RateLimited adds when to
+// retry.
+var ErrRateLimited = apperr.New(apperr.TooManyRequests, "rate_limited",
+	"Too many marketing-contact emails for this partner or address today; retry after the time in Retry-After.")
+
+// RateLimited is the refusal of a change over q at now: retryAfter is the
+// whole seconds until q's window ends (at least 1).
+func RateLimited(q Quota, now time.Time) error {
+	secs := max(1, int(math.Ceil(q.End.Sub(now).Seconds())))
+	return ErrRateLimited.With(apperr.RetryAfter, secs)
 }
 
 // Confirm decides the contact's confirmation: the offer becomes active

@@ -144,6 +144,9 @@ func TestWellFormed(t *testing.T) {
 	}
 }
 
+// contact is the partner's current marketing contact.
+var contact = Contact{PartnerID: "ptn_1", UserID: "usr_1", Email: "marketing@contoso.example"}
+
 // offer is a live go-to-market line in status s.
 func offer(s benefit.Status) benefit.Benefit {
 	return benefit.Benefit{ID: "ben_1", Kind: catalog.GTMOffer, Status: s, ExpiresAt: now.AddDate(1, 0, 0)}
@@ -152,7 +155,7 @@ func offer(s benefit.Status) benefit.Benefit {
 func TestActivate(t *testing.T) {
 	withLink := func(s benefit.Status, link time.Time) benefit.Benefit {
 		b := offer(s)
-		b.LinkExpiresAt = link
+		b.LinkExpiresAt, b.LinkSentTo = link, contact.Email
 		return b
 	}
 	notOffer := offer(benefit.Available)
@@ -177,7 +180,7 @@ func TestActivate(t *testing.T) {
 		{"expired", expired, true, Nothing, benefit.ErrExpired},
 	}
 	for _, tc := range tests {
-		step, err := Activate(tc.b, tc.hasContact, now)
+		step, err := Activate(tc.b, contact, tc.hasContact, now)
 		if !errors.Is(err, tc.err) { // errors.Is(err, nil) is err == nil
 			t.Errorf("%s: err = %v, want %v", tc.name, err, tc.err)
 			continue

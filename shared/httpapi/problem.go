@@ -6,6 +6,7 @@ package httpapi
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -29,6 +30,7 @@ var statusOf = map[apperr.Kind]int{
 	apperr.Unprocessable:   http.StatusUnprocessableEntity,
 	apperr.Unavailable:     http.StatusServiceUnavailable,
 	apperr.Gone:            http.StatusGone,
+	apperr.TooManyRequests: http.StatusTooManyRequests,
 }
 
 // problem is an RFC 9457 document with the stable code member.
@@ -65,6 +67,9 @@ func Problem(err error, instance, requestID string) Response {
 	headers := map[string]string{"Content-Type": "application/problem+json", "X-Request-Id": requestID}
 	if after, ok := retryAfter[e.Code]; ok {
 		headers["Retry-After"] = after
+	}
+	if secs, ok := e.Extra[apperr.RetryAfter].(int); ok {
+		headers["Retry-After"] = strconv.Itoa(secs)
 	}
 	return Response{StatusCode: status, Headers: headers, Body: string(body)}
 }

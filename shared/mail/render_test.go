@@ -22,7 +22,7 @@ var samples = map[string]map[string]string{
 		"confirmUrl": "https://api.example.com/v1/gtm/confirm?token=abc_DEF-123", "linkExpiresOn": "2026-12-16 09:00 UTC",
 	},
 	"gtm-contact-instructions": {
-		"partnerName": "Contoso <Ltd> & Co", "contactName": "Mei Tanaka", "contactEmail": "mei@contoso.example",
+		"partnerName": "Contoso <Ltd> & Co",
 	},
 	"benefit-expiry-reminder": {
 		"partnerName": "Contoso <Ltd> & Co", "days": "30", "expiresOn": "2027-12-02", "count": "2",

@@ -10,16 +10,21 @@ import (
 // An outbox message moves through these states (Queued.Status):
 //
 //	pending ──claim──▶ sending ──sent──▶ sent
-//	   ▲                  │ └──failed, attempt < MaxAttempts──▶ pending (due at RetryAt)
-//	   │                  └────failed, attempt = MaxAttempts──▶ dead
+//	   ▲                  │ │└──failed, attempt < MaxAttempts──▶ pending (due at RetryAt)
+//	   │                  │ └───failed, attempt = MaxAttempts──▶ dead
+//	   │                  └──audience resolved, parts written──▶ split
 //	   └── lease lapsed (the sender crashed): claimable again as if pending
 //
-// Only pending and sending messages are in the due index; sent and dead
-// messages stay in the table as a record but leave it.
+// A message addressed to an audience (AdminsOf) is not sent itself: the
+// claim's holder resolves the audience and writes its Parts as new pending
+// messages, which go the same way. Only pending and sending messages are in
+// the due index; sent, split and dead messages stay in the table as a
+// record but leave it.
 const (
 	StatusPending = "pending"
 	StatusSending = "sending"
 	StatusSent    = "sent"
+	StatusSplit   = "split"
 	StatusDead    = "dead"
 )
 
@@ -104,6 +109,17 @@ type Outbox interface {
 	// MarkMailFailed records a failed attempt: back to pending until
 	// f.RetryAt, or dead. Errors: ErrLeaseLost.
 	MarkMailFailed(ctx context.Context, c Claim, f Failure) error
+	// SplitMail puts each part (pending, unless a part of that id exists
+	// already) and then marks the claimed message split, out of the due
+	// index. Errors: ErrLeaseLost.
+	SplitMail(ctx context.Context, c Claim, parts []Message, now time.Time) error
+}
+
+// Directory resolves audiences; shared/store implements it.
+type Directory interface {
+	// GlobalAdminEmails returns the addresses of a partner's global
+	// admins, or its account email when it has none.
+	GlobalAdminEmails(ctx context.Context, partnerID string) ([]string, error)
 }
 
 // Transport delivers rendered mail; *SES is the real one.
@@ -114,6 +130,7 @@ type Transport interface {
 // Summary counts what one Drain did.
 type Summary struct {
 	Sent   int `json:"sent"`
+	Split  int `json:"split"`  // messages to an audience, split into parts
 	Failed int `json:"failed"` // will be retried
 	Dead   int `json:"dead"`   // gave up after MaxAttempts
 }
@@ -126,6 +143,7 @@ type Summary struct {
 type Sender struct {
 	Outbox    Outbox
 	Transport Transport
+	Directory Directory    // resolves AdminsOf; nil fails such messages
 	Log       *slog.Logger // nil discards
 
 	// Zero values take the defaults below.
@@ -160,7 +178,7 @@ func (s *Sender) Drain(ctx context.Context, now time.Time) (Summary, error) {
 		if err != nil {
 			return sum, err
 		}
-		fresh := 0
+		fresh, splits := 0, sum.Split
 		for _, q := range page {
 			if seen[q.ID] {
 				continue
@@ -177,7 +195,8 @@ func (s *Sender) Drain(ctx context.Context, now time.Time) (Summary, error) {
 				return sum, err
 			}
 		}
-		if fresh == 0 || len(page) < batch {
+		// A split wrote parts that are due now: read again for them.
+		if fresh == 0 || (len(page) < batch && sum.Split == splits) {
 			return sum, nil
 		}
 	}
@@ -194,7 +213,22 @@ func (s *Sender) deliver(ctx context.Context, id string, now time.Time, lease ti
 		return err
 	}
 	log = log.With("template", c.Template, "attempt", c.Attempts+1)
-	sendErr := s.send(ctx, c.Message)
+	var sendErr error
+	if c.AdminsOf != "" {
+		var parts int
+		parts, sendErr = s.split(ctx, c, now)
+		if errors.Is(sendErr, ErrLeaseLost) {
+			log.Warn("mail split after its lease lapsed; another sender has it")
+			return nil
+		}
+		if sendErr == nil {
+			log.Info("mail split", "parts", parts)
+			sum.Split++
+			return nil
+		}
+	} else {
+		sendErr = s.send(ctx, c.Message)
+	}
 	if sendErr != nil && ctx.Err() != nil {
 		// Out of time, not a failed attempt: the lease lapses and the
 		// message is claimed again later.
@@ -225,6 +259,23 @@ func (s *Sender) deliver(ctx context.Context, id string, now time.Time, lease ti
 	}
 	sum.Sent++
 	return nil
+}
+
+// split resolves a claimed message's audience and writes its parts; an
+// error other than ErrLeaseLost is a failed attempt, retried like a send.
+func (s *Sender) split(ctx context.Context, c Claim, now time.Time) (int, error) {
+	if s.Directory == nil {
+		return 0, errors.New("mail: no directory to resolve the audience")
+	}
+	addrs, err := s.Directory.GlobalAdminEmails(ctx, c.AdminsOf)
+	if err != nil {
+		return 0, err
+	}
+	parts := Parts(c.Message, addrs)
+	if len(parts) == 0 {
+		return 0, ErrNoAudience
+	}
+	return len(parts), s.Outbox.SplitMail(ctx, c, parts, now)
 }
 
 func (s *Sender) send(ctx context.Context, m Message) error {

@@ -99,6 +99,22 @@ func (f *fakeOutbox) MarkMailFailed(_ context.Context, c mail.Claim, fl mail.Fai
 	return nil
 }
 
+func (f *fakeOutbox) SplitMail(_ context.Context, c mail.Claim, parts []mail.Message, _ time.Time) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, p := range parts {
+		if _, ok := f.items[p.ID]; !ok {
+			f.items[p.ID] = &mail.Queued{Message: p, Status: mail.StatusPending, DueAt: p.CreatedAt}
+		}
+	}
+	q, err := f.owns(c)
+	if err != nil {
+		return err
+	}
+	q.Status = mail.StatusSplit
+	return nil
+}
+
 // fakeTransport records deliveries; fail, when set, decides an attempt's
 // error.
 type fakeTransport struct {

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -60,33 +61,31 @@ func (s *Store) Expire(ctx context.Context, b benefit.Benefit, now time.Time, ev
 	return err
 }
 
-// Recipients are the emails of a partner's global admins (the account
-// email when it has none), with the partner's name and language.
-func (s *Store) Recipients(ctx context.Context, partnerID string) (name, language string, to []string, err error) {
+// GlobalAdminEmails are the addresses of a partner's global admins (the
+// account email when it has none), for the mail sender to resolve an
+// audience: one Query of the partner's USER# items, filtered to global
+// admins and projected to the address, in 1 MB pages.
+func (s *Store) GlobalAdminEmails(ctx context.Context, partnerID string) (to []string, err error) {
+	defer wrap(&err, "global admins of %s", partnerID)
+	in := s.prefixQuery(partnerPK(partnerID), userPrefix)
+	in.FilterExpression = aws.String("contains(#roles, :admin)")
+	in.ProjectionExpression = aws.String("email")
+	in.ExpressionAttributeNames = map[string]string{"#roles": "roles"}
+	in.ExpressionAttributeValues[":admin"] = sv(string(access.GlobalAdmin))
+	err = s.queryEach(ctx, in, func(raw map[string]types.AttributeValue) error {
+		if e, ok := raw["email"].(*types.AttributeValueMemberS); ok {
+			to = append(to, e.Value)
+		}
+		return nil
+	})
+	if err != nil || len(to) > 0 {
+		return to, err
+	}
 	p, err := s.Partner(ctx, partnerID)
 	if err != nil {
-		return "", "", nil, err
+		return nil, err
 	}
-	cursor := ""
-	for {
-		users, next, err := s.Users(ctx, partnerID, 100, cursor)
-		if err != nil {
-			return "", "", nil, err
-		}
-		for _, u := range users {
-			if slices.Contains(u.Roles, access.GlobalAdmin) {
-				to = append(to, u.Email)
-			}
-		}
-		if next == "" {
-			break
-		}
-		cursor = next
-	}
-	if len(to) == 0 {
-		to = []string{p.AccountEmail}
-	}
-	return p.Name, p.Language, to, nil
+	return []string{p.AccountEmail}, nil
 }
 
 // Remind records, on each line, that its partner was told it expires in

@@ -226,7 +226,7 @@ func TestExpiryJobKilledMidRunRemindsAndExpiresOnce(t *testing.T) {
 	mails := map[string]int{}
 	for _, m := range pending {
 		if m.Template == "benefit-expiry-reminder" {
-			mails[m.To[0]+" "+m.Data["days"]]++
+			mails[m.AdminsOf+" "+m.Data["days"]]++
 		}
 	}
 	keys := slices.Sorted(maps.Keys(mails))

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -31,8 +32,10 @@ type contactItem struct {
 }
 
 // SetContact writes the partner's marketing contact (replacing any earlier
-// one) with the instructions mail it owes and its audit event.
-func (s *Store) SetContact(ctx context.Context, c gtm.Contact, owed mail.Message, ev audit.Event) (err error) {
+// one) with the instructions mail it owes and its audit event, and counts
+// the mail against each quota in the same transaction: a change over a
+// quota writes nothing. Errors: user_not_found, *QuotaExceeded.
+func (s *Store) SetContact(ctx context.Context, c gtm.Contact, owed mail.Message, ev audit.Event, quotas []gtm.Quota) (err error) {
 	defer wrap(&err, "set marketing contact of %s", c.PartnerID)
 	item, err := attributevalue.MarshalMap(contactItem{PK: partnerPK(c.PartnerID), SK: contactSK, Type: typeGTMContact, UserID: c.UserID,
 		DisplayName: c.DisplayName, Email: c.Email, Phone: c.Phone, Language: c.Language, UpdatedAt: c.UpdatedAt, UpdatedBy: c.UpdatedBy})
@@ -43,16 +46,46 @@ func (s *Store) SetContact(ctx context.Context, c gtm.Contact, owed mail.Message
 	if err != nil {
 		return err
 	}
-	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: append([]types.TransactWriteItem{
+	writes := append([]types.TransactWriteItem{
 		put(s.table, item, ""),
 		// The contact must still be in the directory.
 		{ConditionCheck: &types.ConditionCheck{TableName: aws.String(s.table), Key: key(partnerPK(c.PartnerID), userSK(c.UserID)),
 			ConditionExpression: aws.String("attribute_exists(PK)")}},
-	}, notes...)})
-	if failedAt(cancelReasons(err), 1) {
+	}, notes...)
+	first := len(writes)
+	for _, q := range quotas {
+		writes = append(writes, s.countIn(q))
+	}
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: writes})
+	reasons := cancelReasons(err)
+	if failedAt(reasons, 1) {
 		return apperr.New(apperr.Unprocessable, "user_not_found", "No user with that id in this partner's directory.")
 	}
+	for i, q := range quotas {
+		if failedAt(reasons, first+i) {
+			return &QuotaExceeded{Quota: q}
+		}
+	}
 	return err
+}
+
+// QuotaExceeded means a change was refused because its quota's window is
+// full; nothing was written.
+type QuotaExceeded struct{ Quota gtm.Quota }
+
+func (e *QuotaExceeded) Error() string {
+	return "store: quota " + e.Quota.Scope + " of " + strconv.Itoa(e.Quota.Max) + " used up"
+}
+
+// countIn adds one to q's window counter, on condition that it is under
+// q.Max; the counter is created on first use and removed by TTL after its
+// window.
+func (s *Store) countIn(q gtm.Quota) types.TransactWriteItem {
+	return update(s.table, key(ratePK(q.Scope, q.Subject), rateSK(q.Start)),
+		"SET #n = if_not_exists(#n, :zero) + :one, #type = :type, windowEnd = :end, #ttl = :ttl",
+		"attribute_not_exists(#n) OR #n < :max", map[string]string{"#n": "n", "#type": "type", "#ttl": "ttl"},
+		map[string]types.AttributeValue{":zero": nv(0), ":one": nv(1), ":max": nv(int64(q.Max)), ":type": sv(typeRateLimit),
+			":end": timeValue(q.End), ":ttl": nv(q.End.Add(rateAfter).Unix())})
 }
 
 // Contact reads the partner's marketing contact (found = false if none).
@@ -94,18 +127,27 @@ type Link struct {
 
 // RequestOffer makes an offer pending with a new confirmation link, in one
 // transaction: the line moves from the status it was read in (available,
-// or pending with an expired link) to pending, the token's hash is stored,
-// the link is mailed and the audit event put. Errors: ErrBenefitChanged.
+// or pending with an expired link or a link to another address) to
+// pending, recording the link's expiry, address and hash; the token's hash
+// is stored, the link is mailed and the audit event put; and the contact
+// must still have the address the link goes to. Errors: ErrBenefitChanged.
 func (s *Store) RequestOffer(ctx context.Context, b benefit.Benefit, l Link, owed mail.Message, ev audit.Event) (err error) {
 	defer wrap(&err, "request offer %s", b.ID)
 	cond := "#status = :read AND attribute_not_exists(linkExpiresAt)"
 	values := map[string]types.AttributeValue{":pending": sv(string(benefit.Pending)), ":read": sv(string(b.Status)),
-		":link": timeValue(l.ExpiresAt)}
+		":link": timeValue(l.ExpiresAt), ":to": sv(l.Contact), ":hash": sv(l.Hash)}
 	if !b.LinkExpiresAt.IsZero() {
 		cond = "#status = :read AND linkExpiresAt = :readLink"
 		values[":readLink"] = timeValue(b.LinkExpiresAt)
 	}
-	line := update(s.table, key(partnerPK(b.PartnerID), benefitSK(b.ID)), "SET #status = :pending, linkExpiresAt = :link", cond,
+	if b.LinkSentTo == "" {
+		cond += " AND attribute_not_exists(linkSentTo)"
+	} else {
+		cond += " AND linkSentTo = :readTo"
+		values[":readTo"] = sv(b.LinkSentTo)
+	}
+	line := update(s.table, key(partnerPK(b.PartnerID), benefitSK(b.ID)),
+		"SET #status = :pending, linkExpiresAt = :link, linkSentTo = :to, linkHash = :hash", cond,
 		map[string]string{"#status": "status"}, values)
 	item, err := attributevalue.MarshalMap(tokenItem{PK: gtmTokenPK(l.Hash), SK: gtmTokenSK, Type: typeGTMToken, PartnerID: b.PartnerID,
 		BenefitID: b.ID, Language: l.Language, Contact: l.Contact, ExpiresAt: l.ExpiresAt, TTL: l.ExpiresAt.Add(gtmTokenAfter).Unix()})
@@ -117,11 +159,18 @@ func (s *Store) RequestOffer(ctx context.Context, b benefit.Benefit, l Link, owe
 		return err
 	}
 	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: append([]types.TransactWriteItem{
-		line, put(s.table, item, notExists)}, notes...)})
+		line, put(s.table, item, notExists), s.contactIs(b.PartnerID, l.Contact)}, notes...)})
 	if cancelReasons(err) != nil {
 		return ErrBenefitChanged
 	}
 	return err
+}
+
+// contactIs checks that the partner's marketing contact is reached at addr.
+func (s *Store) contactIs(partnerID, addr string) types.TransactWriteItem {
+	return types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{TableName: aws.String(s.table),
+		Key: key(partnerPK(partnerID), contactSK), ConditionExpression: aws.String("email = :addr"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":addr": sv(addr)}}}
 }
 
 // LinkOf reads a confirmation link by its token's hash (found = false for
@@ -144,15 +193,17 @@ var ErrLinkUsed = errors.New("store: confirmation link already used")
 
 // ConfirmOffer uses a link once: the token is deleted (it must still be
 // there), the line goes from pending to active until activeUntil, moving
-// its GSI1 expiry entry to that day, and the audit event is put.
+// its GSI1 expiry entry to that day, and the audit event is put; the link
+// must still be the line's (a line from before lines recorded it has no
+// linkHash) and the contact must still have the address it went to.
 // Errors: ErrLinkUsed, ErrBenefitChanged.
 func (s *Store) ConfirmOffer(ctx context.Context, l Link, b benefit.Benefit, activeUntil, now time.Time, ev audit.Event) (err error) {
 	defer wrap(&err, "confirm offer %s", b.ID)
 	line := update(s.table, key(partnerPK(b.PartnerID), benefitSK(b.ID)),
-		"SET #status = :active, activatedAt = :now, expiresAt = :until, GSI1PK = :due REMOVE linkExpiresAt",
-		"#status = :pending", map[string]string{"#status": "status"},
+		"SET #status = :active, activatedAt = :now, expiresAt = :until, GSI1PK = :due REMOVE linkExpiresAt, linkSentTo, linkHash",
+		"#status = :pending AND (attribute_not_exists(linkHash) OR linkHash = :hash)", map[string]string{"#status": "status"},
 		map[string]types.AttributeValue{":active": sv(string(benefit.Active)), ":pending": sv(string(benefit.Pending)),
-			":now": timeValue(now), ":until": timeValue(activeUntil), ":due": sv(expiryDuePK(activeUntil))})
+			":now": timeValue(now), ":until": timeValue(activeUntil), ":due": sv(expiryDuePK(activeUntil)), ":hash": sv(l.Hash)})
 	record, err := s.auditPut(ev)
 	if err != nil {
 		return err
@@ -160,7 +211,7 @@ func (s *Store) ConfirmOffer(ctx context.Context, l Link, b benefit.Benefit, act
 	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{Delete: &types.Delete{TableName: aws.String(s.table), Key: key(gtmTokenPK(l.Hash), gtmTokenSK),
 			ConditionExpression: aws.String("attribute_exists(PK)")}},
-		line, record,
+		line, record, s.contactIs(b.PartnerID, l.Contact),
 	}})
 	switch reasons := cancelReasons(err); {
 	case failedAt(reasons, 0):

@@ -145,6 +145,10 @@ type benefitItem struct {
 	Reminded7  *time.Time `dynamodbav:"reminded7,omitempty"`
 	// LinkExpiresAt: a pending go-to-market offer's link stops working then.
 	LinkExpiresAt *time.Time `dynamodbav:"linkExpiresAt,omitempty"`
+	// LinkSentTo and LinkHash: the address that link went to and its
+	// token's hash; only that link confirms.
+	LinkSentTo string `dynamodbav:"linkSentTo,omitempty"`
+	LinkHash   string `dynamodbav:"linkHash,omitempty"`
 	// GSI1 places the line in the partition of the day it expires, which the
 	// daily expiry job and its 30/7-day reminders read (ACCESS_PATTERNS.md).
 	GSI1PK string `dynamodbav:",omitempty"`
@@ -177,7 +181,8 @@ func (i benefitItem) domain() benefit.Benefit {
 		Product: i.Product, ProductName: i.ProductName, Quantity: i.Quantity, Used: i.Used,
 		BenefitType: catalog.BenefitType(i.BenefitType), Status: benefit.Status(i.Status), CreatedAt: i.CreatedAt,
 		ExpiresAt: i.ExpiresAt, Credit: i.Credit, Plan: catalog.Plan(i.Plan), Key: i.Key, KeyIssuedAt: i.KeyIssuedAt,
-		ActivatedAt: i.ActivatedAt, Reminded30: deref(i.Reminded30), Reminded7: deref(i.Reminded7), LinkExpiresAt: deref(i.LinkExpiresAt)}
+		ActivatedAt: i.ActivatedAt, Reminded30: deref(i.Reminded30), Reminded7: deref(i.Reminded7), LinkExpiresAt: deref(i.LinkExpiresAt),
+		LinkSentTo: i.LinkSentTo, LinkHash: i.LinkHash}
 	if r := i.Redemption; r != nil {
 		b.Redemption = &benefit.Redemption{TenantID: r.TenantID, Mode: r.Mode, By: r.By, At: r.At, Seats: r.Seats,
 			EndDate: r.EndDate, TermUnder12Months: r.TermUnder12Months}

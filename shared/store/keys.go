@@ -54,6 +54,7 @@ const (
 	typeGTMContact  = "gtm-contact"
 	typeGTMToken    = "gtm-token"
 	typeCancel      = "service-request"
+	typeRateLimit   = "rate-limit"
 )
 
 func partnerPK(partnerID string) string      { return "PARTNER#" + partnerID }
@@ -178,6 +179,19 @@ const (
 )
 
 func gtmTokenPK(hash string) string { return "GTMTOKEN#" + hash }
+
+// A rate limit is a fixed-window counter, one item per scope, subject and
+// window: RATE#<scope>#<hex of the first 16 bytes of SHA-256(subject)> /
+// WINDOW#<window start>. The subject (a partner id, an email address) is
+// hashed so no address sits in a key; TTL removes the item after its window.
+func ratePK(scope, subject string) string {
+	sum := sha256.Sum256([]byte(subject))
+	return "RATE#" + scope + "#" + hex.EncodeToString(sum[:16])
+}
+func rateSK(start time.Time) string { return "WINDOW#" + start.UTC().Format(dueLayout) }
+
+// rateAfter is how long a counter is kept past its window before TTL removes it.
+const rateAfter = 24 * time.Hour
 
 // A cancellation's service request is stored twice: in the partner's
 // dashboard collection (DASH#CANCEL#<purchaseId>, so the purchase and its

@@ -24,7 +24,8 @@ type outboxItem struct {
 	SK        string
 	Type      string            `dynamodbav:"type"`
 	ID        string            `dynamodbav:"id"`
-	To        []string          `dynamodbav:"to"`
+	To        []string          `dynamodbav:"to,omitempty"`
+	AdminsOf  string            `dynamodbav:"adminsOf,omitempty"` // an audience, resolved by the sender
 	Template  string            `dynamodbav:"template"`
 	Language  string            `dynamodbav:"language"`
 	Data      map[string]string `dynamodbav:"data"`
@@ -42,15 +43,24 @@ type outboxItem struct {
 }
 
 func (s *Store) outboxPut(m mail.Message) (types.TransactWriteItem, error) {
-	item, err := attributevalue.MarshalMap(outboxItem{
-		PK: outboxPK(m.ID), SK: outboxSK, Type: typeOutbox, ID: m.ID, To: m.To, Template: m.Template,
-		Language: m.Language, Data: m.Data, CreatedAt: m.CreatedAt, Status: mail.StatusPending,
-		DueAt: m.CreatedAt.UnixMilli(), GSI1PK: outboxDuePK, GSI1SK: outboxDueSK(m.CreatedAt, m.ID),
-	})
+	item, err := outboxItemOf(m)
 	if err != nil {
 		return types.TransactWriteItem{}, err
 	}
 	return put(s.table, item, notExists), nil
+}
+
+// outboxItemOf is a new pending message's item; a message the outbox must
+// not hold (mail.Message.Validate) is an error.
+func outboxItemOf(m mail.Message) (map[string]types.AttributeValue, error) {
+	if err := m.Validate(); err != nil {
+		return nil, err
+	}
+	return attributevalue.MarshalMap(outboxItem{
+		PK: outboxPK(m.ID), SK: outboxSK, Type: typeOutbox, ID: m.ID, To: m.To, AdminsOf: m.AdminsOf, Template: m.Template,
+		Language: m.Language, Data: m.Data, CreatedAt: m.CreatedAt, Status: mail.StatusPending,
+		DueAt: m.CreatedAt.UnixMilli(), GSI1PK: outboxDuePK, GSI1SK: outboxDueSK(m.CreatedAt, m.ID),
+	})
 }
 
 // outboxDueSK sorts the due index by due time: fixed-width UTC to the
@@ -63,8 +73,9 @@ const dueLayout = "2006-01-02T15:04:05.000Z"
 
 func (i outboxItem) queued() mail.Queued {
 	return mail.Queued{
-		Message: mail.Message{ID: i.ID, To: i.To, Template: i.Template, Language: i.Language, Data: i.Data, CreatedAt: i.CreatedAt},
-		Status:  i.Status, Attempts: i.Attempts, DueAt: time.UnixMilli(i.DueAt).UTC(),
+		Message: mail.Message{ID: i.ID, To: i.To, AdminsOf: i.AdminsOf, Template: i.Template, Language: i.Language, Data: i.Data,
+			CreatedAt: i.CreatedAt},
+		Status: i.Status, Attempts: i.Attempts, DueAt: time.UnixMilli(i.DueAt).UTC(),
 	}
 }
 
@@ -200,6 +211,46 @@ func (s *Store) MarkMailFailed(ctx context.Context, c mail.Claim, f mail.Failure
 		UpdateExpression:          aws.String(update),
 		ExpressionAttributeNames:  names,
 		ExpressionAttributeValues: values,
+	})
+	if isConditionFailed(err) {
+		return mail.ErrLeaseLost
+	}
+	return err
+}
+
+// SplitMail writes the parts of a claimed message addressed to an
+// audience, each put only if absent (a split repeated after a crash or a
+// lapsed lease writes nothing twice), then moves the message to split and
+// out of the due index, fenced by its lease like the other marks.
+// Errors: mail.ErrLeaseLost.
+func (s *Store) SplitMail(ctx context.Context, c mail.Claim, parts []mail.Message, now time.Time) (err error) {
+	defer wrap(&err, "split mail %s", c.ID)
+	for _, p := range parts {
+		item, err := outboxItemOf(p)
+		if err != nil {
+			return err
+		}
+		_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: item,
+			ConditionExpression: aws.String(notExists)})
+		if err != nil && !isConditionFailed(err) {
+			return err
+		}
+	}
+	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:           aws.String(s.table),
+		Key:                 key(outboxPK(c.ID), outboxSK),
+		ConditionExpression: aws.String("#status = :sending AND dueAt = :lease"),
+		UpdateExpression:    aws.String("SET #status = :split, parts = :parts, splitAt = :now REMOVE #gsi1pk, #gsi1sk"),
+		ExpressionAttributeNames: map[string]string{
+			"#status": "status", "#gsi1pk": table.GSI1PK, "#gsi1sk": table.GSI1SK,
+		},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":sending": &types.AttributeValueMemberS{Value: mail.StatusSending},
+			":split":   &types.AttributeValueMemberS{Value: mail.StatusSplit},
+			":lease":   millis(c.Until),
+			":parts":   nv(int64(len(parts))),
+			":now":     timeValue(now),
+		},
 	})
 	if isConditionFailed(err) {
 		return mail.ErrLeaseLost

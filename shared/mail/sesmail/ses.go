@@ -45,6 +45,9 @@ func (s *SES) Send(ctx context.Context, m mail.Message, r mail.Rendered) (err er
 	if len(m.To) == 0 {
 		return errors.New("no recipient")
 	}
+	if len(m.To) > mail.MaxRecipients {
+		return fmt.Errorf("%d recipients, SES takes at most %d", len(m.To), mail.MaxRecipients)
+	}
 	body := &types.Body{}
 	if r.Text != "" {
 		body.Text = utf8(r.Text)
