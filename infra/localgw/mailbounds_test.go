@@ -176,7 +176,7 @@ func outboxItems(t *testing.T, h *harness) (largest, items, undelivered int) {
 		}
 		for _, it := range out.Items {
 			items++
-			largest = max(largest, itemSize(it))
+			largest = max(largest, avItemSize(it))
 			if st := it["status"].(*types.AttributeValueMemberS).Value; st != mail.StatusSent && st != "split" {
 				undelivered++
 			}
@@ -186,44 +186,6 @@ func outboxItems(t *testing.T, h *harness) (largest, items, undelivered int) {
 		}
 		in.ExclusiveStartKey = out.LastEvaluatedKey
 	}
-}
-
-// itemSize approximates DynamoDB's item size: names plus values, numbers
-// as their digits, containers with 3 bytes of overhead and 1 per element.
-func itemSize(item map[string]types.AttributeValue) int {
-	n := 0
-	for k, v := range item {
-		n += len(k) + valueSize(v)
-	}
-	return n
-}
-
-func valueSize(v types.AttributeValue) int {
-	switch v := v.(type) {
-	case *types.AttributeValueMemberS:
-		return len(v.Value)
-	case *types.AttributeValueMemberN:
-		return len(v.Value)
-	case *types.AttributeValueMemberB:
-		return len(v.Value)
-	case *types.AttributeValueMemberBOOL, *types.AttributeValueMemberNULL:
-		return 1
-	case *types.AttributeValueMemberSS:
-		n := 3
-		for _, s := range v.Value {
-			n += len(s) + 1
-		}
-		return n
-	case *types.AttributeValueMemberL:
-		n := 3
-		for _, e := range v.Value {
-			n += valueSize(e) + 1
-		}
-		return n
-	case *types.AttributeValueMemberM:
-		return 3 + itemSize(v.Value) + len(v.Value)
-	}
-	return 0
 }
 
 // TestContactMailIsRateLimited: marketing-contact changes that mail an
