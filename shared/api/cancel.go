@@ -68,7 +68,7 @@ func (s *Service) requestCancel(ctx context.Context, r *httpapi.Request) (httpap
 			return httpapi.Response{}, err
 		}
 		now := s.Clock.Now()
-		sr, err := cancel.Decide(p, o.Lines, in.Reason, r.Caller.UserID, s.NewID("sr"), now)
+		sr, err := cancel.Decide(p, o.Lines, o.Credits, in.Reason, r.Caller.UserID, s.NewID("sr"), now)
 		if errors.Is(err, cancel.ErrAlreadyCancelled) {
 			// A cancellation whose request died after its commit is
 			// finished by any later attempt.

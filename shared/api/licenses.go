@@ -58,7 +58,13 @@ func (s *Service) getLicense(ctx context.Context, r *httpapi.Request) (httpapi.R
 	now := s.Clock.Now()
 	seesKey := r.Caller.Can(access.GetSoftware)
 	if seesKey && b.Key == "" && b.Usable(catalog.License, now) == nil {
-		if b.Key, err = s.firstKey(ctx, b, product, now, s.event(r, audit.LicenseKeyIssued, b.ID)); err != nil {
+		b.Key, err = s.firstKey(ctx, b, product, now, s.event(r, audit.LicenseKeyIssued, b.ID))
+		switch {
+		case errors.Is(err, benefit.ErrRevoked):
+			b.Status = benefit.Revoked // a racing cancel won: the view, without a key
+		case errors.Is(err, benefit.ErrExpired):
+			b.Status = benefit.Expired
+		case err != nil:
 			return httpapi.Response{}, err
 		}
 	}
@@ -78,8 +84,8 @@ func (s *Service) getLicense(ctx context.Context, r *httpapi.Request) (httpapi.R
 	}{BenefitID: b.ID, Product: b.Product, ProductName: b.ProductName, Plan: string(b.Plan), Quantity: b.Quantity,
 		BenefitType: string(b.BenefitType), Status: string(b.EffectiveStatus(now)), ExpiresAt: b.ExpiresAt,
 		Instructions: product.InstructionsFor(language(r)), PortalURL: product.PortalURL, Redemption: viewRedemption(b.Redemption)}
-	if seesKey {
-		out.Key = b.Key
+	if seesKey && b.Status != benefit.Revoked {
+		out.Key = b.Key // a revoked line's key, shown before the cancel, never again
 	}
 	resp, err := httpapi.JSON(http.StatusOK, out)
 	if err == nil {

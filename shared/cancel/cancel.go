@@ -9,6 +9,7 @@ import (
 	"github.com/pbs/benefits/shared/apperr"
 	"github.com/pbs/benefits/shared/benefit"
 	"github.com/pbs/benefits/shared/catalog"
+	"github.com/pbs/benefits/shared/credit"
 	"github.com/pbs/benefits/shared/money"
 )
 
@@ -46,7 +47,8 @@ type ServiceRequest struct {
 // Errors of the rules; the codes are the API's.
 var (
 	ErrWindowClosed      = apperr.New(apperr.Conflict, "cancel_window_closed", "A package can be cancelled only within 30 days of its purchase.")
-	ErrSoftwareActivated = apperr.New(apperr.Conflict, "software_benefit_activated", "A software key of this package has been taken, so it can no longer be cancelled.")
+	ErrSoftwareActivated = apperr.New(apperr.Conflict, "software_benefit_activated", "A software or licence key of this package has been taken, so it can no longer be cancelled.")
+	ErrBenefitConsumed   = apperr.New(apperr.Conflict, "benefit_consumed", "A benefit of this package has been used (credit granted, incident opened, hours used or offer confirmed), so it can no longer be cancelled.")
 	ErrAlreadyCancelled  = apperr.New(apperr.Conflict, "already_cancelled", "This purchase has already been cancelled.")
 	ErrAlreadyResolved   = apperr.New(apperr.Conflict, "service_request_resolved", "This service request has already been completed or rejected.")
 )
@@ -54,9 +56,44 @@ var (
 // MaxReason bounds the reason and the operator's note.
 const MaxReason = 1000
 
-// Decide checks a cancellation of p, whose lines are lines, at now, and
-// opens its service request: a full refund of the price.
-func Decide(p benefit.Purchase, lines []benefit.Benefit, reason, by, srID string, now time.Time) (ServiceRequest, error) {
+// Blocks says whether line b (with c, its credit state, for a credit line)
+// holds value that was handed out and cannot be taken back, which refuses
+// the refund (docs/domain.md, "Cancelling a package"):
+//   - software: its key was taken;
+//   - license: its key was shown (taken from the pool or signed) or redeemed;
+//   - credits: any grant is on the ledger (an annual credit is granted at
+//     assignment);
+//   - support, advisory hours: an incident opened, an hour used;
+//   - gtm-offer: confirmed.
+//
+// A Visual Studio seat, a pending offer, a credit assigned but not yet
+// granted and partner-wide support activation are withdrawn by the cancel.
+// The error names the line (benefitId) and its kind.
+func Blocks(b benefit.Benefit, c *credit.Credit) error {
+	used := false
+	err := ErrBenefitConsumed
+	switch b.Kind {
+	case catalog.Software:
+		used, err = b.Key != "" || b.Status == benefit.Activated, ErrSoftwareActivated
+	case catalog.License:
+		used, err = b.Key != "" || !b.KeyIssuedAt.IsZero() || b.Redemption != nil || b.Status == benefit.Activated, ErrSoftwareActivated
+	case catalog.CreditMonthly, catalog.CreditAnnual:
+		used = c != nil && len(c.Grants) > 0
+	case catalog.Support, catalog.AdvisoryHours:
+		used = b.Used > 0
+	case catalog.GTMOffer:
+		used = b.Status == benefit.Active || !b.ActivatedAt.IsZero()
+	}
+	if !used {
+		return nil
+	}
+	return err.With("benefitId", b.ID).With("kind", string(b.Kind))
+}
+
+// Decide checks a cancellation of p, whose lines are lines (credits: the
+// state of its credit lines, by benefit id), at now, and opens its service
+// request: a full refund of the price.
+func Decide(p benefit.Purchase, lines []benefit.Benefit, credits map[string]credit.Credit, reason, by, srID string, now time.Time) (ServiceRequest, error) {
 	reason = strings.TrimSpace(reason)
 	if err := apperr.CheckLen("reason", reason, MaxReason); err != nil {
 		return ServiceRequest{}, err
@@ -68,8 +105,15 @@ func Decide(p benefit.Purchase, lines []benefit.Benefit, reason, by, srID string
 		return ServiceRequest{}, ErrWindowClosed.With("windowClosedAt", closes.UTC())
 	}
 	for _, b := range lines {
-		if b.PurchaseID == p.ID && b.Kind == catalog.Software && (b.Key != "" || b.Status == benefit.Activated) {
-			return ServiceRequest{}, ErrSoftwareActivated.With("benefitId", b.ID)
+		if b.PurchaseID != p.ID {
+			continue
+		}
+		var c *credit.Credit
+		if cr, ok := credits[b.ID]; ok {
+			c = &cr
+		}
+		if err := Blocks(b, c); err != nil {
+			return ServiceRequest{}, err
 		}
 	}
 	return ServiceRequest{ID: srID, PartnerID: p.PartnerID, PurchaseID: p.ID, PackageName: p.PackageName, Status: Pending,

@@ -25,11 +25,11 @@ func code(err error) string {
 }
 
 func TestWindowClosesAt30Days(t *testing.T) {
-	sr, err := Decide(purchase(), nil, " wrong plan ", "usr_a", "sr_1", bought.Add(Window-time.Millisecond))
+	sr, err := Decide(purchase(), nil, nil, " wrong plan ", "usr_a", "sr_1", bought.Add(Window-time.Millisecond))
 	if err != nil || sr.Status != Pending || sr.Refund != purchase().Price || sr.Reason != "wrong plan" || sr.PurchaseID != "pur_1" {
 		t.Fatalf("last millisecond: %+v %v", sr, err)
 	}
-	_, err = Decide(purchase(), nil, "", "usr_a", "sr_1", bought.Add(Window))
+	_, err = Decide(purchase(), nil, nil, "", "usr_a", "sr_1", bought.Add(Window))
 	e, _ := apperr.As(err)
 	if code(err) != "cancel_window_closed" || !e.Extra["windowClosedAt"].(time.Time).Equal(bought.AddDate(0, 0, 30)) {
 		t.Fatalf("day 30: %v", err)
@@ -41,23 +41,23 @@ func TestSoftwareTakenOrCancelledBlocks(t *testing.T) {
 		{ID: "ben_sw", PurchaseID: "pur_1", Kind: catalog.Software, Status: benefit.Available},
 		{ID: "ben_other", PurchaseID: "pur_2", Kind: catalog.Software, Status: benefit.Activated, Key: "K"},
 	}
-	if _, err := Decide(purchase(), lines, "", "u", "sr", bought); err != nil {
+	if _, err := Decide(purchase(), lines, nil, "", "u", "sr", bought); err != nil {
 		t.Fatalf("another purchase's key does not count: %v", err)
 	}
 	lines[0].Status, lines[0].Key = benefit.Activated, "K"
-	if _, err := Decide(purchase(), lines, "", "u", "sr", bought); code(err) != "software_benefit_activated" {
+	if _, err := Decide(purchase(), lines, nil, "", "u", "sr", bought); code(err) != "software_benefit_activated" {
 		t.Fatalf("key taken: %v", err)
 	}
 	p := purchase()
 	p.Status = benefit.PurchaseCancelled
-	if _, err := Decide(p, nil, "", "u", "sr", bought); code(err) != "already_cancelled" {
+	if _, err := Decide(p, nil, nil, "", "u", "sr", bought); code(err) != "already_cancelled" {
 		t.Fatalf("cancelled: %v", err)
 	}
 	long := make([]rune, MaxReason+1)
 	for i := range long {
 		long[i] = 'é'
 	}
-	if _, err := Decide(purchase(), nil, string(long), "u", "sr", bought); code(err) != "validation_failed" {
+	if _, err := Decide(purchase(), nil, nil, string(long), "u", "sr", bought); code(err) != "validation_failed" {
 		t.Fatalf("long reason: %v", err)
 	}
 }

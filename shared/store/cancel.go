@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/pbs/benefits/shared/benefit"
 	"github.com/pbs/benefits/shared/cancel"
 	"github.com/pbs/benefits/shared/catalog"
+	"github.com/pbs/benefits/shared/credit"
 	"github.com/pbs/benefits/shared/mail"
 	"github.com/pbs/benefits/shared/money"
 	"github.com/pbs/benefits/shared/table"
@@ -79,16 +81,21 @@ var ErrPurchaseChanged = errors.New("store: purchase changed concurrently")
 
 // CancelPurchase commits a cancellation in one transaction, the decision
 // point: the purchase goes from active to cancelled (and into GSI1 under
-// DUE#RELEASE), every software line from available (no key) to revoked,
-// the service request (both copies), the mail and the audit event are put;
-// every other line and credit state is revoked in the same transaction as
-// long as it fits in DynamoDB's 100 items. What does not fit, and the
-// release of seats, is done by FinishCancellation, which the caller runs
-// next and the expire-benefits job finishes if the caller could not.
-// Because a software line is revoked under "available, no key", and
-// get-key takes a key only under the same condition, a cancel and a first
-// get-key on one purchase never both succeed.
-// Errors: cancel.ErrSoftwareActivated, ErrPurchaseChanged.
+// DUE#RELEASE), the service request (both copies), the mail and the audit
+// event are put, and every line whose use would refuse the refund
+// (cancel.Blocks) is revoked fenced on the state it was read in: a
+// software or licence line "available, no key", a support or advisory
+// line "used as read", an offer "status as read", a credit state "no
+// revokedAt, grants as read". Every consuming write (a first key, a
+// redemption, a grant, a draw, a confirmation) is itself conditional on
+// the line or credit not being revoked, so a cancel and a use never both
+// succeed. Other lines (status as read) and credit states are revoked in
+// the same transaction as long as it fits in DynamoDB's 100 items; what
+// does not fit, and the release of seats, is done by FinishCancellation,
+// which the caller runs next and the expire-benefits job finishes if the
+// caller could not.
+// Errors: cancel.ErrSoftwareActivated and cancel.ErrBenefitConsumed (a
+// fenced line was used meanwhile), ErrPurchaseChanged.
 func (s *Store) CancelPurchase(ctx context.Context, c Cancellation) (err error) {
 	defer wrap(&err, "cancel purchase %s", c.Purchase.ID)
 	pk := partnerPK(c.Purchase.PartnerID)
@@ -112,43 +119,110 @@ func (s *Store) CancelPurchase(ctx context.Context, c Cancellation) (err error) 
 		return err
 	}
 	writes := append([]types.TransactWriteItem{purchase, put(s.table, dashItem, notExists), put(s.table, byIDItem, notExists)}, notes...)
-	software := map[int]bool{}
+	// The fences first: each must be in this transaction.
+	fenced := map[int]benefit.Benefit{}
+	var rest []benefit.Benefit
 	for _, b := range c.Overview.Lines {
-		if b.PurchaseID == c.Purchase.ID && b.Kind == catalog.Software {
-			software[len(writes)] = true
-			writes = append(writes, update(s.table, key(pk, benefitSK(b.ID)), revokeExpr,
-				"#status = :available AND attribute_not_exists(#key)", map[string]string{"#status": "status", "#key": "key"},
-				map[string]types.AttributeValue{":revoked": sv(string(benefit.Revoked)), ":at": timeValue(c.At),
-					":available": sv(string(benefit.Available))}))
+		if b.PurchaseID != c.Purchase.ID || b.Status == benefit.Revoked {
+			continue
+		}
+		if cr, ok := c.Overview.Credits[b.ID]; ok && !cr.Revoked {
+			fenced[len(writes)] = b
+			writes = append(writes, s.revokeUngranted(c.Purchase.PartnerID, b.ID, len(cr.Grants), c.At))
+		}
+		if cond, values, ok := usedFence(b); ok {
+			fenced[len(writes)] = b
+			writes = append(writes, s.revokeLine(b, "#status = :read"+cond, values, c.At))
+		} else {
+			rest = append(rest, b)
 		}
 	}
-	// The rest, as far as the transaction allows: lines fenced by the
-	// status they were read in, then credit states.
-	for _, b := range c.Overview.Lines {
+	if len(writes) > maxTransactItems {
+		return fmt.Errorf("the cancellation's %d guarded items exceed one transaction", len(writes))
+	}
+	// The rest, as far as the transaction allows, fenced by the status
+	// they were read in.
+	for _, b := range rest {
 		if len(writes) == maxTransactItems {
 			break
 		}
-		if b.PurchaseID != c.Purchase.ID || b.Kind == catalog.Software || b.Status == benefit.Revoked {
-			continue
-		}
-		writes = append(writes, update(s.table, key(pk, benefitSK(b.ID)), revokeExpr, "#status = :read",
-			map[string]string{"#status": "status"},
-			map[string]types.AttributeValue{":revoked": sv(string(benefit.Revoked)), ":at": timeValue(c.At), ":read": sv(string(b.Status))}))
-		if cr, ok := c.Overview.Credits[b.ID]; ok && !cr.Revoked && len(writes) < maxTransactItems {
-			writes = append(writes, s.revokeCredit(c.Purchase.PartnerID, b.ID, c.At))
-		}
+		writes = append(writes, s.revokeLine(b, "#status = :read", nil, c.At))
 	}
 	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: writes})
 	reasons := cancelReasons(err)
 	if reasons == nil {
 		return err
 	}
-	for i := range software {
+	if failedAt(reasons, 0) {
+		return ErrPurchaseChanged // cancelled by a racing request
+	}
+	for i, b := range fenced {
 		if failedAt(reasons, i) {
-			return cancel.ErrSoftwareActivated
+			if used := s.usedSince(ctx, b, c.Overview.Credits); used != nil {
+				return used
+			}
 		}
 	}
 	return ErrPurchaseChanged
+}
+
+// usedFence is the extra condition under which a line whose use refuses
+// the refund is revoked: what cancel.Blocks looked at, as it was read.
+// Visual Studio and credit lines have none (the credit state carries the
+// grants).
+func usedFence(b benefit.Benefit) (string, map[string]types.AttributeValue, bool) {
+	switch b.Kind {
+	case catalog.Software, catalog.License:
+		// The same condition a first key and a redemption write under.
+		return " AND attribute_not_exists(#key)", nil, true
+	case catalog.Support, catalog.AdvisoryHours:
+		return " AND used = :used", map[string]types.AttributeValue{":used": nv(int64(b.Used))}, true
+	case catalog.GTMOffer:
+		return "", nil, true // pending or available as read; a confirmation moves it to active
+	}
+	return "", nil, false
+}
+
+// revokeLine revokes a line under cond (which may name #status and #key;
+// :read is the status the line was read in).
+func (s *Store) revokeLine(b benefit.Benefit, cond string, extra map[string]types.AttributeValue, at time.Time) types.TransactWriteItem {
+	values := map[string]types.AttributeValue{":revoked": sv(string(benefit.Revoked)), ":at": timeValue(at), ":read": sv(string(b.Status))}
+	for k, v := range extra {
+		values[k] = v
+	}
+	names := map[string]string{"#status": "status"}
+	if strings.Contains(cond, "#key") {
+		names["#key"] = "key"
+	}
+	return update(s.table, key(partnerPK(b.PartnerID), benefitSK(b.ID)), revokeExpr, cond, names, values)
+}
+
+// revokeUngranted revokes a credit state that has exactly the grants read
+// (the grant job and an annual assignment add one only while no revokedAt).
+func (s *Store) revokeUngranted(partnerID, benefitID string, grants int, at time.Time) types.TransactWriteItem {
+	w := s.revokeCredit(partnerID, benefitID, at)
+	w.Update.ConditionExpression = aws.String(*w.Update.ConditionExpression + " AND (attribute_not_exists(grants) OR size(grants) = :grants)")
+	w.Update.ExpressionAttributeValues[":grants"] = nv(int64(grants))
+	return w
+}
+
+// usedSince reads a fenced line (and its credit state) again, strongly
+// consistent, after its fence failed: the refusal if it was used since the
+// cancellation's read, else nil (it changed otherwise: decide again).
+func (s *Store) usedSince(ctx context.Context, b benefit.Benefit, credits map[string]credit.Credit) error {
+	fresh, err := s.Benefit(ctx, b.PartnerID, b.ID)
+	if err != nil {
+		return nil
+	}
+	var cr *credit.Credit
+	if _, ok := credits[b.ID]; ok {
+		got, err := s.Credit(ctx, b.PartnerID, b.ID)
+		if err != nil {
+			return nil
+		}
+		cr = &got
+	}
+	return cancel.Blocks(fresh, cr)
 }
 
 // revokeExpr revokes a line and takes it out of the expiry index: nothing

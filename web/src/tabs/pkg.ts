@@ -1,5 +1,5 @@
 // Package: the purchases with their cancellation (within 30 days of purchase,
-// only while no software key was taken), and the catalogue to buy from.
+// only while no benefit was activated), and the catalogue to buy from.
 
 import { h } from "../dom.js";
 import { fmtDate, t, type Key } from "../i18n.js";
@@ -19,7 +19,10 @@ export function pkg(ctx: Ctx): HTMLElement {
 function purchase(ctx: Ctx, p: Purchase): HTMLElement {
   const until = new Date(Date.parse(p.purchasedAt) + cancelWindowMs).toISOString();
   const lines = ctx.data.dashboard.benefits.filter((b) => b.purchaseId === p.id);
-  const keyTaken = lines.some((b) => b.kind === "software" && b.status === "activated");
+  // What the dashboard shows of docs/domain.md's refund rule; a licence key
+  // shown or a credit granted is not on it, and the server refuses those.
+  const keyTaken = lines.some((b) => ((b.kind === "software" || b.kind === "license") && b.status === "activated") ||
+    ((b.kind === "support" || b.kind === "advisory-hours") && b.used > 0) || (b.kind === "gtm-offer" && b.status === "active"));
   const box = h("article", { class: "card", "data-purchase": p.id },
     h("h3", null, `${t(`plan.${p.plan}` as Key)} · ${p.packageId}`),
     dl([[t("col.status"), status(p.status)], [t("pkg.purchased"), fmtDate(p.purchasedAt)], [t("pkg.cancelUntil"), fmtDate(until)], [t("pkg.lines"), String(lines.length)]]));
