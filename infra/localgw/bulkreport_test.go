@@ -11,11 +11,12 @@ import (
 
 // bulkRowsMax is the documented row limit of a bulk Visual Studio request
 // (maxBulkRows in shared/api).
-const bulkRowsMax = 100
+const bulkRowsMax = 50
 
 // maxStoredReport bounds the idempotency item of the largest bulk report:
-// well under DynamoDB's 400 KB item limit, so its replay is never lost.
-const maxStoredReport = 128 << 10
+// the 64 KB every item a partner's request writes stays under, far below
+// DynamoDB's 400 KB item limit, so its replay is never lost.
+const maxStoredReport = 64 << 10
 
 // TestBulkReportStoredSize sends the worst bulk Visual Studio requests with
 // an Idempotency-Key, measures the item that stores the report for replay,

@@ -288,7 +288,7 @@ func TestCancelLargePurchaseAllOrNothing(t *testing.T) {
 		rows = append(rows, `{"userId":"`+u+`"}`)
 	}
 	vs := lineOf(t, big, "vs-enterprise")
-	for chunk := range slices.Chunk(rows, 100) { // a bulk request takes at most 100 rows
+	for chunk := range slices.Chunk(rows, 50) { // a bulk request takes at most 50 rows
 		if r := h.post("/v1/visual-studio/"+vs+"/assignments:bulk", admin, `{"assignments":[`+strings.Join(chunk, ",")+`]}`); r.Status != http.StatusOK ||
 			r.json(t)["summary"].(map[string]any)["assigned"] != float64(len(chunk)) {
 			t.Fatalf("bulk: %d %.300s", r.Status, r.Body)

@@ -191,12 +191,13 @@ func checkRow(row seatRow) error {
 }
 
 // maxBulkRows keeps a bulk report, which an Idempotency-Key stores for
-// replay in one item, well under DynamoDB's 400 KB: at most 100 rows of ids
-// of at most 128 characters, each with the seat's user (an email of 254 and
-// a name of 256 characters), is about 370 KB of JSON at the very worst
-// (every character escaped), stored compressed (see
-// store.CompleteIdempotency); TestBulkReportStoredSize measures it.
-const maxBulkRows = 100
+// replay in one item, under the 64 KB every partner-written item stays
+// under: at most 50 rows of ids of at most 128 characters, each with the
+// seat's user (an email of 254 and a name of 256 characters), is about
+// 185 KB of JSON at the very worst (every character escaped), stored
+// compressed (see store.CompleteIdempotency) in about 35 KB;
+// TestBulkReportStoredSize measures it.
+const maxBulkRows = 50
 
 type bulkRowView struct {
 	Row            int             `json:"row"`
