@@ -50,14 +50,7 @@ var errInternal = apperr.New(apperr.Internal, "internal", "Something went wrong 
 // transient failure on AWS's side): not a bug, and safe to retry, since a
 // failed request wrote nothing or is replayed by its Idempotency-Key.
 var ErrUnavailable = apperr.New(apperr.Unavailable, "service_unavailable",
-	"The service is busy or briefly unavailable; retry after the time in Retry-After.")
-
-// retryAfter is the Retry-After header, in seconds, of the codes a client
-// should simply retry.
-var retryAfter = map[string]string{
-	"idempotency_in_progress": "1",
-	"service_unavailable":     "2",
-}
+	"The service is busy or briefly unavailable; retry after the time in Retry-After.").With(apperr.RetryAfter, 2)
 
 // Problem renders an error. Errors that are not *apperr.Error become a
 // generic 500: their text goes to the log, never to the client.
@@ -65,9 +58,8 @@ func Problem(err error, instance, requestID string) Response {
 	e, body := render(err, instance)
 	status := statusOf[e.Kind]
 	headers := map[string]string{"Content-Type": "application/problem+json", "X-Request-Id": requestID}
-	if after, ok := retryAfter[e.Code]; ok {
-		headers["Retry-After"] = after
-	}
+	// An error that says when to try again (rate limits, a busy table, a
+	// running duplicate) says it in the header too.
 	if secs, ok := e.Extra[apperr.RetryAfter].(int); ok {
 		headers["Retry-After"] = strconv.Itoa(secs)
 	}

@@ -48,7 +48,7 @@ const (
 var (
 	ErrRouteNotFound  = apperr.New(apperr.NotFound, "route_not_found", "No such route.")
 	ErrKeyReused      = apperr.New(apperr.Unprocessable, "idempotency_key_reused", "This Idempotency-Key was used with a different request.")
-	ErrKeyInProgress  = apperr.New(apperr.Conflict, "idempotency_in_progress", "A request with this Idempotency-Key is still running; retry shortly.")
+	ErrKeyInProgress  = apperr.New(apperr.Conflict, "idempotency_in_progress", "A request with this Idempotency-Key is still running; retry shortly.").With(apperr.RetryAfter, 1)
 	errBadIdempotency = &apperr.Error{Kind: apperr.Invalid, Code: "validation_failed", Message: "The request has invalid fields.",
 		Fields: []apperr.FieldError{{Field: "Idempotency-Key", Message: "1 to 255 printable ASCII characters"}}}
 )
