@@ -69,8 +69,9 @@ type Summary struct {
 	// Released counts cancellations this run completed (normally 0: the
 	// cancelling request completes its own).
 	Released int `json:"released"`
-	// Failed lists the partners whose reminders failed this run; the run
-	// goes on with the others and then fails, so the scheduler retries.
+	// Failed lists the partners whose expiry or reminders failed this run;
+	// the run goes on with the others and then fails, so the scheduler
+	// retries (every write of the job is conditional, so a re-run is safe).
 	Failed []string `json:"failed,omitempty"`
 }
 
@@ -79,9 +80,15 @@ func (j *Job) Run(ctx context.Context, now time.Time) (Summary, error) {
 	now = now.UTC()
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
 	sum := Summary{Date: today.Format(time.DateOnly)}
+	// One partner's failure (a line that cannot be written, a release that
+	// stops) never keeps the others from being expired and reminded: it is
+	// recorded, and the run fails at the end. A failed read of the index is
+	// everyone's, so it stops the run.
+	var failed []error
 	released, err := j.Store.FinishCancellations(ctx, now)
 	if err != nil {
-		return sum, err
+		j.log().ErrorContext(ctx, "finish cancellations failed", "error", err.Error())
+		failed = append(failed, fmt.Errorf("releases: %w", err))
 	}
 	sum.Released = released
 	for d := -Lookback; d <= 0; d++ {
@@ -91,11 +98,12 @@ func (j *Job) Run(ctx context.Context, now time.Time) (Summary, error) {
 		}
 		for _, b := range lines {
 			if err := j.expire(ctx, b, now, &sum); err != nil {
-				return sum, err
+				j.log().ErrorContext(ctx, "expire failed", "partnerId", b.PartnerID, "benefitId", b.ID, "error", err.Error())
+				sum.fail(b.PartnerID)
+				failed = append(failed, fmt.Errorf("partner %s, line %s: %w", b.PartnerID, b.ID, err))
 			}
 		}
 	}
-	var failed []error
 	for d := 1; d <= thresholds[0]; d++ {
 		day := today.AddDate(0, 0, d)
 		lines, err := j.Store.ExpiringOn(ctx, day)
@@ -105,8 +113,8 @@ func (j *Job) Run(ctx context.Context, now time.Time) (Summary, error) {
 		failed = append(failed, j.remind(ctx, lines, d, day, now, &sum)...)
 	}
 	if len(failed) > 0 {
-		// Re-runs are safe: each reminder write is conditional.
-		return sum, fmt.Errorf("expiry: reminders failed for %d partner(s): %w", len(failed), errors.Join(failed...))
+		// Re-runs are safe: each write of the job is conditional.
+		return sum, fmt.Errorf("expiry: %d failure(s), partners %v: %w", len(failed), sum.Failed, errors.Join(failed...))
 	}
 	return sum, nil
 }
@@ -132,6 +140,13 @@ func (j *Job) expire(ctx context.Context, b benefit.Benefit, now time.Time, sum 
 		sum.Expired++
 	}
 	return nil
+}
+
+// fail records a partner whose expiry or reminder failed, once.
+func (s *Summary) fail(partnerID string) {
+	if !slices.Contains(s.Failed, partnerID) {
+		s.Failed = append(s.Failed, partnerID)
+	}
 }
 
 // due picks the reminder a line is owed, days before its expiry day: the
@@ -174,9 +189,7 @@ func (j *Job) remind(ctx context.Context, lines []benefit.Benefit, days int, day
 	for _, g := range order {
 		if err := j.remindPartner(ctx, g.partner, g.kind, groups[g], days, day, now, sum); err != nil {
 			j.log().ErrorContext(ctx, "expiry reminder failed", "partnerId", g.partner, "error", err.Error())
-			if !slices.Contains(sum.Failed, g.partner) {
-				sum.Failed = append(sum.Failed, g.partner)
-			}
+			sum.fail(g.partner)
 			failed = append(failed, fmt.Errorf("partner %s: %w", g.partner, err))
 		}
 	}

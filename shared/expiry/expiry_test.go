@@ -31,6 +31,10 @@ type fakeStore struct {
 	// afterRead, if set, runs after each ExpiringOn with what it read (a
 	// concurrent writer).
 	afterRead func(f *fakeStore, read []benefit.Benefit)
+	// failExpire fails Expire of the lines of these partners; failRelease
+	// fails FinishCancellations (a storage error, not a changed line).
+	failExpire  map[string]bool
+	failRelease error
 }
 
 func newStore(lines ...benefit.Benefit) *fakeStore {
@@ -57,6 +61,9 @@ func (f *fakeStore) ExpiringOn(_ context.Context, day time.Time) ([]benefit.Bene
 }
 
 func (f *fakeStore) Expire(_ context.Context, b benefit.Benefit, now time.Time, ev *audit.Event) error {
+	if f.failExpire[b.PartnerID] {
+		return fmt.Errorf("expire %s: throttled", b.ID)
+	}
 	cur, ok := f.lines[b.ID]
 	if !ok || !f.indexed[b.ID] || cur != b {
 		return expiry.ErrChanged
@@ -310,4 +317,6 @@ func TestRunSkipsRemindersSentConcurrently(t *testing.T) {
 }
 
 // FinishCancellations: no cancellation is pending in these tests.
-func (f *fakeStore) FinishCancellations(context.Context, time.Time) (int, error) { return 0, nil }
+func (f *fakeStore) FinishCancellations(context.Context, time.Time) (int, error) {
+	return 0, f.failRelease
+}
