@@ -176,7 +176,7 @@ func outboxItems(t *testing.T, h *harness) (largest, items, undelivered int) {
 		}
 		for _, it := range out.Items {
 			items++
-			largest = max(largest, avItemSize(it))
+			largest = max(largest, testenv.ItemSize(it))
 			if st := it["status"].(*types.AttributeValueMemberS).Value; st != mail.StatusSent && st != "split" {
 				undelivered++
 			}

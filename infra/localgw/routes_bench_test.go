@@ -63,6 +63,8 @@ func BenchmarkRoutes(b *testing.B) {
 			start := time.Now()
 			r := h.do(req)
 			res.lat = append(res.lat, time.Since(start))
+			rcu, wcu := h.calls.Capacity()
+			res.rcu, res.wcu = res.rcu+rcu, res.wcu+wcu
 			for op, k := range h.calls.Reset() {
 				res.calls[op] += k
 			}
@@ -94,6 +96,7 @@ type routeResult struct {
 	route, note string
 	n           int
 	calls       map[string]int
+	rcu, wcu    float64 // capacity units consumed, summed over the n requests
 	lat         []time.Duration
 }
 
@@ -113,7 +116,7 @@ func ms(d time.Duration) string { return strconv.FormatFloat(float64(d)/1e6, 'f'
 func printRouteTable(results []routeResult) {
 	var w strings.Builder
 	fmt.Fprintf(&w, "\nPer-route DynamoDB round trips and latency (%d requests each, sequential, DynamoDB Local)\n\n", results[0].n)
-	w.WriteString("| route | request | DynamoDB calls/request by operation | total | p50 ms | p99 ms |\n|---|---|---|---|---|---|\n")
+	w.WriteString("| route | request | DynamoDB calls/request by operation | total | RCU | WCU | p50 ms | p99 ms |\n|---|---|---|---|---|---|---|---|\n")
 	for _, r := range results {
 		ops := make([]string, 0, len(r.calls))
 		total := 0
@@ -125,8 +128,9 @@ func printRouteTable(results []routeResult) {
 		if len(ops) == 0 {
 			ops = []string{"none"}
 		}
-		fmt.Fprintf(&w, "| `%s` | %s | %s | %s | %s | %s |\n", r.route, r.note, strings.Join(ops, ", "),
-			strconv.FormatFloat(float64(total)/float64(r.n), 'g', 3, 64), ms(percentile(r.lat, 50)), ms(percentile(r.lat, 99)))
+		per := func(v float64) string { return strconv.FormatFloat(v/float64(r.n), 'g', 3, 64) }
+		fmt.Fprintf(&w, "| `%s` | %s | %s | %s | %s | %s | %s | %s |\n", r.route, r.note, strings.Join(ops, ", "),
+			per(float64(total)), per(r.rcu), per(r.wcu), ms(percentile(r.lat, 50)), ms(percentile(r.lat, 99)))
 	}
 	fmt.Fprint(os.Stdout, w.String())
 }

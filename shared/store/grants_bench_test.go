@@ -20,7 +20,8 @@ import (
 // BenchmarkMonthlyCreditGrant grants BENCH_CREDITS (default 100,000)
 // monthly credits against DynamoDB Local and compares the rate with a plain
 // BatchWriteItem of the same items in the same run (which is also how they
-// are loaded). Run: make bench (or go test -run '^$' -bench MonthlyCreditGrant
+// are loaded), and the write capacity a grant consumes per credit-month
+// with the plain write's as its floor. Run: make bench (or go test -run '^$' -bench MonthlyCreditGrant
 // ./shared/store/ under withstack). One iteration is one whole month.
 func BenchmarkMonthlyCreditGrant(b *testing.B) {
 	n := 100000
@@ -35,7 +36,7 @@ func BenchmarkMonthlyCreditGrant(b *testing.B) {
 			Kind: catalog.CreditMonthly, Product: "cloud-credit-monthly", Quantity: 5, Seats: 2,
 			PerSeat: money.Money{Amount: 10000, Currency: "USD"}, NextPeriod: dec, ExpiresAt: dec.Start().AddDate(1, 0, 0)}
 	}
-	var loadRate, grantRate, calls float64
+	var loadRate, grantRate, calls, loadWCU, grantWCU float64
 	for b.Loop() {
 		b.StopTimer()
 		counting := testenv.NewCounting(db)
@@ -45,6 +46,7 @@ func BenchmarkMonthlyCreditGrant(b *testing.B) {
 			b.Fatal(err)
 		}
 		loadRate = float64(n) / time.Since(start).Seconds()
+		_, loadWCU = counting.Capacity()
 		counting.Reset()
 		job := &credit.Job{Store: s, Log: slog.New(slog.NewJSONHandler(io.Discard, nil))}
 		b.StartTimer()
@@ -56,6 +58,7 @@ func BenchmarkMonthlyCreditGrant(b *testing.B) {
 			b.Fatalf("%+v %v", sum, err)
 		}
 		grantRate = float64(n) / elapsed.Seconds()
+		_, grantWCU = counting.Capacity()
 		total := 0
 		for _, c := range counting.Reset() {
 			total += c
@@ -67,4 +70,6 @@ func BenchmarkMonthlyCreditGrant(b *testing.B) {
 	b.ReportMetric(loadRate, "batchwrite-items/s")
 	b.ReportMetric(grantRate/loadRate, "ratio")
 	b.ReportMetric(calls, "ddb-calls/credit")
+	b.ReportMetric(grantWCU/float64(n), "wcu/credit")
+	b.ReportMetric(loadWCU/float64(n), "floor-wcu/credit")
 }
