@@ -42,7 +42,7 @@ type Contact struct {
 // Errors of the rules; the codes are the API's.
 var (
 	ErrEmailMustDiffer    = apperr.New(apperr.Unprocessable, "email_must_differ", "The marketing contact's email must differ from the user's account email.")
-	ErrContactRequired    = apperr.New(apperr.Conflict, "marketing_contact_required", "Name a marketing contact first: PUT /v1/gtm/marketing-contact.")
+	ErrContactRequired    = apperr.New(apperr.Conflict, "marketing_contact_required", "Name the partner's marketing contact first: offers are confirmed by them.")
 	ErrTokenInvalid       = apperr.New(apperr.Gone, "token_invalid", "This confirmation link has been used or has expired.")
 	errUserNotInDirectory = apperr.New(apperr.Unprocessable, "user_not_found", "No user with that id in this partner's directory.")
 )
