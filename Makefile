@@ -61,7 +61,7 @@ $(WEB_STAMP): $(NPM_STAMP) $(WEB_SRC)
 	touch $@
 
 ## screenshots: one screenshot per console tab into docs/console/, from the browser test that walks
-## every tab (the README shows them).
+## every tab (docs/console-tour.md shows them).
 screenshots: $(NPM_STAMP) web chromium
 	CONSOLE_SCREENSHOTS=$(CURDIR)/docs/console $(GO) run ./infra/withstack -- $(GO) test -count=1 -run '^TestConsole' ./infra/localgw
 

@@ -30,7 +30,7 @@ type job func(ctx context.Context, now time.Time, params url.Values) (any, error
 
 // gateway plays API Gateway (HTTP API, JWT authorizer, Lambda proxy
 // integration, payload 2.0) in front of the same handlers the Lambdas run,
-// plus the local-only /_local routes (README: A request walk-through).
+// plus the local-only /_local routes (docs/api-walkthrough.md).
 type gateway struct {
 	matcher  *matcher
 	handlers map[string]sapi.LambdaHandler // by function name
