@@ -133,8 +133,29 @@ type grantView struct {
 	GrantedAt time.Time `json:"grantedAt"`
 }
 
-// getLedger shows what a credit was granted, oldest first, in the partner's
-// currency (minor units): one consistent Query of the benefit's items.
+// ledgerView is a credit's ledger, in the partner's currency (minor units).
+type ledgerView struct {
+	BenefitID       string         `json:"benefitId"`
+	Kind            catalog.Kind   `json:"kind"`
+	Currency        string         `json:"currency"`
+	Balance         int64          `json:"balance"`
+	Grants          []grantView    `json:"grants"`
+	Holders         []holderView   `json:"holders"`
+	NextGrantPeriod string         `json:"nextGrantPeriod,omitempty"`
+	Enrolment       *enrolmentView `json:"enrolment,omitempty"`
+}
+
+func viewLedger(c credit.Credit) ledgerView {
+	out := ledgerView{BenefitID: c.BenefitID, Kind: c.Kind, Currency: c.PerSeat.Currency, Balance: c.Balance, Grants: []grantView{},
+		Holders: viewHolders(c.Holders), Enrolment: viewEnrolment(c), NextGrantPeriod: viewCredit(c).NextGrantPeriod}
+	for _, g := range c.Grants {
+		out.Grants = append(out.Grants, grantView{Period: g.Period.String(), Amount: g.Amount, Seats: g.Seats, GrantedAt: g.GrantedAt})
+	}
+	return out
+}
+
+// getLedger shows what a credit was granted, oldest first: one consistent
+// Query of the benefit's items.
 func (s *Service) getLedger(ctx context.Context, r *httpapi.Request) (httpapi.Response, error) {
 	if !r.Caller.Can(access.ViewBenefits) {
 		return httpapi.Response{}, apperr.ErrForbiddenRole
@@ -147,21 +168,7 @@ func (s *Service) getLedger(ctx context.Context, r *httpapi.Request) (httpapi.Re
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	out := struct {
-		BenefitID       string         `json:"benefitId"`
-		Kind            catalog.Kind   `json:"kind"`
-		Currency        string         `json:"currency"`
-		Balance         int64          `json:"balance"`
-		Grants          []grantView    `json:"grants"`
-		Holders         []holderView   `json:"holders"`
-		NextGrantPeriod string         `json:"nextGrantPeriod,omitempty"`
-		Enrolment       *enrolmentView `json:"enrolment,omitempty"`
-	}{BenefitID: c.BenefitID, Kind: c.Kind, Currency: c.PerSeat.Currency, Balance: c.Balance, Grants: []grantView{},
-		Holders: viewHolders(c.Holders), Enrolment: viewEnrolment(c), NextGrantPeriod: viewCredit(c).NextGrantPeriod}
-	for _, g := range c.Grants {
-		out.Grants = append(out.Grants, grantView{Period: g.Period.String(), Amount: g.Amount, Seats: g.Seats, GrantedAt: g.GrantedAt})
-	}
-	return httpapi.JSON(http.StatusOK, out)
+	return httpapi.JSON(http.StatusOK, viewLedger(c))
 }
 
 // requireID checks a body field naming a resource: missing is 400; an id
