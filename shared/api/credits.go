@@ -2,21 +2,15 @@ package api
 
 import (
 	"context"
-	"errors"
-	"math/rand/v2"
 	"net/http"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/pbs/benefits/shared/access"
 	"github.com/pbs/benefits/shared/apperr"
-	"github.com/pbs/benefits/shared/audit"
 	"github.com/pbs/benefits/shared/catalog"
 	"github.com/pbs/benefits/shared/credit"
 	"github.com/pbs/benefits/shared/httpapi"
 	"github.com/pbs/benefits/shared/money"
-	"github.com/pbs/benefits/shared/store"
 )
 
 // creditView is a credit with its holders, the answer of every seat change.
@@ -54,43 +48,8 @@ func viewEnrolment(c credit.Credit) *enrolmentView {
 	return &enrolmentView{StartsAt: c.EnrolledAt, EndsAt: c.EnrolmentEndsAt}
 }
 
-// errCreditBusy: the credit kept changing under us; the client retries.
-var errCreditBusy = apperr.New(apperr.Conflict, "credit_busy", "This credit is being changed by other requests; retry.")
-
-// seatAttempts bounds the read-decide-write rounds of one seat change.
-const seatAttempts = 8
-
-// changeSeats runs one seat change: read the credit (and the user, when one
-// is named) consistently, let the credit rules decide, write under
-// conditions that fence that read, and on a lost race read and decide
-// again. The conditions keep the invariants; the re-read gives the caller
-// the right error (no_seats_left, offer_not_combinable, …).
-func (s *Service) changeSeats(ctx context.Context, partnerID, benefitID, userID string,
-	step func(c credit.Credit, u credit.User, found bool) (credit.Credit, error)) (credit.Credit, error) {
-	for attempt := range seatAttempts {
-		if attempt > 0 {
-			time.Sleep(time.Duration(rand.IntN(10<<attempt)) * time.Millisecond)
-		}
-		var (
-			c     credit.Credit
-			u     credit.User
-			found bool
-		)
-		g, gctx := errgroup.WithContext(ctx)
-		g.Go(func() (err error) { c, err = s.Store.Credit(gctx, partnerID, benefitID); return err })
-		if userID != "" {
-			g.Go(func() (err error) { u, found, err = s.Store.CreditUser(gctx, partnerID, userID); return err })
-		}
-		if err := g.Wait(); err != nil {
-			return credit.Credit{}, err
-		}
-		after, err := step(c, u, found)
-		if !errors.Is(err, store.ErrCreditChanged) {
-			return after, err
-		}
-	}
-	return credit.Credit{}, errCreditBusy
-}
+// credits is the credit use cases over the service's store.
+func (s *Service) credits() credit.Seats { return credit.Seats{Store: s.Store, NewID: s.NewID} }
 
 type userRef struct {
 	UserID string `json:"userId"`
@@ -113,24 +72,14 @@ func (s *Service) assignCreditUser(ctx context.Context, r *httpapi.Request) (htt
 	if err := requireID("userId", in.UserID); err != nil {
 		return httpapi.Response{}, err
 	}
-	status := http.StatusCreated
-	c, err := s.changeSeats(ctx, r.Caller.PartnerID, benefitID, in.UserID,
-		func(c credit.Credit, u credit.User, found bool) (credit.Credit, error) {
-			a, err := c.Assign(u, found, s.Clock.Now())
-			if err != nil {
-				return c, err
-			}
-			if a.Already {
-				status = http.StatusOK
-				return c, nil
-			}
-			ev := s.event(r, audit.CreditAssigned, benefitID).About(in.UserID, nil)
-			return c.After(a), s.Store.AssignCredit(ctx, c, a, ev)
-		})
+	c, already, err := s.credits().Assign(ctx, r.Caller.PartnerID, r.Caller.UserID, benefitID, in.UserID, s.Clock.Now())
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	return httpapi.JSON(status, viewCredit(c))
+	if already {
+		return httpapi.JSON(http.StatusOK, viewCredit(c))
+	}
+	return httpapi.JSON(http.StatusCreated, viewCredit(c))
 }
 
 // removeCreditUser frees a monthly credit's seat: 204.
@@ -146,14 +95,7 @@ func (s *Service) removeCreditUser(ctx context.Context, r *httpapi.Request) (htt
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	_, err = s.changeSeats(ctx, r.Caller.PartnerID, benefitID, "",
-		func(c credit.Credit, _ credit.User, _ bool) (credit.Credit, error) {
-			if err := c.Remove(userID, s.Clock.Now()); err != nil {
-				return c, err
-			}
-			return c, s.Store.RemoveCreditHolder(ctx, c, userID, s.event(r, audit.CreditRemoved, benefitID).About(userID, nil))
-		})
-	if err != nil {
+	if err := s.credits().Remove(ctx, r.Caller.PartnerID, r.Caller.UserID, benefitID, userID, s.Clock.Now()); err != nil {
 		return httpapi.Response{}, err
 	}
 	return httpapi.Response{StatusCode: http.StatusNoContent, Headers: map[string]string{}}, nil
@@ -177,15 +119,7 @@ func (s *Service) transferCredit(ctx context.Context, r *httpapi.Request) (httpa
 	if err := requireID("toUserId", in.ToUserID); err != nil {
 		return httpapi.Response{}, err
 	}
-	c, err := s.changeSeats(ctx, r.Caller.PartnerID, benefitID, in.ToUserID,
-		func(c credit.Credit, u credit.User, found bool) (credit.Credit, error) {
-			a, err := c.Transfer(u, found, s.Clock.Now())
-			if err != nil || a.Already {
-				return c, err
-			}
-			ev := s.event(r, audit.CreditTransferred, benefitID).About(in.ToUserID, map[string]string{"fromUserId": c.Holder})
-			return c.AfterTransfer(a), s.Store.TransferCredit(ctx, c, a, ev)
-		})
+	c, err := s.credits().Transfer(ctx, r.Caller.PartnerID, r.Caller.UserID, benefitID, in.ToUserID, s.Clock.Now())
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -199,8 +133,29 @@ type grantView struct {
 	GrantedAt time.Time `json:"grantedAt"`
 }
 
-// getLedger shows what a credit was granted, oldest first, in the partner's
-// currency (minor units): one consistent Query of the benefit's items.
+// ledgerView is a credit's ledger, in the partner's currency (minor units).
+type ledgerView struct {
+	BenefitID       string         `json:"benefitId"`
+	Kind            catalog.Kind   `json:"kind"`
+	Currency        string         `json:"currency"`
+	Balance         int64          `json:"balance"`
+	Grants          []grantView    `json:"grants"`
+	Holders         []holderView   `json:"holders"`
+	NextGrantPeriod string         `json:"nextGrantPeriod,omitempty"`
+	Enrolment       *enrolmentView `json:"enrolment,omitempty"`
+}
+
+func viewLedger(c credit.Credit) ledgerView {
+	out := ledgerView{BenefitID: c.BenefitID, Kind: c.Kind, Currency: c.PerSeat.Currency, Balance: c.Balance, Grants: []grantView{},
+		Holders: viewHolders(c.Holders), Enrolment: viewEnrolment(c), NextGrantPeriod: viewCredit(c).NextGrantPeriod}
+	for _, g := range c.Grants {
+		out.Grants = append(out.Grants, grantView{Period: g.Period.String(), Amount: g.Amount, Seats: g.Seats, GrantedAt: g.GrantedAt})
+	}
+	return out
+}
+
+// getLedger shows what a credit was granted, oldest first: one consistent
+// Query of the benefit's items.
 func (s *Service) getLedger(ctx context.Context, r *httpapi.Request) (httpapi.Response, error) {
 	if !r.Caller.Can(access.ViewBenefits) {
 		return httpapi.Response{}, apperr.ErrForbiddenRole
@@ -209,25 +164,11 @@ func (s *Service) getLedger(ctx context.Context, r *httpapi.Request) (httpapi.Re
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	c, err := s.Store.Credit(ctx, r.Caller.PartnerID, benefitID)
+	c, err := s.credits().Ledger(ctx, r.Caller.PartnerID, benefitID)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	out := struct {
-		BenefitID       string         `json:"benefitId"`
-		Kind            catalog.Kind   `json:"kind"`
-		Currency        string         `json:"currency"`
-		Balance         int64          `json:"balance"`
-		Grants          []grantView    `json:"grants"`
-		Holders         []holderView   `json:"holders"`
-		NextGrantPeriod string         `json:"nextGrantPeriod,omitempty"`
-		Enrolment       *enrolmentView `json:"enrolment,omitempty"`
-	}{BenefitID: c.BenefitID, Kind: c.Kind, Currency: c.PerSeat.Currency, Balance: c.Balance, Grants: []grantView{},
-		Holders: viewHolders(c.Holders), Enrolment: viewEnrolment(c), NextGrantPeriod: viewCredit(c).NextGrantPeriod}
-	for _, g := range c.Grants {
-		out.Grants = append(out.Grants, grantView{Period: g.Period.String(), Amount: g.Amount, Seats: g.Seats, GrantedAt: g.GrantedAt})
-	}
-	return httpapi.JSON(http.StatusOK, out)
+	return httpapi.JSON(http.StatusOK, viewLedger(c))
 }
 
 // requireID checks a body field naming a resource: missing is 400; an id

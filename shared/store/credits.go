@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -111,9 +112,63 @@ func (i seatItem) holder() credit.Holder {
 	return credit.Holder{UserID: i.UserID, Email: i.Email, DisplayName: i.DisplayName, AssignedAt: i.AssignedAt}
 }
 
-// ErrCreditChanged means a credit, its seats or a holder's offers changed
-// between the caller's read and its write: read again and decide again.
-var ErrCreditChanged = errors.New("store: credit changed concurrently")
+// Store is the credit use cases' store.
+var _ credit.Store = (*Store)(nil)
+
+// UpdateCredit runs one seat change, read–decide–write: it reads the credit
+// (one strongly consistent Query) and, when userID is not "", the directory
+// user (one GetItem, in parallel), lets decide choose the change, and writes
+// it with its audit event in one transaction whose conditions hold only if
+// nothing the decision read has changed. The conditions keep the
+// invariants; on a lost condition the credit is read and decided again
+// (RetryConflicts, credit.Attempts rounds, then credit.ErrBusy), so the
+// caller gets the right refusal (no_seats_left, offer_not_combinable, …).
+// decide's errors come back as they are, with nothing written.
+func (s *Store) UpdateCredit(ctx context.Context, partnerID, benefitID, userID string, decide credit.Decide) error {
+	err := RetryConflicts(ctx, credit.Attempts, func() error {
+		var (
+			c     credit.Credit
+			u     credit.User
+			found bool
+		)
+		g, gctx := errgroup.WithContext(ctx)
+		g.Go(func() (err error) { c, err = s.Credit(gctx, partnerID, benefitID); return err })
+		if userID != "" {
+			g.Go(func() (err error) { u, found, err = s.CreditUser(gctx, partnerID, userID); return err })
+		}
+		if err := g.Wait(); err != nil {
+			return err
+		}
+		ch, err := decide(c, u, found)
+		if err != nil {
+			return err
+		}
+		return s.writeCreditChange(ctx, c, ch)
+	})
+	if errors.Is(err, ErrConflict) {
+		return credit.ErrBusy
+	}
+	return err
+}
+
+// writeCreditChange writes a decided change of c (read just before).
+// Errors: ErrConflict (read again and decide again).
+func (s *Store) writeCreditChange(ctx context.Context, c credit.Credit, ch credit.Change) error {
+	if ch.Op != credit.OpNone && ch.Event.ID == "" {
+		return errors.New("store: a credit change without its audit event")
+	}
+	switch ch.Op {
+	case credit.OpNone:
+		return nil
+	case credit.OpAssign:
+		return s.assignCredit(ctx, c, ch.Assignment, ch.Event)
+	case credit.OpRemove:
+		return s.removeCreditHolder(ctx, c, ch.UserID, ch.Event)
+	case credit.OpTransfer:
+		return s.transferCredit(ctx, c, ch.Assignment, ch.Event)
+	}
+	return fmt.Errorf("store: unknown credit change %d", ch.Op)
+}
 
 // Credit reads one credit line with its state and holders: one strongly
 // consistent Query of the benefit's items. A benefit that is not a credit,
@@ -201,12 +256,12 @@ func update(tableName string, k map[string]types.AttributeValue, expr, cond stri
 	return types.TransactWriteItem{Update: u}
 }
 
-// AssignCredit gives a user a seat of c, as decided by c.Assign, in one
+// assignCredit gives a user a seat of c, as decided by c.Assign, in one
 // transaction: the credit's seat count (never above its quantity), the seat
 // item, and the user's credit offers (the combination rule), each under a
 // condition that holds only if nothing changed since c was read.
-// Errors: ErrCreditChanged (read again and decide again).
-func (s *Store) AssignCredit(ctx context.Context, c credit.Credit, a credit.Assignment, ev audit.Event) (err error) {
+// Errors: ErrConflict (read again and decide again).
+func (s *Store) assignCredit(ctx context.Context, c credit.Credit, a credit.Assignment, ev audit.Event) (err error) {
 	defer wrap(&err, "assign credit %s", c.BenefitID)
 	pk := partnerPK(c.PartnerID)
 	var creditW types.TransactWriteItem
@@ -275,10 +330,10 @@ func (s *Store) dropOffer(c credit.Credit, userID string) types.TransactWriteIte
 		map[string]types.AttributeValue{":b": ssv(c.BenefitID)})
 }
 
-// RemoveCreditHolder frees a monthly credit's seat at once: the seat item,
+// removeCreditHolder frees a monthly credit's seat at once: the seat item,
 // the count and the user's offer go together; the last holder also takes
-// the credit out of the due index. Errors: ErrCreditChanged.
-func (s *Store) RemoveCreditHolder(ctx context.Context, c credit.Credit, userID string, ev audit.Event) (err error) {
+// the credit out of the due index. Errors: ErrConflict.
+func (s *Store) removeCreditHolder(ctx context.Context, c credit.Credit, userID string, ev audit.Event) (err error) {
 	defer wrap(&err, "remove %s from credit %s", userID, c.BenefitID)
 	pk := partnerPK(c.PartnerID)
 	var creditW types.TransactWriteItem
@@ -298,11 +353,11 @@ func (s *Store) RemoveCreditHolder(ctx context.Context, c credit.Credit, userID 
 	return s.creditTransaction(ctx, writes, ev)
 }
 
-// TransferCredit moves an annual credit from its holder to a.Holder: the
+// transferCredit moves an annual credit from its holder to a.Holder: the
 // holder on the credit (fenced by the one read), both seat items and both
 // users' offers, in one transaction. The money stays where it is.
-// Errors: ErrCreditChanged.
-func (s *Store) TransferCredit(ctx context.Context, c credit.Credit, a credit.Assignment, ev audit.Event) (err error) {
+// Errors: ErrConflict.
+func (s *Store) transferCredit(ctx context.Context, c credit.Credit, a credit.Assignment, ev audit.Event) (err error) {
 	defer wrap(&err, "transfer credit %s", c.BenefitID)
 	pk := partnerPK(c.PartnerID)
 	seat, err := attributevalue.MarshalMap(seatItem{PK: pk, SK: seatSK(c.BenefitID, a.Holder.UserID), Type: typeSeat,
@@ -335,7 +390,7 @@ func (s *Store) creditTransaction(ctx context.Context, writes []types.TransactWr
 	writes = append(writes, w)
 	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: writes})
 	if cancelReasons(err) != nil {
-		return ErrCreditChanged
+		return ErrConflict
 	}
 	return err
 }

@@ -72,23 +72,10 @@ func newGrantFixture(t *testing.T, api store.API, tableName string, n, seats int
 	return f
 }
 
-// assignSeat is the assign-user flow: read, decide, write.
+// assignSeat is the assign-user use case: read, decide, write.
 func assignSeat(t *testing.T, s *store.Store, partnerID, benefitID, userID string, at time.Time) {
 	t.Helper()
-	ctx := context.Background()
-	c, err := s.Credit(ctx, partnerID, benefitID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u, found, err := s.CreditUser(ctx, partnerID, userID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := c.Assign(u, found, at)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.AssignCredit(ctx, c, a, keyEvent(c.PartnerID, c.BenefitID)); err != nil {
+	if _, _, err := (credit.Seats{Store: s, NewID: ids.New}).Assign(context.Background(), partnerID, "usr_test", benefitID, userID, at); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -259,11 +246,7 @@ func TestGrantJobSkipsRevokedExpiredAndEmptyCredits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := f.s.Credit(ctx, f.partner, emptied)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := f.s.RemoveCreditHolder(ctx, c, "usr_g0", keyEvent(c.PartnerID, c.BenefitID)); err != nil {
+	if err := (credit.Seats{Store: f.s, NewID: ids.New}).Remove(ctx, f.partner, "usr_test", emptied, "usr_g0", now); err != nil {
 		t.Fatal(err)
 	}
 	sum, err := (&credit.Job{Store: f.s}).Run(ctx, credit.Request{}, dec1)
