@@ -119,23 +119,51 @@ func NewService(s Settings, db store.API, clk clock.Clock, log *slog.Logger) *ap
 // the function's own table (api.BenefitsEndpoints, …), so that its binary
 // links only its own handlers.
 func HTTP(ctx context.Context, function string, endpoints api.Endpoints, opts ...Option) api.LambdaHandler {
-	log := Logger()
-	settings, err := FromEnv(os.Getenv)
+	var settings Settings
+	c := coldStart(ctx, func(getenv func(string) string) (err error) {
+		settings, err = FromEnv(getenv)
+		return err
+	})
+	if err := settings.loadSigning(ctx, function, c.cfg, opts); err != nil {
+		fatal(c.log, err)
+	}
+	h, err := NewService(settings, c.db, clock.System{}, c.log).HandlerWith(function, endpoints)
 	if err != nil {
+		fatal(c.log, err)
+	}
+	return h
+}
+
+// started is what every cold start makes before a function's own part,
+// which makes any other client it needs from cfg (so that only the function
+// that needs one links it).
+type started struct {
+	cfg aws.Config
+	db  *dynamodb.Client
+	log *slog.Logger
+}
+
+// coldStart is every function's cold start: the logger, the settings
+// (fromEnv reads them into the caller's variables), the SDK configuration
+// and the DynamoDB client. Any error is fatal.
+func coldStart(ctx context.Context, fromEnv func(getenv func(string) string) error) started {
+	log := Logger()
+	if err := fromEnv(os.Getenv); err != nil {
 		fatal(log, err)
 	}
 	cfg, err := AWSConfig(ctx)
 	if err != nil {
 		fatal(log, err)
 	}
-	if err := settings.loadSigning(ctx, function, cfg, opts); err != nil {
-		fatal(log, err)
+	return started{cfg: cfg, db: dynamodb.NewFromConfig(cfg), log: log}
+}
+
+// tableFromEnv reads TABLE_NAME into name, all a job's settings.
+func tableFromEnv(name *string) func(getenv func(string) string) error {
+	return func(getenv func(string) string) (err error) {
+		*name, err = required(getenv, "TABLE_NAME")
+		return err
 	}
-	h, err := NewService(settings, dynamodb.NewFromConfig(cfg), clock.System{}, log).HandlerWith(function, endpoints)
-	if err != nil {
-		fatal(log, err)
-	}
-	return h
 }
 
 // fatal ends a cold start; Lambda reports the init error and retries.

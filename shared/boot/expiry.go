@@ -3,10 +3,8 @@ package boot
 import (
 	"context"
 	"log/slog"
-	"os"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/pbs/benefits/shared/clock"
 	"github.com/pbs/benefits/shared/expiry"
@@ -39,14 +37,7 @@ func ExpiryHandler(job *expiry.Job, clk clock.Clock, log *slog.Logger) func(cont
 // ExpireBenefits builds the handler from the environment (TABLE_NAME); any
 // error is fatal at cold start.
 func ExpireBenefits(ctx context.Context) func(context.Context, events.EventBridgeEvent) (expiry.Summary, error) {
-	log := Logger()
-	tableName, err := required(os.Getenv, "TABLE_NAME")
-	if err != nil {
-		fatal(log, err)
-	}
-	cfg, err := AWSConfig(ctx)
-	if err != nil {
-		fatal(log, err)
-	}
-	return ExpiryHandler(NewExpiryJob(tableName, dynamodb.NewFromConfig(cfg), log), clock.System{}, log)
+	var tableName string
+	c := coldStart(ctx, tableFromEnv(&tableName))
+	return ExpiryHandler(NewExpiryJob(tableName, c.db, c.log), clock.System{}, c.log)
 }

@@ -10,7 +10,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/pbs/benefits/shared/clock"
 	"github.com/pbs/benefits/shared/credit"
@@ -74,15 +73,8 @@ func GrantHandler(job *credit.Job, clk clock.Clock) func(context.Context, events
 // makes the Lambda client from the AWS configuration: the function's main
 // passes awslambda.New.
 func MonthlyCreditGrant[I InvokeAPI](ctx context.Context, newInvoke func(aws.Config) I) func(context.Context, events.EventBridgeEvent) (credit.Summary, error) {
-	log := Logger()
-	tableName, err := required(os.Getenv, "TABLE_NAME")
-	if err != nil {
-		fatal(log, err)
-	}
-	cfg, err := AWSConfig(ctx)
-	if err != nil {
-		fatal(log, err)
-	}
-	job := NewGrantJob(tableName, dynamodb.NewFromConfig(cfg), newInvoke(cfg), os.Getenv("AWS_LAMBDA_FUNCTION_NAME"), log)
+	var tableName string
+	c := coldStart(ctx, tableFromEnv(&tableName))
+	job := NewGrantJob(tableName, c.db, newInvoke(c.cfg), os.Getenv("AWS_LAMBDA_FUNCTION_NAME"), c.log)
 	return GrantHandler(job, clock.System{})
 }

@@ -3,11 +3,9 @@ package boot
 import (
 	"context"
 	"log/slog"
-	"os"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/pbs/benefits/shared/clock"
 	"github.com/pbs/benefits/shared/mail"
@@ -59,15 +57,11 @@ func MailHandler(sender *mail.Sender, clk clock.Clock, log *slog.Logger) func(co
 // sesmail.FromConfig, so that only that function links the SES v2 client
 // (every function links this package).
 func SendMail[T mail.Transport](ctx context.Context, newTransport func(cfg aws.Config, from string) T) func(context.Context, events.EventBridgeEvent) (mail.Summary, error) {
-	log := Logger()
-	settings, err := MailFromEnv(os.Getenv)
-	if err != nil {
-		fatal(log, err)
-	}
-	cfg, err := AWSConfig(ctx)
-	if err != nil {
-		fatal(log, err)
-	}
-	sender := NewSender(settings, dynamodb.NewFromConfig(cfg), newTransport(cfg, settings.From), log)
-	return MailHandler(sender, clock.System{}, log)
+	var settings MailSettings
+	c := coldStart(ctx, func(getenv func(string) string) (err error) {
+		settings, err = MailFromEnv(getenv)
+		return err
+	})
+	sender := NewSender(settings, c.db, newTransport(c.cfg, settings.From), c.log)
+	return MailHandler(sender, clock.System{}, c.log)
 }

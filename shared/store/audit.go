@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/base64"
 	"strings"
 	"time"
 
@@ -72,36 +71,22 @@ func (s *Store) Audit(ctx context.Context, partnerID, benefitID string, limit in
 		in = s.gsi1Query(auditBenefitPK(partnerID, benefitID))
 	}
 	in.ScanIndexForward = aws.Bool(false)
-	// One extra item tells whether another page exists, so the last page
-	// carries no cursor.
-	in.Limit = aws.Int32(int32(limit) + 1)
-	if cursor != "" {
-		raw, derr := base64.RawURLEncoding.DecodeString(cursor)
-		sk, ok := cursorIn("audit:"+benefitID, raw)
-		if derr != nil || !ok || !strings.HasPrefix(sk, auditPrefix) || len(sk) > 200 {
-			return nil, "", ErrBadCursor
-		}
-		in.ExclusiveStartKey = key(pk, sk)
-		if benefitID != "" {
-			in.ExclusiveStartKey[table.GSI1PK], in.ExclusiveStartKey[table.GSI1SK] = sv(auditBenefitPK(partnerID, benefitID)), sv(sk)
-		}
-	}
-	out, err := s.db.Query(ctx, in)
+	items, next, err := page(ctx, s, in, pageOf[*auditItem]{list: "audit:" + benefitID,
+		startKey: func(sk string) (map[string]types.AttributeValue, error) {
+			if !strings.HasPrefix(sk, auditPrefix) || len(sk) > 200 {
+				return nil, ErrBadCursor
+			}
+			start := key(pk, sk)
+			if benefitID != "" {
+				start[table.GSI1PK], start[table.GSI1SK] = sv(auditBenefitPK(partnerID, benefitID)), sv(sk)
+			}
+			return start, nil
+		},
+		position: func(it *auditItem) string { return it.SK }}, limit, cursor)
 	if err != nil {
 		return nil, "", err
 	}
-	items := out.Items
-	if len(items) > limit {
-		items = items[:limit]
-		if v, ok := items[limit-1][table.SK].(*types.AttributeValueMemberS); ok {
-			next = base64.RawURLEncoding.EncodeToString(listCursor("audit:"+benefitID, v.Value))
-		}
-	}
-	for _, raw := range items {
-		var it auditItem
-		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
-			return nil, "", err
-		}
+	for _, it := range items {
 		es = append(es, audit.Event{ID: it.ID, PartnerID: partnerID, At: it.At, Actor: it.Actor, Action: audit.Action(it.Action),
 			BenefitID: it.BenefitID, UserID: it.UserID, Detail: it.Detail})
 	}

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"strings"
@@ -391,35 +390,27 @@ func (s *Store) ServiceRequest(ctx context.Context, id string) (sr cancel.Servic
 func (s *Store) ServiceRequests(ctx context.Context, status string, limit int, cursor string) (srs []cancel.ServiceRequest, next string, err error) {
 	defer wrap(&err, "list service requests")
 	in := s.gsi1Query(srListPK)
-	in.ScanIndexForward, in.Limit = aws.Bool(false), aws.Int32(int32(limit)+1)
+	in.ScanIndexForward = aws.Bool(false)
 	if status != "" {
 		in.KeyConditionExpression = aws.String("#pk = :pk AND begins_with(#sk, :status)")
 		in.ExpressionAttributeNames["#sk"] = table.GSI1SK
 		in.ExpressionAttributeValues[":status"] = sv(status + "#")
 	}
-	if cursor != "" {
-		raw, derr := base64.RawURLEncoding.DecodeString(cursor)
-		sk, mine := cursorIn("service-requests:"+status, raw)
-		i := strings.LastIndexByte(sk, '#')
-		st, _, _ := strings.Cut(sk, "#")
-		known := st == string(cancel.Pending) || st == string(cancel.Completed) || st == string(cancel.Rejected)
-		if derr != nil || !mine || i < 0 || len(sk) > 200 || !known || status != "" && st != status {
-			return nil, "", ErrBadCursor
-		}
-		in.ExclusiveStartKey = key(srPK(sk[i+1:]), srSK)
-		in.ExclusiveStartKey[table.GSI1PK], in.ExclusiveStartKey[table.GSI1SK] = sv(srListPK), sv(sk)
-	}
-	out, err := s.db.Query(ctx, in)
+	items, next, err := page(ctx, s, in, pageOf[*serviceRequestItem]{list: "service-requests:" + status,
+		startKey: func(sk string) (map[string]types.AttributeValue, error) {
+			i := strings.LastIndexByte(sk, '#')
+			st, _, _ := strings.Cut(sk, "#")
+			known := st == string(cancel.Pending) || st == string(cancel.Completed) || st == string(cancel.Rejected)
+			if i < 0 || len(sk) > 200 || !known || status != "" && st != status {
+				return nil, ErrBadCursor
+			}
+			start := key(srPK(sk[i+1:]), srSK)
+			start[table.GSI1PK], start[table.GSI1SK] = sv(srListPK), sv(sk)
+			return start, nil
+		},
+		position: func(it *serviceRequestItem) string { return it.GSI1SK }}, limit, cursor)
 	if err != nil {
 		return nil, "", err
-	}
-	var items []serviceRequestItem
-	if err := attributevalue.UnmarshalListOfMaps(out.Items, &items); err != nil {
-		return nil, "", err
-	}
-	if len(items) > limit {
-		items = items[:limit]
-		next = base64.RawURLEncoding.EncodeToString(listCursor("service-requests:"+status, items[limit-1].GSI1SK))
 	}
 	for _, it := range items {
 		srs = append(srs, it.domain())

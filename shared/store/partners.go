@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/base64"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -112,29 +110,16 @@ var ErrBadCursor = &apperr.Error{Kind: apperr.Invalid, Code: "validation_failed"
 // Users lists a partner's directory in id (creation) order, one page.
 func (s *Store) Users(ctx context.Context, partnerID string, limit int, cursor string) (users []partner.User, next string, err error) {
 	defer wrap(&err, "list users of %s", partnerID)
-	in := s.prefixQuery(partnerPK(partnerID), userPrefix)
-	// One extra item tells whether another page exists, so the last page
-	// carries no cursor.
-	in.Limit = aws.Int32(int32(limit) + 1)
-	if cursor != "" {
-		raw, err := base64.RawURLEncoding.DecodeString(cursor)
-		id, ok := cursorIn("users", raw)
-		if err != nil || !ok || len(id) == 0 || len(id) > 128 || strings.ContainsAny(id, "#") {
-			return nil, "", ErrBadCursor
-		}
-		in.ExclusiveStartKey = key(partnerPK(partnerID), userSK(id))
-	}
-	out, err := s.db.Query(ctx, in)
+	items, next, err := page(ctx, s, s.prefixQuery(partnerPK(partnerID), userPrefix), pageOf[*userItem]{list: "users",
+		startKey: func(id string) (map[string]types.AttributeValue, error) {
+			if !idPosition(id) {
+				return nil, ErrBadCursor
+			}
+			return key(partnerPK(partnerID), userSK(id)), nil
+		},
+		position: func(it *userItem) string { return it.ID }}, limit, cursor)
 	if err != nil {
 		return nil, "", err
-	}
-	var items []userItem
-	if err := attributevalue.UnmarshalListOfMaps(out.Items, &items); err != nil {
-		return nil, "", err
-	}
-	if len(items) > limit {
-		items = items[:limit]
-		next = base64.RawURLEncoding.EncodeToString(listCursor("users", items[limit-1].ID))
 	}
 	users = make([]partner.User, len(items))
 	for i, it := range items {

@@ -2,9 +2,7 @@ package store
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -178,26 +176,16 @@ func (s *Store) AdvisoryRequests(ctx context.Context, partnerID string, limit in
 	pk := partnerPK(partnerID)
 	in := s.prefixQuery(pk, advisoryPrefix)
 	in.ScanIndexForward = aws.Bool(false)
-	in.Limit = aws.Int32(int32(limit) + 1)
-	if cursor != "" {
-		raw, derr := base64.RawURLEncoding.DecodeString(cursor)
-		id, ok := cursorIn("advisory", raw)
-		if derr != nil || !ok || len(id) == 0 || len(id) > 128 || strings.ContainsAny(id, "#") {
-			return nil, "", ErrBadCursor
-		}
-		in.ExclusiveStartKey = key(pk, advisorySK(id))
-	}
-	out, err := s.db.Query(ctx, in)
+	items, next, err := page(ctx, s, in, pageOf[*advisoryItem]{list: "advisory",
+		startKey: func(id string) (map[string]types.AttributeValue, error) {
+			if !idPosition(id) {
+				return nil, ErrBadCursor
+			}
+			return key(pk, advisorySK(id)), nil
+		},
+		position: func(it *advisoryItem) string { return it.ID }}, limit, cursor)
 	if err != nil {
 		return nil, "", err
-	}
-	var items []advisoryItem
-	if err := attributevalue.UnmarshalListOfMaps(out.Items, &items); err != nil {
-		return nil, "", err
-	}
-	if len(items) > limit {
-		items = items[:limit]
-		next = base64.RawURLEncoding.EncodeToString(listCursor("advisory", items[limit-1].ID))
 	}
 	for _, it := range items {
 		r := advisory.Request{ID: it.ID, PartnerID: partnerID, Topic: it.Topic, Hours: it.Hours, RequestedBy: it.RequestedBy, RequestedAt: it.RequestedAt}

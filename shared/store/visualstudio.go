@@ -2,9 +2,7 @@ package store
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
-	"strings"
 	"sync"
 	"time"
 
@@ -86,57 +84,42 @@ func (i seatItem) vsSeat() visualstudio.Seat {
 func (s *Store) Seats(ctx context.Context, partnerID, benefitID string, limit int, cursor string) (line benefit.Benefit, seats []visualstudio.Seat, next string, err error) {
 	defer wrap(&err, "list seats of %s", benefitID)
 	pk := partnerPK(partnerID)
-	in := s.benefitQuery(partnerID, benefitID)
-	in.Limit = aws.Int32(int32(limit) + 1)
-	startedAfter := cursor != ""
-	if startedAfter {
-		raw, derr := base64.RawURLEncoding.DecodeString(cursor)
-		id, ok := cursorIn("seats:"+benefitID, raw)
-		if derr != nil || !ok || len(id) == 0 || len(id) > 128 || strings.ContainsAny(id, "#") {
-			return line, nil, "", ErrBadCursor
-		}
-		in.ExclusiveStartKey = key(pk, seatSK(benefitID, id))
-		// The page after a cursor starts past the line item: read it apart.
-		var it benefitItem
-		if err := s.get(ctx, pk, benefitSK(benefitID), &it); err != nil {
-			return line, nil, "", err
-		}
-		line = it.domain()
-	}
 	found := false
-	var items []seatItem
-	for len(items) <= limit {
-		out, err := s.db.Query(ctx, in)
-		if err != nil {
-			return line, nil, "", err
-		}
-		for _, raw := range out.Items {
+	items, next, err := page(ctx, s, s.benefitQuery(partnerID, benefitID), pageOf[*seatItem]{list: "seats:" + benefitID,
+		startKey: func(id string) (map[string]types.AttributeValue, error) {
+			if !idPosition(id) {
+				return nil, ErrBadCursor
+			}
+			// The page after a cursor starts past the line item: read it apart.
+			var it benefitItem
+			if err := s.get(ctx, pk, benefitSK(benefitID), &it); err != nil {
+				return nil, err
+			}
+			line = it.domain()
+			return key(pk, seatSK(benefitID, id)), nil
+		},
+		// The line is the range's first item; its locks and credit state
+		// are passed over.
+		decode: func(raw map[string]types.AttributeValue) (it *seatItem, keep bool, err error) {
 			switch typeOf(raw) {
 			case typeBenefit:
-				var it benefitItem
-				if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
-					return line, nil, "", err
+				var b benefitItem
+				if err := attributevalue.UnmarshalMap(raw, &b); err != nil {
+					return it, false, err
 				}
-				line, found = it.domain(), true
+				line, found = b.domain(), true
 			case typeSeat:
-				var it seatItem
-				if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
-					return line, nil, "", err
-				}
-				items = append(items, it)
+				it = new(seatItem)
+				return it, true, attributevalue.UnmarshalMap(raw, it)
 			}
-		}
-		if len(out.LastEvaluatedKey) == 0 {
-			break
-		}
-		in.ExclusiveStartKey = out.LastEvaluatedKey
+			return it, false, nil
+		},
+		position: func(it *seatItem) string { return it.UserID }}, limit, cursor)
+	if err != nil {
+		return line, nil, "", err
 	}
-	if !found && !startedAfter {
+	if !found && cursor == "" {
 		return line, nil, "", apperr.ErrNotFound
-	}
-	if len(items) > limit {
-		items = items[:limit]
-		next = base64.RawURLEncoding.EncodeToString(listCursor("seats:"+benefitID, items[limit-1].UserID))
 	}
 	for _, it := range items {
 		seats = append(seats, it.vsSeat())
