@@ -31,7 +31,7 @@ var docChecks = []docCheck{
 	{"security follows route access", checkSecurity},
 	{"every POST documents Idempotency-Key", checkIdempotencyKey},
 	{"every $ref resolves", checkRefs},
-	{"operationIds are present and unique", checkOperationIDs},
+	{"operationIds are present, unique and the route's ID", checkOperationIDs},
 	{"path parameters match the path template", checkPathParams},
 	{"every response documents X-Request-Id", checkRequestID},
 	{"every operation documents 503 service_unavailable", checkUnavailable},
@@ -142,6 +142,13 @@ func TestChecksCatchDrift(t *testing.T) {
 				delete(op["responses"].(map[string]any)["200"].(map[string]any), "headers")
 			},
 			want: "GET /v1/benefits: response 200 has no X-Request-Id header",
+		},
+		{
+			name: "operationId is not the route's ID",
+			mutate: func(t *testing.T, doc map[string]any, _ *[]routes.Route) {
+				operation(t, doc, "/v1/users", "post")["operationId"] = "addUser"
+			},
+			want: `POST /v1/users: operationId "addUser", route ID "createUser"`,
 		},
 		{
 			name: "undeclared path parameter",
@@ -312,9 +319,10 @@ func checkRefs(doc map[string]any, _ []routes.Route) []string {
 	return problems
 }
 
-func checkOperationIDs(doc map[string]any, _ []routes.Route) []string {
+func checkOperationIDs(doc map[string]any, rs []routes.Route) []string {
 	var problems []string
 	seen := map[string]string{}
+	byKey := routesByKey(rs)
 	for _, o := range operations(doc) {
 		id, _ := o.op["operationId"].(string)
 		switch {
@@ -324,6 +332,10 @@ func checkOperationIDs(doc map[string]any, _ []routes.Route) []string {
 			problems = append(problems, fmt.Sprintf("%s: operationId %q already used by %s", o.key, id, seen[id]))
 		default:
 			seen[id] = o.key
+		}
+		// The route's ID keys the endpoint tables: it is the operationId.
+		if r, ok := byKey[o.key]; ok && string(r.ID) != id {
+			problems = append(problems, fmt.Sprintf("%s: operationId %q, route ID %q", o.key, id, r.ID))
 		}
 	}
 	return problems

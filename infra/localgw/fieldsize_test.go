@@ -439,7 +439,7 @@ func TestFieldSizes(t *testing.T) {
 	f := newAuthzFixture(t)
 	h := f.h
 	admin := f.a.tokens[string(access.GlobalAdmin)]
-	limits := map[string]int64{}
+	limits := map[routes.ID]int64{}
 	for _, eps := range api.AllEndpoints() {
 		for key, ep := range eps(h.svc) {
 			limits[key] = ep.BodyLimit
@@ -533,10 +533,10 @@ func TestFieldSizes(t *testing.T) {
 					}
 					continue
 				}
-				if int64(len(c.body)) > limits[rt.Key()] {
+				if int64(len(c.body)) > limits[rt.ID] {
 					if !problemIs(r, http.StatusRequestEntityTooLarge, "body_too_large") {
 						t.Errorf("%s: body of %d bytes over the limit of %d: %d %.300s, want 413 body_too_large",
-							what, len(c.body), limits[rt.Key()], r.Status, r.Body)
+							what, len(c.body), limits[rt.ID], r.Status, r.Body)
 					}
 					continue
 				}
@@ -560,7 +560,7 @@ func TestFieldSizes(t *testing.T) {
 	t.Logf("field sizes: %d cases over %d fields: %v", cases, fieldsN, byCase)
 
 	// A catalogue at the body limit is published and stored; one byte more is 413.
-	limit := limits["POST /v1/admin/catalog"]
+	limit := limits[routes.PublishCatalog]
 	bound := catalogOfSize(t, "fieldsize-bound", int(limit))
 	if r := h.do(call{method: "POST", path: "/v1/admin/catalog", token: f.opTok, body: bound}); r.Status != http.StatusCreated {
 		t.Errorf("catalogue of %d bytes (the limit): %d %.300s", len(bound), r.Status, r.Body)

@@ -1,5 +1,6 @@
 // Package access holds the roles and the partner-side permission matrix of
-// docs/domain.md. Handlers ask Caller.Can(action); nothing else decides who may act.
+// docs/domain.md. The router asks Caller.Can(route.Action) for every partner
+// route (shared/routes); nothing else decides who may act.
 package access
 
 import "slices"

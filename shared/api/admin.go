@@ -31,18 +31,16 @@ const (
 	maxKeyImportBytes = 6 << 20
 )
 
+type partnerBody struct {
+	Name         string `json:"name"`
+	Currency     string `json:"currency"`
+	AccountEmail string `json:"accountEmail"`
+	Language     string `json:"language"`
+}
+
 // createPartner creates a partner and its first directory user, a
 // global-admin with the account email.
-func (s *Service) createPartner(ctx context.Context, r *httpapi.Request) (httpapi.Response, error) {
-	var in struct {
-		Name         string `json:"name"`
-		Currency     string `json:"currency"`
-		AccountEmail string `json:"accountEmail"`
-		Language     string `json:"language"`
-	}
-	if err := r.Decode(&in); err != nil {
-		return httpapi.Response{}, err
-	}
+func (s *Service) createPartner(ctx context.Context, r *httpapi.Request, in partnerBody) (httpapi.Response, error) {
 	now := s.Clock.Now()
 	p, err := partner.NewPartner(s.NewID("ptn"), in.Name, in.Currency, in.AccountEmail, in.Language, now)
 	if err != nil {
@@ -79,11 +77,7 @@ func (s *Service) getCatalog(ctx context.Context, _ *httpapi.Request) (httpapi.R
 
 // publishCatalog validates a catalogue document and makes it the live
 // version; versions are immutable, so a label can be published once.
-func (s *Service) publishCatalog(ctx context.Context, r *httpapi.Request) (httpapi.Response, error) {
-	var raw json.RawMessage
-	if err := r.Decode(&raw); err != nil {
-		return httpapi.Response{}, err
-	}
+func (s *Service) publishCatalog(ctx context.Context, r *httpapi.Request, raw json.RawMessage) (httpapi.Response, error) {
 	cat, err := catalog.Parse(raw)
 	if err != nil {
 		return httpapi.Response{}, err

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/pbs/benefits/shared/access"
 	"github.com/pbs/benefits/shared/apperr"
 	"github.com/pbs/benefits/shared/audit"
 	"github.com/pbs/benefits/shared/cancel"
@@ -44,23 +43,15 @@ func viewServiceRequest(sr cancel.ServiceRequest) *serviceRequestView {
 // cancelAttempts bounds the read-decide-commit rounds of a cancellation.
 const cancelAttempts = 5
 
+type cancelBody struct {
+	Reason string `json:"reason"`
+}
+
 // requestCancel cancels a purchase for a refund: the decision and every
 // guard are one transaction (store.CancelPurchase); the release of seats
 // follows in the same request.
-func (s *Service) requestCancel(ctx context.Context, r *httpapi.Request) (httpapi.Response, error) {
-	if !r.Caller.Can(access.CancelPackage) {
-		return httpapi.Response{}, apperr.ErrForbiddenRole
-	}
-	purchaseID, err := r.ID("id")
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	var in struct {
-		Reason string `json:"reason"`
-	}
-	if err := r.Decode(&in); err != nil {
-		return httpapi.Response{}, err
-	}
+func (s *Service) requestCancel(ctx context.Context, r *httpapi.Request, in cancelBody) (httpapi.Response, error) {
+	purchaseID := r.Path("id")
 	partnerID := r.Caller.PartnerID
 	for range cancelAttempts {
 		p, o, err := s.Store.Purchase(ctx, partnerID, purchaseID)
@@ -122,31 +113,18 @@ func (s *Service) listServiceRequests(ctx context.Context, r *httpapi.Request) (
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	out := struct {
-		Items      []*serviceRequestView `json:"items"`
-		NextCursor string                `json:"nextCursor,omitempty"`
-	}{Items: make([]*serviceRequestView, len(srs)), NextCursor: next}
-	for i, sr := range srs {
-		out.Items[i] = viewServiceRequest(sr)
-		out.Items[i].PartnerID = sr.PartnerID
-	}
-	return httpapi.JSON(http.StatusOK, out)
+	return httpapi.JSON(http.StatusOK, pageOf(srs, next, operatorServiceRequest))
+}
+
+type resolveBody struct {
+	Status string `json:"status"`
+	Note   string `json:"note"`
 }
 
 // resolveServiceRequest records the refund's outcome and emails the
 // partner's global admins.
-func (s *Service) resolveServiceRequest(ctx context.Context, r *httpapi.Request) (httpapi.Response, error) {
-	id, err := r.ID("id")
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	var in struct {
-		Status string `json:"status"`
-		Note   string `json:"note"`
-	}
-	if err := r.Decode(&in); err != nil {
-		return httpapi.Response{}, err
-	}
+func (s *Service) resolveServiceRequest(ctx context.Context, r *httpapi.Request, in resolveBody) (httpapi.Response, error) {
+	id := r.Path("id")
 	sr, err := s.Store.ServiceRequest(ctx, id)
 	if err != nil {
 		return httpapi.Response{}, err
@@ -172,7 +150,12 @@ func (s *Service) resolveServiceRequest(ctx context.Context, r *httpapi.Request)
 	if err := s.Store.ResolveServiceRequest(ctx, sr, msg, ev); err != nil {
 		return httpapi.Response{}, err
 	}
+	return httpapi.JSON(http.StatusOK, operatorServiceRequest(sr))
+}
+
+// operatorServiceRequest is the operator's view, which names the partner.
+func operatorServiceRequest(sr cancel.ServiceRequest) *serviceRequestView {
 	v := viewServiceRequest(sr)
 	v.PartnerID = sr.PartnerID
-	return httpapi.JSON(http.StatusOK, v)
+	return v
 }

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/pbs/benefits/shared/access"
 	"github.com/pbs/benefits/shared/apperr"
 	"github.com/pbs/benefits/shared/catalog"
 	"github.com/pbs/benefits/shared/credit"
@@ -57,22 +56,11 @@ type userRef struct {
 
 // assignCreditUser gives a directory user a seat of a credit: 201 with the
 // credit, or 200 when the user already holds one (a retry is harmless).
-func (s *Service) assignCreditUser(ctx context.Context, r *httpapi.Request) (httpapi.Response, error) {
-	if !r.Caller.Can(access.AssignUsers) {
-		return httpapi.Response{}, apperr.ErrForbiddenRole
-	}
-	benefitID, err := r.ID("benefitId")
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	var in userRef
-	if err := r.Decode(&in); err != nil {
-		return httpapi.Response{}, err
-	}
+func (s *Service) assignCreditUser(ctx context.Context, r *httpapi.Request, in userRef) (httpapi.Response, error) {
 	if err := requireID("userId", in.UserID); err != nil {
 		return httpapi.Response{}, err
 	}
-	c, already, err := s.credits().Assign(ctx, r.Caller.PartnerID, r.Caller.UserID, benefitID, in.UserID, s.Clock.Now())
+	c, already, err := s.credits().Assign(ctx, r.Caller.PartnerID, r.Caller.UserID, r.Path("benefitId"), in.UserID, s.Clock.Now())
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -84,42 +72,23 @@ func (s *Service) assignCreditUser(ctx context.Context, r *httpapi.Request) (htt
 
 // removeCreditUser frees a monthly credit's seat: 204.
 func (s *Service) removeCreditUser(ctx context.Context, r *httpapi.Request) (httpapi.Response, error) {
-	if !r.Caller.Can(access.AssignUsers) {
-		return httpapi.Response{}, apperr.ErrForbiddenRole
-	}
-	benefitID, err := r.ID("benefitId")
+	err := s.credits().Remove(ctx, r.Caller.PartnerID, r.Caller.UserID, r.Path("benefitId"), r.Path("userId"), s.Clock.Now())
 	if err != nil {
-		return httpapi.Response{}, err
-	}
-	userID, err := r.ID("userId")
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	if err := s.credits().Remove(ctx, r.Caller.PartnerID, r.Caller.UserID, benefitID, userID, s.Clock.Now()); err != nil {
 		return httpapi.Response{}, err
 	}
 	return httpapi.Response{StatusCode: http.StatusNoContent, Headers: map[string]string{}}, nil
 }
 
+type transferBody struct {
+	ToUserID string `json:"toUserId"`
+}
+
 // transferCredit moves an annual credit to another directory user.
-func (s *Service) transferCredit(ctx context.Context, r *httpapi.Request) (httpapi.Response, error) {
-	if !r.Caller.Can(access.AssignUsers) {
-		return httpapi.Response{}, apperr.ErrForbiddenRole
-	}
-	benefitID, err := r.ID("benefitId")
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	var in struct {
-		ToUserID string `json:"toUserId"`
-	}
-	if err := r.Decode(&in); err != nil {
-		return httpapi.Response{}, err
-	}
+func (s *Service) transferCredit(ctx context.Context, r *httpapi.Request, in transferBody) (httpapi.Response, error) {
 	if err := requireID("toUserId", in.ToUserID); err != nil {
 		return httpapi.Response{}, err
 	}
-	c, err := s.credits().Transfer(ctx, r.Caller.PartnerID, r.Caller.UserID, benefitID, in.ToUserID, s.Clock.Now())
+	c, err := s.credits().Transfer(ctx, r.Caller.PartnerID, r.Caller.UserID, r.Path("benefitId"), in.ToUserID, s.Clock.Now())
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -157,14 +126,7 @@ func viewLedger(c credit.Credit) ledgerView {
 // getLedger shows what a credit was granted, oldest first: one consistent
 // Query of the benefit's items.
 func (s *Service) getLedger(ctx context.Context, r *httpapi.Request) (httpapi.Response, error) {
-	if !r.Caller.Can(access.ViewBenefits) {
-		return httpapi.Response{}, apperr.ErrForbiddenRole
-	}
-	benefitID, err := r.ID("benefitId")
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	c, err := s.credits().Ledger(ctx, r.Caller.PartnerID, benefitID)
+	c, err := s.credits().Ledger(ctx, r.Caller.PartnerID, r.Path("benefitId"))
 	if err != nil {
 		return httpapi.Response{}, err
 	}

@@ -40,9 +40,6 @@ func viewRedemption(r *benefit.Redemption) *redemptionView {
 // first such read takes the key from the product's pool (once, under any
 // concurrency); a member's read never does.
 func (s *Service) getLicense(ctx context.Context, r *httpapi.Request) (httpapi.Response, error) {
-	if !r.Caller.Can(access.ViewBenefits) {
-		return httpapi.Response{}, apperr.ErrForbiddenRole
-	}
 	b, err := s.benefitOf(ctx, r)
 	if err != nil {
 		return httpapi.Response{}, err
@@ -94,22 +91,14 @@ func (s *Service) getLicense(ctx context.Context, r *httpapi.Request) (httpapi.R
 	return resp, err
 }
 
+type redeemBody struct {
+	TenantID string `json:"tenantId"`
+	Mode     string `json:"mode"`
+}
+
 // redeemLicense redeems a licence line's key on a tenant, once.
-func (s *Service) redeemLicense(ctx context.Context, r *httpapi.Request) (httpapi.Response, error) {
-	if !r.Caller.Can(access.GetSoftware) {
-		return httpapi.Response{}, apperr.ErrForbiddenRole
-	}
-	benefitID, err := r.ID("benefitId")
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	var in struct {
-		TenantID string `json:"tenantId"`
-		Mode     string `json:"mode"`
-	}
-	if err := r.Decode(&in); err != nil {
-		return httpapi.Response{}, err
-	}
+func (s *Service) redeemLicense(ctx context.Context, r *httpapi.Request, in redeemBody) (httpapi.Response, error) {
+	benefitID := r.Path("benefitId")
 	tenantID, terr := license.ParseTenant(in.TenantID)
 	mode, merr := license.ParseMode(in.Mode)
 	if err := errors.Join(terr, merr); err != nil {

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/pbs/benefits/shared/access"
 	"github.com/pbs/benefits/shared/apperr"
 	"github.com/pbs/benefits/shared/benefit"
 	"github.com/pbs/benefits/shared/catalog"
@@ -16,18 +15,13 @@ import (
 	"github.com/pbs/benefits/shared/store"
 )
 
+type purchaseBody struct {
+	PackageID string `json:"packageId"`
+}
+
 // createPurchase records a purchase of a catalogue package, creates its
 // benefit lines and queues the receipt, all in one transaction.
-func (s *Service) createPurchase(ctx context.Context, r *httpapi.Request) (httpapi.Response, error) {
-	if !r.Caller.Can(access.BuyPackage) {
-		return httpapi.Response{}, apperr.ErrForbiddenRole
-	}
-	var in struct {
-		PackageID string `json:"packageId"`
-	}
-	if err := r.Decode(&in); err != nil {
-		return httpapi.Response{}, err
-	}
+func (s *Service) createPurchase(ctx context.Context, r *httpapi.Request, in purchaseBody) (httpapi.Response, error) {
 	if strings.TrimSpace(in.PackageID) == "" {
 		var f apperr.Fields
 		f.Add("packageId", "required")
@@ -70,13 +64,7 @@ func (s *Service) createPurchase(ctx context.Context, r *httpapi.Request) (httpa
 
 // getPurchase shows one purchase with its lines; another partner's id is 404.
 func (s *Service) getPurchase(ctx context.Context, r *httpapi.Request) (httpapi.Response, error) {
-	if !r.Caller.Can(access.ViewBenefits) {
-		return httpapi.Response{}, apperr.ErrForbiddenRole
-	}
-	id, err := r.ID("id")
-	if err != nil {
-		return httpapi.Response{}, err
-	}
+	id := r.Path("id")
 	p, lines, err := s.Store.Purchase(ctx, r.Caller.PartnerID, id)
 	if err != nil {
 		return httpapi.Response{}, err

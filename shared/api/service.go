@@ -69,9 +69,9 @@ func (s *Service) HandlerWith(function string, endpoints Endpoints) (LambdaHandl
 		return nil, fmt.Errorf("api: no endpoint table for function %q", function)
 	}
 	eps := endpoints(s)
-	for key := range eps {
-		if !slices.ContainsFunc(rs, func(r routes.Route) bool { return r.Key() == key }) {
-			return nil, fmt.Errorf("api: function %s has a handler for %s, which is not one of its routes", function, key)
+	for id := range eps {
+		if !slices.ContainsFunc(rs, func(r routes.Route) bool { return r.ID == id }) {
+			return nil, fmt.Errorf("api: function %s has a handler for %s, which is not one of its routes", function, id)
 		}
 	}
 	rt, err := httpapi.NewRouter(rs, eps, s.Store, s.Clock, s.Log)

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/pbs/benefits/shared/access"
 	"github.com/pbs/benefits/shared/advisory"
 	"github.com/pbs/benefits/shared/apperr"
 	"github.com/pbs/benefits/shared/audit"
@@ -50,9 +49,6 @@ func viewSupport(a *support.Activation, lines []benefit.Benefit, now time.Time) 
 // activateSupport creates the partner's Access ID and Contract ID once:
 // 201 the first time, 200 with the same ids for every later (or racing) call.
 func (s *Service) activateSupport(ctx context.Context, r *httpapi.Request) (httpapi.Response, error) {
-	if !r.Caller.Can(access.ActivateOffers) {
-		return httpapi.Response{}, apperr.ErrForbiddenRole
-	}
 	o, err := s.Store.Dashboard(ctx, r.Caller.PartnerID)
 	if err != nil {
 		return httpapi.Response{}, err
@@ -79,9 +75,6 @@ func (s *Service) activateSupport(ctx context.Context, r *httpapi.Request) (http
 // getSupport shows every user of the partner the contract ids and the
 // incidents left.
 func (s *Service) getSupport(ctx context.Context, r *httpapi.Request) (httpapi.Response, error) {
-	if !r.Caller.Can(access.ViewBenefits) {
-		return httpapi.Response{}, apperr.ErrForbiddenRole
-	}
 	o, err := s.Store.Dashboard(ctx, r.Caller.PartnerID)
 	if err != nil {
 		return httpapi.Response{}, err
@@ -112,19 +105,14 @@ func (s *Service) drawing(ctx context.Context, partnerID string, try func(o stor
 	return errDrawBusy
 }
 
+type incidentBody struct {
+	Category       string `json:"category"`
+	Product        string `json:"product"`
+	ProductVersion string `json:"productVersion"`
+}
+
 // openIncident takes one incident off the partner's support lines.
-func (s *Service) openIncident(ctx context.Context, r *httpapi.Request) (httpapi.Response, error) {
-	if !r.Caller.Can(access.SubmitRequests) {
-		return httpapi.Response{}, apperr.ErrForbiddenRole
-	}
-	var in struct {
-		Category       string `json:"category"`
-		Product        string `json:"product"`
-		ProductVersion string `json:"productVersion"`
-	}
-	if err := r.Decode(&in); err != nil {
-		return httpapi.Response{}, err
-	}
+func (s *Service) openIncident(ctx context.Context, r *httpapi.Request, in incidentBody) (httpapi.Response, error) {
 	cat, err := s.catalog(ctx)
 	if err != nil {
 		return httpapi.Response{}, err
@@ -155,18 +143,17 @@ type advisoryView struct {
 	RequestedAt time.Time `json:"requestedAt"`
 }
 
+type advisoryBody struct {
+	Topic string `json:"topic"`
+	Hours int    `json:"hours"`
+}
+
+func viewAdvisory(q advisory.Request) advisoryView {
+	return advisoryView{ID: q.ID, Topic: q.Topic, Hours: q.Hours, RequestedBy: q.RequestedBy, RequestedAt: q.RequestedAt}
+}
+
 // requestAdvisory takes hours off the partner's advisory balance.
-func (s *Service) requestAdvisory(ctx context.Context, r *httpapi.Request) (httpapi.Response, error) {
-	if !r.Caller.Can(access.SubmitRequests) {
-		return httpapi.Response{}, apperr.ErrForbiddenRole
-	}
-	var in struct {
-		Topic string `json:"topic"`
-		Hours int    `json:"hours"`
-	}
-	if err := r.Decode(&in); err != nil {
-		return httpapi.Response{}, err
-	}
+func (s *Service) requestAdvisory(ctx context.Context, r *httpapi.Request, in advisoryBody) (httpapi.Response, error) {
 	req := advisory.Request{ID: s.NewID("adv"), PartnerID: r.Caller.PartnerID, Topic: in.Topic, Hours: in.Hours, RequestedBy: r.Caller.UserID}
 	var left int
 	err := s.drawing(ctx, r.Caller.PartnerID, func(o store.Overview, now time.Time) error {
@@ -186,15 +173,12 @@ func (s *Service) requestAdvisory(ctx context.Context, r *httpapi.Request) (http
 	return httpapi.JSON(http.StatusCreated, struct {
 		advisoryView
 		HoursLeft int `json:"hoursLeft"`
-	}{advisoryView{ID: req.ID, Topic: req.Topic, Hours: req.Hours, RequestedBy: req.RequestedBy, RequestedAt: req.RequestedAt}, left})
+	}{viewAdvisory(req), left})
 }
 
 // listAdvisory pages through the partner's requests, newest first, with the
 // balance.
 func (s *Service) listAdvisory(ctx context.Context, r *httpapi.Request) (httpapi.Response, error) {
-	if !r.Caller.Can(access.ViewBenefits) {
-		return httpapi.Response{}, apperr.ErrForbiddenRole
-	}
 	limit, cursor, err := r.Paging()
 	if err != nil {
 		return httpapi.Response{}, err
@@ -208,15 +192,10 @@ func (s *Service) listAdvisory(ctx context.Context, r *httpapi.Request) (httpapi
 		return httpapi.Response{}, err
 	}
 	total, used := advisory.Balance(o.Lines, s.Clock.Now())
-	out := struct {
-		Hours      map[string]int `json:"hours"`
-		Items      []advisoryView `json:"items"`
-		NextCursor string         `json:"nextCursor,omitempty"`
-	}{Hours: map[string]int{"total": total, "used": used, "left": max(0, total-used)}, Items: make([]advisoryView, len(rs)), NextCursor: next}
-	for i, q := range rs {
-		out.Items[i] = advisoryView{ID: q.ID, Topic: q.Topic, Hours: q.Hours, RequestedBy: q.RequestedBy, RequestedAt: q.RequestedAt}
-	}
-	return httpapi.JSON(http.StatusOK, out)
+	return httpapi.JSON(http.StatusOK, struct {
+		Hours map[string]int `json:"hours"`
+		page[advisoryView]
+	}{map[string]int{"total": total, "used": used, "left": max(0, total-used)}, pageOf(rs, next, viewAdvisory)})
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

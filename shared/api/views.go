@@ -15,6 +15,21 @@ import (
 
 // Views are the JSON shapes of api/openapi.yaml; domain types never carry JSON tags.
 
+// page is one page of a list: its items and the cursor of the next page.
+type page[V any] struct {
+	Items      []V    `json:"items"`
+	NextCursor string `json:"nextCursor,omitempty"`
+}
+
+// pageOf views a page of items (never a null list).
+func pageOf[T, V any](items []T, next string, view func(T) V) page[V] {
+	p := page[V]{Items: make([]V, len(items)), NextCursor: next}
+	for i, it := range items {
+		p.Items[i] = view(it)
+	}
+	return p
+}
+
 type purchaseView struct {
 	ID          string    `json:"id"`
 	PackageID   string    `json:"packageId"`

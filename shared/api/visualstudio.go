@@ -14,7 +14,6 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
-	"github.com/pbs/benefits/shared/access"
 	"github.com/pbs/benefits/shared/apperr"
 	"github.com/pbs/benefits/shared/audit"
 	"github.com/pbs/benefits/shared/catalog"
@@ -134,18 +133,8 @@ func isLineError(err error) bool {
 
 // assignVisualStudio gives a user a seat (201), or moves replacesUserId's
 // seat to them (201); 200 when the user already holds the seat.
-func (s *Service) assignVisualStudio(ctx context.Context, r *httpapi.Request) (httpapi.Response, error) {
-	if !r.Caller.Can(access.AssignUsers) {
-		return httpapi.Response{}, apperr.ErrForbiddenRole
-	}
-	benefitID, err := r.ID("benefitId")
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	var in seatRow
-	if err := r.Decode(&in); err != nil {
-		return httpapi.Response{}, err
-	}
+func (s *Service) assignVisualStudio(ctx context.Context, r *httpapi.Request, in seatRow) (httpapi.Response, error) {
+	benefitID := r.Path("benefitId")
 	if err := checkRow(in); err != nil {
 		return httpapi.Response{}, err
 	}
@@ -212,13 +201,7 @@ type bulkRowView struct {
 // all or nothing, and reports every row. The report is 200 even when rows
 // failed: the request itself was carried out.
 func (s *Service) bulkAssignVisualStudio(ctx context.Context, r *httpapi.Request) (httpapi.Response, error) {
-	if !r.Caller.Can(access.AssignUsers) {
-		return httpapi.Response{}, apperr.ErrForbiddenRole
-	}
-	benefitID, err := r.ID("benefitId")
-	if err != nil {
-		return httpapi.Response{}, err
-	}
+	benefitID := r.Path("benefitId")
 	rows, err := bulkRows(r)
 	if err != nil {
 		return httpapi.Response{}, err
@@ -378,17 +361,8 @@ func csvRows(body []byte) ([]seatRow, error) {
 // removeVisualStudio takes a user's seat away: 204. A seat held under 90
 // days stays locked until its 90 days are over (see visualstudio.Remove).
 func (s *Service) removeVisualStudio(ctx context.Context, r *httpapi.Request) (httpapi.Response, error) {
-	if !r.Caller.Can(access.AssignUsers) {
-		return httpapi.Response{}, apperr.ErrForbiddenRole
-	}
-	benefitID, err := r.ID("benefitId")
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	userID, err := r.ID("userId")
-	if err != nil {
-		return httpapi.Response{}, err
-	}
+	benefitID := r.Path("benefitId")
+	userID := r.Path("userId")
 	for attempt := range seatAttempts {
 		if attempt > 0 {
 			time.Sleep(time.Duration(rand.IntN(10<<attempt)) * time.Millisecond)
@@ -420,13 +394,7 @@ func (s *Service) removeVisualStudio(ctx context.Context, r *httpapi.Request) (h
 
 // listVisualStudio pages through who holds the subscription's seats.
 func (s *Service) listVisualStudio(ctx context.Context, r *httpapi.Request) (httpapi.Response, error) {
-	if !r.Caller.Can(access.ViewBenefits) {
-		return httpapi.Response{}, apperr.ErrForbiddenRole
-	}
-	benefitID, err := r.ID("benefitId")
-	if err != nil {
-		return httpapi.Response{}, err
-	}
+	benefitID := r.Path("benefitId")
 	limit, cursor, err := r.Paging()
 	if err != nil {
 		return httpapi.Response{}, err
@@ -438,18 +406,12 @@ func (s *Service) listVisualStudio(ctx context.Context, r *httpapi.Request) (htt
 	if line.Kind != catalog.VisualStudio {
 		return httpapi.Response{}, apperr.ErrNotFound
 	}
-	out := struct {
-		BenefitID  string           `json:"benefitId"`
-		Product    string           `json:"product"`
-		Quantity   int              `json:"quantity"`
-		Used       int              `json:"used"`
-		Status     string           `json:"status"`
-		Items      []assignmentView `json:"items"`
-		NextCursor string           `json:"nextCursor,omitempty"`
-	}{BenefitID: line.ID, Product: line.Product, Quantity: line.Quantity, Used: line.Used,
-		Status: string(line.EffectiveStatus(s.Clock.Now())), Items: make([]assignmentView, len(seats)), NextCursor: next}
-	for i, seat := range seats {
-		out.Items[i] = viewAssignment(seat)
-	}
-	return httpapi.JSON(http.StatusOK, out)
+	return httpapi.JSON(http.StatusOK, struct {
+		BenefitID string `json:"benefitId"`
+		Product   string `json:"product"`
+		Quantity  int    `json:"quantity"`
+		Used      int    `json:"used"`
+		Status    string `json:"status"`
+		page[assignmentView]
+	}{line.ID, line.Product, line.Quantity, line.Used, string(line.EffectiveStatus(s.Clock.Now())), pageOf(seats, next, viewAssignment)})
 }

@@ -128,15 +128,15 @@ func (fakeIdem) ReleaseIdempotency(context.Context, string, string, string) erro
 
 func TestRouterAccessAndFailures(t *testing.T) {
 	rs := []routes.Route{
-		{Method: "GET", Path: "/p", Function: "f", Access: routes.Partner},
-		{Method: "GET", Path: "/o", Function: "f", Access: routes.Operator},
-		{Method: "GET", Path: "/any", Function: "f", Access: routes.Any},
-		{Method: "GET", Path: "/pub", Function: "f", Access: routes.Public},
-		{Method: "GET", Path: "/panic", Function: "f", Access: routes.Public},
+		{ID: "p", Method: "GET", Path: "/p", Function: "f", Access: routes.Partner, Action: access.ViewBenefits},
+		{ID: "o", Method: "GET", Path: "/o", Function: "f", Access: routes.Operator},
+		{ID: "any", Method: "GET", Path: "/any", Function: "f", Access: routes.Any},
+		{ID: "pub", Method: "GET", Path: "/pub", Function: "f", Access: routes.Public},
+		{ID: "panic", Method: "GET", Path: "/panic", Function: "f", Access: routes.Public},
 	}
 	ok := Endpoint{Handle: func(context.Context, *Request) (Response, error) { return JSON(200, map[string]bool{"ok": true}) }}
-	eps := map[string]Endpoint{"GET /p": ok, "GET /o": ok, "GET /any": ok, "GET /pub": ok,
-		"GET /panic": {Handle: func(context.Context, *Request) (Response, error) { panic("boom") }}}
+	eps := map[routes.ID]Endpoint{"p": ok, "o": ok, "any": ok, "pub": ok,
+		"panic": {Handle: func(context.Context, *Request) (Response, error) { panic("boom") }}}
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	rt, err := NewRouter(rs, eps, fakeIdem{}, clock.System{}, log)
 	if err != nil {
@@ -168,7 +168,7 @@ func TestRouterAccessAndFailures(t *testing.T) {
 			t.Errorf("panic text leaked: %s", resp.Body)
 		}
 	}
-	if _, err := NewRouter(rs, map[string]Endpoint{}, fakeIdem{}, clock.System{}, log); err == nil {
+	if _, err := NewRouter(rs, map[routes.ID]Endpoint{}, fakeIdem{}, clock.System{}, log); err == nil {
 		t.Error("a route without a handler must fail at cold start")
 	}
 }

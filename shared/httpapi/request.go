@@ -32,19 +32,9 @@ var (
 	ErrUnsupportedType = apperr.New(apperr.Unsupported, "unsupported_media_type", "Send the body as application/json.")
 )
 
-// Path returns a path parameter.
+// Path returns a path parameter. One that names an id (id, or a name ending
+// in Id) was checked by the router: see ID.
 func (r *Request) Path(name string) string { return r.Event.PathParameters[name] }
-
-// ID returns a path parameter that names a resource. Ids are opaque, but none
-// this service issues has other characters or is longer, so anything else is
-// simply not found (and never reaches a key, where it could exceed limits).
-func (r *Request) ID(name string) (string, error) {
-	id := r.Path(name)
-	if !ValidID(id) {
-		return "", apperr.ErrNotFound
-	}
-	return id, nil
-}
 
 // MaxIDLen is the longest id this service issues or accepts: a longer one in
 // a body is 400 too_long (the OpenAPI Id schema's maxLength).

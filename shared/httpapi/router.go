@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -22,6 +23,18 @@ import (
 
 // Handler serves one route. Returned errors become problem+json responses.
 type Handler func(ctx context.Context, r *Request) (Response, error)
+
+// WithBody is a handler that takes the request's JSON body, decoded
+// strictly (Request.Decode) after the router's checks.
+func WithBody[T any](h func(ctx context.Context, r *Request, in T) (Response, error)) Handler {
+	return func(ctx context.Context, r *Request) (Response, error) {
+		var in T
+		if err := r.Decode(&in); err != nil {
+			return Response{}, err
+		}
+		return h(ctx, r, in)
+	}
+}
 
 // Endpoint is a route's handler and its options.
 type Endpoint struct {
@@ -56,6 +69,7 @@ var (
 type route struct {
 	routes.Route
 	Endpoint
+	ids []string // path parameters that name an id (see routes.Route)
 }
 
 // Router dispatches API Gateway events by their routeKey.
@@ -66,18 +80,39 @@ type Router struct {
 	log    *slog.Logger
 }
 
-// NewRouter binds each route to its endpoint; a route without one is a
-// wiring bug and fails at cold start rather than at request time.
-func NewRouter(rs []routes.Route, endpoints map[string]Endpoint, idem IdempotencyStore, clk clock.Clock, log *slog.Logger) (*Router, error) {
+// NewRouter binds each route to its endpoint by the route's ID; a route
+// without one, or a partner route without the action it needs, is a wiring
+// bug and fails at cold start rather than at request time.
+func NewRouter(rs []routes.Route, endpoints map[routes.ID]Endpoint, idem IdempotencyStore, clk clock.Clock, log *slog.Logger) (*Router, error) {
 	rt := &Router{routes: map[string]route{}, idem: idem, clock: clk, log: log}
 	for _, r := range rs {
-		ep, ok := endpoints[r.Key()]
+		ep, ok := endpoints[r.ID]
 		if !ok || ep.Handle == nil {
-			return nil, fmt.Errorf("httpapi: no handler for %s", r.Key())
+			return nil, fmt.Errorf("httpapi: no handler for %s (%s)", r.Key(), r.ID)
 		}
-		rt.routes[r.Key()] = route{r, ep}
+		if (r.Access == routes.Partner) != (r.Action != "") {
+			return nil, fmt.Errorf("httpapi: %s is a %s route with action %q: partner routes, and only they, name one", r.Key(), r.Access, r.Action)
+		}
+		rt.routes[r.Key()] = route{r, ep, idParams(r.Path)}
 	}
 	return rt, nil
+}
+
+// idParams returns the path's parameters that name an id: id, or a name
+// ending in Id.
+func idParams(path string) []string {
+	var ids []string
+	for rest := path; ; {
+		_, after, ok := strings.Cut(rest, "{")
+		if !ok {
+			return ids
+		}
+		name, tail, _ := strings.Cut(after, "}")
+		if name == "id" || strings.HasSuffix(name, "Id") {
+			ids = append(ids, name)
+		}
+		rest = tail
+	}
 }
 
 // Handle is the Lambda handler: it never returns an error, so API Gateway
@@ -153,7 +188,9 @@ func (rt *Router) call(ctx context.Context, req *Request, r route) (resp Respons
 			resp = Problem(err, req.Event.RawPath, req.RequestID)
 		}
 	}()
-	resp, err = r.Handle(ctx, req)
+	if err = r.admit(req); err == nil {
+		resp, err = r.Handle(ctx, req)
+	}
 	if err != nil {
 		return Problem(err, req.Event.RawPath, req.RequestID), err
 	}
@@ -212,6 +249,23 @@ func (rt *Router) idempotent(ctx context.Context, req *Request, r route, key str
 		rt.log.ErrorContext(ctx, "store idempotent response", "error", err.Error())
 	}
 	return resp, callErr
+}
+
+// admit is what every handler of the route would otherwise open with: the
+// caller's row of the permission matrix (403), then the ids in the path
+// (404: none this service issued could look like that). It runs after the
+// Idempotency-Key is claimed, where handlers checked, so a refusal is
+// stored and replayed like any other answer.
+func (r route) admit(req *Request) error {
+	if r.Action != "" && !req.Caller.Can(r.Action) {
+		return apperr.ErrForbiddenRole
+	}
+	for _, name := range r.ids {
+		if !ValidID(req.Path(name)) {
+			return apperr.ErrNotFound
+		}
+	}
+	return nil
 }
 
 func validIdempotencyKey(k string) bool {

@@ -3,6 +3,8 @@
 // OpenAPI document is tested against it, so the three cannot drift.
 package routes
 
+import "github.com/pbs/benefits/shared/access"
+
 // Access says who may call a route; the CDK stack attaches the JWT authorizer
 // to every route that is not Public.
 type Access string
@@ -15,66 +17,121 @@ const (
 )
 
 // Route is one API Gateway route. Path uses API Gateway's {param} syntax, so
-// Key() equals the routeKey that API Gateway puts in the event.
+// Key() equals the routeKey that API Gateway puts in the event. A path
+// parameter named id or ending in Id names something this service issued:
+// the router answers 404 for one that could not be (httpapi.ValidID) before
+// the handler runs.
 type Route struct {
+	ID       ID // the OpenAPI operationId; endpoint tables are keyed by it
 	Method   string
 	Path     string
 	Function string // folder under functions/, one Lambda each
 	Access   Access
+	// Action is the row of the permission matrix (docs/domain.md) a Partner
+	// route needs, checked by the router before the handler; other routes
+	// have none.
+	Action access.Action
 }
+
+// ID names a route: its operationId in api/openapi.yaml. A function's
+// endpoint table binds each of its routes' IDs to a handler, so the method
+// and path are written only in All.
+type ID string
+
+// The routes' IDs, in the order of All.
+const (
+	GetBenefits                 ID = "getBenefits"
+	ListCatalogPackages         ID = "listCatalogPackages"
+	CreatePurchase              ID = "createPurchase"
+	GetPurchase                 ID = "getPurchase"
+	CancelPurchase              ID = "cancelPurchase"
+	ListUsers                   ID = "listUsers"
+	CreateUser                  ID = "createUser"
+	GetSoftwareKey              ID = "getSoftwareKey"
+	GetSoftwareDownloads        ID = "getSoftwareDownloads"
+	GetSigningKey               ID = "getSigningKey"
+	AssignCreditUser            ID = "assignCreditUser"
+	RemoveCreditUser            ID = "removeCreditUser"
+	TransferCredit              ID = "transferCredit"
+	GetCreditLedger             ID = "getCreditLedger"
+	GetLicense                  ID = "getLicense"
+	RedeemLicense               ID = "redeemLicense"
+	AssignVisualStudio          ID = "assignVisualStudio"
+	BulkAssignVisualStudio      ID = "bulkAssignVisualStudio"
+	RemoveVisualStudio          ID = "removeVisualStudio"
+	ListVisualStudioAssignments ID = "listVisualStudioAssignments"
+	GetAudit                    ID = "getAudit"
+	ActivateSupport             ID = "activateSupport"
+	GetSupport                  ID = "getSupport"
+	OpenSupportIncident         ID = "openSupportIncident"
+	RequestAdvisoryHours        ID = "requestAdvisoryHours"
+	ListAdvisoryRequests        ID = "listAdvisoryRequests"
+	SetMarketingContact         ID = "setMarketingContact"
+	GetMarketingContact         ID = "getMarketingContact"
+	ActivateGtmOffer            ID = "activateGtmOffer"
+	GetGtmConfirmPage           ID = "getGtmConfirmPage"
+	ConfirmGtmOffer             ID = "confirmGtmOffer"
+	CreatePartner               ID = "createPartner"
+	GetCatalog                  ID = "getCatalog"
+	PublishCatalog              ID = "publishCatalog"
+	ImportKeys                  ID = "importKeys"
+	ListServiceRequests         ID = "listServiceRequests"
+	ResolveServiceRequest       ID = "resolveServiceRequest"
+)
 
 // Key is the API Gateway route key, e.g. "GET /v1/purchases/{id}".
 func (r Route) Key() string { return r.Method + " " + r.Path }
 
 // All lists every deployed route. A route is added here when its handler is.
 var All = []Route{
-	{"GET", "/v1/benefits", "benefits", Partner},
-	{"GET", "/v1/catalog/packages", "benefits", Any},
+	{GetBenefits, "GET", "/v1/benefits", "benefits", Partner, access.ViewBenefits},
+	{ListCatalogPackages, "GET", "/v1/catalog/packages", "benefits", Any, ""},
 
-	{"POST", "/v1/purchases", "purchases", Partner},
-	{"GET", "/v1/purchases/{id}", "purchases", Partner},
-	{"POST", "/v1/purchases/{id}/cancel", "request-cancel", Partner},
+	{CreatePurchase, "POST", "/v1/purchases", "purchases", Partner, access.BuyPackage},
+	{GetPurchase, "GET", "/v1/purchases/{id}", "purchases", Partner, access.ViewBenefits},
+	{CancelPurchase, "POST", "/v1/purchases/{id}/cancel", "request-cancel", Partner, access.CancelPackage},
 
-	{"GET", "/v1/users", "users", Partner},
-	{"POST", "/v1/users", "users", Partner},
+	{ListUsers, "GET", "/v1/users", "users", Partner, access.ListUsers},
+	{CreateUser, "POST", "/v1/users", "users", Partner, access.AddUsers},
 
-	{"POST", "/v1/software/{benefitId}/key", "get-key", Partner},
-	{"GET", "/v1/software/{benefitId}/downloads", "get-key", Partner},
-	{"GET", "/v1/software/signing-key", "get-key", Public},
+	{GetSoftwareKey, "POST", "/v1/software/{benefitId}/key", "get-key", Partner, access.GetSoftware},
+	{GetSoftwareDownloads, "GET", "/v1/software/{benefitId}/downloads", "get-key", Partner, access.GetSoftware},
+	{GetSigningKey, "GET", "/v1/software/signing-key", "get-key", Public, ""},
 
-	{"POST", "/v1/credits/{benefitId}/users", "assign-user", Partner},
-	{"DELETE", "/v1/credits/{benefitId}/users/{userId}", "assign-user", Partner},
-	{"POST", "/v1/credits/{benefitId}/transfer", "assign-user", Partner},
-	{"GET", "/v1/credits/{benefitId}/ledger", "benefits", Partner},
+	{AssignCreditUser, "POST", "/v1/credits/{benefitId}/users", "assign-user", Partner, access.AssignUsers},
+	{RemoveCreditUser, "DELETE", "/v1/credits/{benefitId}/users/{userId}", "assign-user", Partner, access.AssignUsers},
+	{TransferCredit, "POST", "/v1/credits/{benefitId}/transfer", "assign-user", Partner, access.AssignUsers},
+	{GetCreditLedger, "GET", "/v1/credits/{benefitId}/ledger", "benefits", Partner, access.ViewBenefits},
 
-	{"GET", "/v1/licenses/{benefitId}", "get-key", Partner},
-	{"POST", "/v1/licenses/{benefitId}/redeem", "get-key", Partner},
+	// Every partner user sees a licence line; only GetSoftware roles see its key (the handler decides).
+	{GetLicense, "GET", "/v1/licenses/{benefitId}", "get-key", Partner, access.ViewBenefits},
+	{RedeemLicense, "POST", "/v1/licenses/{benefitId}/redeem", "get-key", Partner, access.GetSoftware},
 
-	{"POST", "/v1/visual-studio/{benefitId}/assignments", "assign-user", Partner},
-	{"POST", "/v1/visual-studio/{benefitId}/assignments:bulk", "assign-user", Partner},
-	{"DELETE", "/v1/visual-studio/{benefitId}/assignments/{userId}", "assign-user", Partner},
-	{"GET", "/v1/visual-studio/{benefitId}/assignments", "benefits", Partner},
+	{AssignVisualStudio, "POST", "/v1/visual-studio/{benefitId}/assignments", "assign-user", Partner, access.AssignUsers},
+	{BulkAssignVisualStudio, "POST", "/v1/visual-studio/{benefitId}/assignments:bulk", "assign-user", Partner, access.AssignUsers},
+	{RemoveVisualStudio, "DELETE", "/v1/visual-studio/{benefitId}/assignments/{userId}", "assign-user", Partner, access.AssignUsers},
+	{ListVisualStudioAssignments, "GET", "/v1/visual-studio/{benefitId}/assignments", "benefits", Partner, access.ViewBenefits},
 
-	{"GET", "/v1/audit", "benefits", Partner},
+	{GetAudit, "GET", "/v1/audit", "benefits", Partner, access.ViewAudit},
 
-	{"POST", "/v1/support/activate", "benefits", Partner},
-	{"GET", "/v1/support", "benefits", Partner},
-	{"POST", "/v1/support/incidents", "benefits", Partner},
-	{"POST", "/v1/advisory/requests", "benefits", Partner},
-	{"GET", "/v1/advisory/requests", "benefits", Partner},
+	{ActivateSupport, "POST", "/v1/support/activate", "benefits", Partner, access.ActivateOffers},
+	{GetSupport, "GET", "/v1/support", "benefits", Partner, access.ViewBenefits},
+	{OpenSupportIncident, "POST", "/v1/support/incidents", "benefits", Partner, access.SubmitRequests},
+	{RequestAdvisoryHours, "POST", "/v1/advisory/requests", "benefits", Partner, access.SubmitRequests},
+	{ListAdvisoryRequests, "GET", "/v1/advisory/requests", "benefits", Partner, access.ViewBenefits},
 
-	{"PUT", "/v1/gtm/marketing-contact", "activate-gtm", Partner},
-	{"GET", "/v1/gtm/marketing-contact", "activate-gtm", Partner},
-	{"POST", "/v1/gtm/offers/{benefitId}/activate", "activate-gtm", Partner},
-	{"GET", "/v1/gtm/confirm", "activate-gtm", Public},
-	{"POST", "/v1/gtm/confirm", "activate-gtm", Public},
+	{SetMarketingContact, "PUT", "/v1/gtm/marketing-contact", "activate-gtm", Partner, access.ActivateOffers},
+	{GetMarketingContact, "GET", "/v1/gtm/marketing-contact", "activate-gtm", Partner, access.ViewBenefits},
+	{ActivateGtmOffer, "POST", "/v1/gtm/offers/{benefitId}/activate", "activate-gtm", Partner, access.ActivateOffers},
+	{GetGtmConfirmPage, "GET", "/v1/gtm/confirm", "activate-gtm", Public, ""},
+	{ConfirmGtmOffer, "POST", "/v1/gtm/confirm", "activate-gtm", Public, ""},
 
-	{"POST", "/v1/admin/partners", "admin", Operator},
-	{"GET", "/v1/admin/catalog", "admin", Operator},
-	{"POST", "/v1/admin/catalog", "admin", Operator},
-	{"POST", "/v1/admin/key-pools/{product}", "admin", Operator},
-	{"GET", "/v1/admin/service-requests", "admin", Operator},
-	{"POST", "/v1/admin/service-requests/{id}/resolve", "admin", Operator},
+	{CreatePartner, "POST", "/v1/admin/partners", "admin", Operator, ""},
+	{GetCatalog, "GET", "/v1/admin/catalog", "admin", Operator, ""},
+	{PublishCatalog, "POST", "/v1/admin/catalog", "admin", Operator, ""},
+	{ImportKeys, "POST", "/v1/admin/key-pools/{product}", "admin", Operator, ""},
+	{ListServiceRequests, "GET", "/v1/admin/service-requests", "admin", Operator, ""},
+	{ResolveServiceRequest, "POST", "/v1/admin/service-requests/{id}/resolve", "admin", Operator, ""},
 }
 
 // Functions returns the distinct HTTP function names in first-seen order.
