@@ -19,9 +19,9 @@ import (
 
 var ctx = context.Background()
 
-func setup(t *testing.T) (credit.Seats, *storetest.Credits, storetest.CreditFixture) {
+func setup(t *testing.T) (credit.Seats, *storetest.Fake, storetest.CreditFixture) {
 	t.Helper()
-	s := storetest.NewCredits()
+	s := storetest.New()
 	return storetest.Seats(s), s, storetest.SeedCredits(t, s)
 }
 

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/pbs/benefits/shared/apperr"
@@ -14,36 +13,8 @@ import (
 	"github.com/pbs/benefits/shared/benefit"
 	"github.com/pbs/benefits/shared/catalog"
 	"github.com/pbs/benefits/shared/credit"
-	"github.com/pbs/benefits/shared/mail"
-	"github.com/pbs/benefits/shared/partner"
 	"github.com/pbs/benefits/shared/store"
 )
-
-// Credits is the in-memory fake of credit.Store, with the fixture writes
-// of CreditStore. Its zero value is ready; it is safe for concurrent use.
-// Like the real store it reads a credit and a user as two separate reads,
-// lets the decision run without any lock, and writes the decided change
-// only if the conditions of the real transaction (shared/store/credits.go,
-// ACCESS_PATTERNS.md) hold on the state as it is now.
-type Credits struct {
-	mu       sync.Mutex
-	partners map[string]*partnerState
-}
-
-var _ CreditStore = (*Credits)(nil)
-
-type partnerState struct {
-	users   map[string]*userState
-	lines   map[string]benefit.Benefit
-	credits map[string]*creditState
-	events  []audit.Event
-}
-
-type userState struct {
-	user   partner.User
-	offers []string // the credit benefit ids held (DynamoDB's creditOffers set)
-	annual string   // the annual credit among them (annualCredit)
-}
 
 // creditState is the credit item and its seat items.
 type creditState struct {
@@ -52,72 +23,10 @@ type creditState struct {
 	seats   map[string]credit.Holder
 }
 
-// NewCredits returns an empty fake.
-func NewCredits() *Credits { return &Credits{} }
-
-func (f *Credits) partner(id string) *partnerState {
-	if f.partners == nil {
-		f.partners = map[string]*partnerState{}
-	}
-	return f.partners[id]
-}
-
-// CreatePartner adds a partner and its first admin.
-func (f *Credits) CreatePartner(_ context.Context, p partner.Partner, admin partner.User) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.partner(p.ID) != nil {
-		return fmt.Errorf("storetest: partner %s exists", p.ID)
-	}
-	f.partners[p.ID] = &partnerState{users: map[string]*userState{admin.ID: {user: admin}},
-		lines: map[string]benefit.Benefit{}, credits: map[string]*creditState{}}
-	return nil
-}
-
-// CreateUser adds a directory user to an existing partner.
-func (f *Credits) CreateUser(_ context.Context, u partner.User) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	p := f.partner(u.PartnerID)
-	switch {
-	case p == nil:
-		return apperr.ErrNotFound
-	case p.users[u.ID] != nil:
-		return partner.ErrUserExists
-	}
-	p.users[u.ID] = &userState{user: u}
-	return nil
-}
-
-// CreatePurchase adds a purchase's lines; a credit line starts as the real
-// store's newCreditItem: no seats, due from the month after the purchase
-// once it has a holder. The mail is not kept.
-func (f *Credits) CreatePurchase(_ context.Context, pur benefit.Purchase, lines []benefit.Benefit, _ ...mail.Message) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	p := f.partner(pur.PartnerID)
-	if p == nil {
-		return apperr.ErrNotFound
-	}
-	for _, b := range lines {
-		if _, ok := p.lines[b.ID]; ok {
-			return fmt.Errorf("storetest: line %s exists", b.ID)
-		}
-	}
-	for _, b := range lines {
-		p.lines[b.ID] = b
-		if !b.Kind.IsCredit() || b.Credit == nil {
-			continue
-		}
-		p.credits[b.ID] = &creditState{seats: map[string]credit.Holder{}, c: credit.Credit{
-			BenefitID: b.ID, PartnerID: b.PartnerID, Kind: b.Kind, Product: b.Product, Quantity: b.Quantity,
-			PerSeat: *b.Credit, NextPeriod: credit.PeriodOf(b.CreatedAt).Next(), ExpiresAt: b.ExpiresAt}}
-	}
-	return nil
-}
+var _ CreditStore = (*Fake)(nil)
 
 // RevokeCredit marks a credit revoked, as a committed cancellation does.
-func (f *Credits) RevokeCredit(_ context.Context, partnerID, benefitID string, _ time.Time) error {
+func (f *Fake) RevokeCredit(_ context.Context, partnerID, benefitID string, _ time.Time) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	p := f.partner(partnerID)
@@ -130,31 +39,9 @@ func (f *Credits) RevokeCredit(_ context.Context, partnerID, benefitID string, _
 	return nil
 }
 
-// Audit lists a partner's events newest first, all or one benefit's, up
-// to limit (one page: the fake has no cursor).
-func (f *Credits) Audit(_ context.Context, partnerID, benefitID string, limit int, _ string) ([]audit.Event, string, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	p := f.partner(partnerID)
-	if p == nil {
-		return nil, "", nil
-	}
-	var out []audit.Event
-	for _, e := range p.events {
-		if benefitID == "" || e.BenefitID == benefitID {
-			out = append(out, e)
-		}
-	}
-	// The real sort key is the time, then the id; newest first.
-	slices.SortFunc(out, func(a, b audit.Event) int {
-		return cmp.Or(b.At.Compare(a.At), cmp.Compare(b.ID, a.ID))
-	})
-	return out[:min(len(out), max(limit, 0))], "", nil
-}
-
 // Credit reads one credit line with its holders (by user id, as the real
 // Query returns the seat items).
-func (f *Credits) Credit(_ context.Context, partnerID, benefitID string) (credit.Credit, error) {
+func (f *Fake) Credit(_ context.Context, partnerID, benefitID string) (credit.Credit, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	p := f.partner(partnerID)
@@ -174,7 +61,7 @@ func (f *Credits) Credit(_ context.Context, partnerID, benefitID string) (credit
 }
 
 // CreditUser reads what the credit rules need of a directory user.
-func (f *Credits) CreditUser(_ context.Context, partnerID, userID string) (credit.User, bool, error) {
+func (f *Fake) CreditUser(_ context.Context, partnerID, userID string) (credit.User, bool, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	p := f.partner(partnerID)
@@ -188,7 +75,7 @@ func (f *Credits) CreditUser(_ context.Context, partnerID, userID string) (credi
 
 // UpdateCredit reads, decides and writes conditionally, retrying lost
 // rounds with the real store's helper and bounds.
-func (f *Credits) UpdateCredit(ctx context.Context, partnerID, benefitID, userID string, decide credit.Decide) error {
+func (f *Fake) UpdateCredit(ctx context.Context, partnerID, benefitID, userID string, decide credit.Decide) error {
 	err := store.RetryConflicts(ctx, credit.Attempts, func() error {
 		c, err := f.Credit(ctx, partnerID, benefitID)
 		if err != nil {
@@ -213,7 +100,7 @@ func (f *Credits) UpdateCredit(ctx context.Context, partnerID, benefitID, userID
 
 // write applies ch, decided on c, if the real transaction's conditions hold
 // now; otherwise store.ErrConflict and nothing changes.
-func (f *Credits) write(c credit.Credit, ch credit.Change) error {
+func (f *Fake) write(c credit.Credit, ch credit.Change) error {
 	if ch.Op == credit.OpNone {
 		return nil
 	}
@@ -251,7 +138,7 @@ func (f *Credits) write(c credit.Credit, ch credit.Change) error {
 
 // assign checks the conditions of the real assignCredit and returns the
 // write, or nil when one fails.
-func (f *Credits) assign(p *partnerState, st *creditState, c credit.Credit, a credit.Assignment) func() {
+func (f *Fake) assign(p *partnerState, st *creditState, c credit.Credit, a credit.Assignment) func() {
 	now := st.c
 	var creditOK bool
 	switch {
@@ -288,7 +175,7 @@ func (f *Credits) assign(p *partnerState, st *creditState, c credit.Credit, a cr
 
 // remove checks the conditions of the real removeCreditHolder (which, like
 // it, do not look at revocation: the decision did).
-func (f *Credits) remove(p *partnerState, st *creditState, c credit.Credit, userID string) func() {
+func (f *Fake) remove(p *partnerState, st *creditState, c credit.Credit, userID string) func() {
 	last := c.Seats <= 1
 	_, seated := st.seats[userID]
 	u := p.users[userID]
@@ -306,7 +193,7 @@ func (f *Credits) remove(p *partnerState, st *creditState, c credit.Credit, user
 }
 
 // transfer checks the conditions of the real transferCredit.
-func (f *Credits) transfer(p *partnerState, st *creditState, c credit.Credit, a credit.Assignment) func() {
+func (f *Fake) transfer(p *partnerState, st *creditState, c credit.Credit, a credit.Assignment) func() {
 	from, to := p.users[c.Holder], p.users[a.Holder.UserID]
 	_, fromSeated := st.seats[c.Holder]
 	_, toSeated := st.seats[a.Holder.UserID]

@@ -2,14 +2,16 @@
 // declare, and one contract suite per noun that runs against both the fake
 // and the real store on DynamoDB Local, so the fake cannot drift from it.
 //
-// Per noun, three files (credits: credits.go, credits_fixture.go,
-// credits_contract.go):
-//   - <noun>.go: the fake, implementing the use case's Store interface (for
-//     credits, credit.Store) plus the fixture writes its contract needs. A
-//     mutex guards its state; every write checks the conditions the real
-//     store's transaction checks, against the state the decision read, and
-//     read–decide–write rounds retry with store.RetryConflicts as the real
-//     store does.
+// One fake, Fake (fake.go), holds every noun's state, as the real store
+// holds one table: partners, their users, purchases, lines and history, and
+// per noun what its items hold. Per noun, three files (credits: credits.go,
+// credits_fixture.go, credits_contract.go):
+//   - <noun>.go: Fake's methods of the use case's Store interface (for
+//     credits, credit.Store) plus the fixture writes its contract needs, and
+//     the noun's state. A mutex guards the state; every write checks the
+//     conditions the real store's transaction checks, against the state the
+//     decision read, and read–decide–write rounds retry with
+//     store.RetryConflicts as the real store does.
 //   - <noun>_fixture.go: the <Noun>Store interface the contract runs on (the
 //     use case's interface plus fixture writes and checking reads) and
 //     Seed<Noun>s, the data both the contract and the use-case tests start
