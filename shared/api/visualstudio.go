@@ -7,19 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"strings"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/pbs/benefits/shared/apperr"
-	"github.com/pbs/benefits/shared/audit"
-	"github.com/pbs/benefits/shared/catalog"
 	"github.com/pbs/benefits/shared/httpapi"
-	"github.com/pbs/benefits/shared/partner"
-	"github.com/pbs/benefits/shared/store"
 	"github.com/pbs/benefits/shared/visualstudio"
 )
 
@@ -43,92 +36,9 @@ type seatRow struct {
 	ReplacesUserID string `json:"replacesUserId,omitempty"`
 }
 
-// seatResult is what became of one row.
-type seatResult struct {
-	change visualstudio.Change
-	err    error
-	done   bool
-}
-
-// errSeatsBusy: the subscription kept changing under us; the client retries.
-var errSeatsBusy = apperr.New(apperr.Conflict, "seats_busy", "This subscription is being changed by other requests; retry.")
-
-// assignSeats decides and writes rows in order against one consistent read
-// of the subscription and of the users the rows name. A row the rules
-// refuse gets its error; the others are written, each all or nothing. When
-// a write loses a race, everything from the first unwritten row on is read
-// and decided again (at most seatAttempts rounds).
-func (s *Service) assignSeats(ctx context.Context, r *httpapi.Request, benefitID string, rows []seatRow) ([]seatResult, error) {
-	results := make([]seatResult, len(rows))
-	from := 0 // rows before from are final
-	for attempt := 0; from < len(rows); attempt++ {
-		if attempt == seatAttempts {
-			for i := from; i < len(rows); i++ {
-				results[i] = seatResult{err: errSeatsBusy, done: true}
-			}
-			break
-		}
-		if attempt > 0 {
-			time.Sleep(time.Duration(rand.IntN(10<<attempt)) * time.Millisecond)
-		}
-		var (
-			sub   visualstudio.Subscription
-			users map[string]partner.User
-		)
-		ids := make([]string, 0, len(rows)-from)
-		for _, row := range rows[from:] {
-			if httpapi.ValidID(row.UserID) {
-				ids = append(ids, row.UserID)
-			}
-		}
-		g, gctx := errgroup.WithContext(ctx)
-		g.Go(func() (err error) { sub, err = s.Store.VisualStudio(gctx, r.Caller.PartnerID, benefitID); return err })
-		if len(ids) > 0 {
-			g.Go(func() (err error) { users, err = s.Store.DirectoryUsers(gctx, r.Caller.PartnerID, ids); return err })
-		}
-		if err := g.Wait(); err != nil {
-			return nil, err
-		}
-		now := s.Clock.Now()
-		var (
-			changes []visualstudio.Change
-			events  []audit.Event
-			rowOf   []int
-		)
-		for i := from; i < len(rows); i++ {
-			row := rows[i]
-			u, found := users[row.UserID]
-			c, err := sub.Assign(visualstudio.User{ID: u.ID, Email: u.Email, DisplayName: u.DisplayName}, found, row.ReplacesUserID, now)
-			if err != nil && (errors.Is(err, apperr.ErrNotFound) || isLineError(err)) {
-				return nil, err // the benefit itself: the whole request fails
-			}
-			results[i] = seatResult{change: c, err: err}
-			if err != nil || c.Kind == visualstudio.Unchanged {
-				continue
-			}
-			ev := s.event(r, audit.VisualStudioAssigned, benefitID).About(row.UserID, nil)
-			if c.Kind == visualstudio.Move {
-				ev = s.event(r, audit.VisualStudioMoved, benefitID).About(row.UserID, map[string]string{"fromUserId": c.From.UserID})
-			}
-			changes, events, rowOf = append(changes, c), append(events, ev), append(rowOf, i)
-		}
-		applied, err := s.Store.ApplySeatChanges(ctx, sub.Line, changes, events)
-		switch {
-		case errors.Is(err, store.ErrSeatsChanged):
-			from = rowOf[applied]
-		case err != nil:
-			return nil, err
-		default:
-			from = len(rows)
-		}
-	}
-	return results, nil
-}
-
-// isLineError: the rules refused the benefit itself (revoked, expired).
-func isLineError(err error) bool {
-	var e *apperr.Error
-	return errors.As(err, &e) && (e.Code == "benefit_revoked" || e.Code == "benefit_expired")
+// visualStudio is the Visual Studio use cases over the service's store.
+func (s *Service) visualStudio() visualstudio.Seats {
+	return visualstudio.Seats{Store: s.Store, NewID: s.NewID}
 }
 
 // assignVisualStudio gives a user a seat (201), or moves replacesUserId's
@@ -138,22 +48,20 @@ func (s *Service) assignVisualStudio(ctx context.Context, r *httpapi.Request, in
 	if err := checkRow(in); err != nil {
 		return httpapi.Response{}, err
 	}
-	res, err := s.assignSeats(ctx, r, benefitID, []seatRow{in})
+	c, err := s.visualStudio().Assign(ctx, r.Caller.PartnerID, r.Caller.UserID, benefitID,
+		visualstudio.Row{UserID: in.UserID, ReplacesUserID: in.ReplacesUserID}, s.Clock.Now())
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	if res[0].err != nil {
-		return httpapi.Response{}, res[0].err
-	}
 	status := http.StatusCreated
-	if res[0].change.Kind == visualstudio.Unchanged {
+	if c.Kind == visualstudio.Unchanged {
 		status = http.StatusOK
 	}
 	out := struct {
 		BenefitID string `json:"benefitId"`
 		assignmentView
 		ReplacedUserID string `json:"replacedUserId,omitempty"`
-	}{BenefitID: benefitID, assignmentView: viewAssignment(res[0].change.Seat), ReplacedUserID: res[0].change.From.UserID}
+	}{BenefitID: benefitID, assignmentView: viewAssignment(c.Seat), ReplacedUserID: c.From.UserID}
 	return httpapi.JSON(status, out)
 }
 
@@ -206,60 +114,48 @@ func (s *Service) bulkAssignVisualStudio(ctx context.Context, r *httpapi.Request
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	line, err := s.Store.Benefit(ctx, r.Caller.PartnerID, benefitID)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	if line.Kind != catalog.VisualStudio {
-		return httpapi.Response{}, apperr.ErrNotFound
-	}
-	if len(rows) > line.Quantity {
-		var f apperr.Fields
-		f.Add("assignments", fmt.Sprintf("at most %d rows: the subscription's seat count", line.Quantity))
-		return httpapi.Response{}, f.Err()
-	}
 	// Rows that fail validation are reported, not sent to the rules.
-	out := struct {
-		BenefitID string         `json:"benefitId"`
-		Summary   map[string]int `json:"summary"`
-		Rows      []bulkRowView  `json:"rows"`
-	}{BenefitID: benefitID, Summary: map[string]int{"rows": len(rows), "assigned": 0, "reassigned": 0, "unchanged": 0, "failed": 0},
-		Rows: make([]bulkRowView, len(rows))}
-	var valid []seatRow
-	var at []int
+	in := make([]visualstudio.Row, len(rows))
 	for i, row := range rows {
-		out.Rows[i] = bulkRowView{Row: i + 1, UserID: row.UserID, ReplacesUserID: row.ReplacesUserID}
-		if err := checkRow(row); err != nil {
-			out.Rows[i].Result, out.Rows[i].Error = "failed", httpapi.ProblemOf(err)
-			continue
-		}
-		valid, at = append(valid, row), append(at, i)
+		in[i] = visualstudio.Row{UserID: row.UserID, ReplacesUserID: row.ReplacesUserID, Err: checkRow(row)}
 	}
-	res, err := s.assignSeats(ctx, r, benefitID, valid)
+	res, err := s.visualStudio().AssignMany(ctx, r.Caller.PartnerID, r.Caller.UserID, benefitID, in, s.Clock.Now())
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	for j, rr := range res {
-		v := &out.Rows[at[j]]
+	return httpapi.JSON(http.StatusOK, viewBulk(benefitID, rows, res))
+}
+
+// bulkView is the report of a bulk request: every row and a summary.
+type bulkView struct {
+	BenefitID string         `json:"benefitId"`
+	Summary   map[string]int `json:"summary"`
+	Rows      []bulkRowView  `json:"rows"`
+}
+
+func viewBulk(benefitID string, rows []seatRow, res []visualstudio.Result) bulkView {
+	out := bulkView{BenefitID: benefitID, Summary: map[string]int{"rows": len(rows), "assigned": 0, "reassigned": 0, "unchanged": 0, "failed": 0},
+		Rows: make([]bulkRowView, len(rows))}
+	for i, rr := range res {
+		v := &out.Rows[i]
+		*v = bulkRowView{Row: i + 1, UserID: rows[i].UserID, ReplacesUserID: rows[i].ReplacesUserID}
 		switch {
-		case rr.err != nil:
-			v.Result, v.Error = "failed", httpapi.ProblemOf(rr.err)
-		case rr.change.Kind == visualstudio.Unchanged:
+		case rr.Err != nil:
+			v.Result, v.Error = "failed", httpapi.ProblemOf(rr.Err)
+		case rr.Change.Kind == visualstudio.Unchanged:
 			v.Result = "unchanged"
-		case rr.change.Kind == visualstudio.Move:
+		case rr.Change.Kind == visualstudio.Move:
 			v.Result = "reassigned"
 		default:
 			v.Result = "assigned"
 		}
-		if rr.err == nil {
-			a := viewAssignment(rr.change.Seat)
+		if rr.Err == nil {
+			a := viewAssignment(rr.Change.Seat)
 			v.Assignment = &a
 		}
-	}
-	for _, v := range out.Rows {
 		out.Summary[v.Result]++
 	}
-	return httpapi.JSON(http.StatusOK, out)
+	return out
 }
 
 // bulkRows reads the rows of a bulk request: text/csv with a header naming
@@ -361,51 +257,24 @@ func csvRows(body []byte) ([]seatRow, error) {
 // removeVisualStudio takes a user's seat away: 204. A seat held under 90
 // days stays locked until its 90 days are over (see visualstudio.Remove).
 func (s *Service) removeVisualStudio(ctx context.Context, r *httpapi.Request) (httpapi.Response, error) {
-	benefitID := r.Path("benefitId")
-	userID := r.Path("userId")
-	for attempt := range seatAttempts {
-		if attempt > 0 {
-			time.Sleep(time.Duration(rand.IntN(10<<attempt)) * time.Millisecond)
-		}
-		sub, err := s.Store.VisualStudio(ctx, r.Caller.PartnerID, benefitID)
-		if err != nil {
-			return httpapi.Response{}, err
-		}
-		c, err := sub.Remove(userID, s.Clock.Now())
-		if err != nil {
-			return httpapi.Response{}, err
-		}
-		detail := map[string]string{}
-		if c.Kind == visualstudio.Release {
-			detail["seatLockedUntil"] = c.Lock.ReusableAt().UTC().Format(time.RFC3339)
-		}
-		ev := s.event(r, audit.VisualStudioRemoved, benefitID).About(userID, detail)
-		_, err = s.Store.ApplySeatChanges(ctx, sub.Line, []visualstudio.Change{c}, []audit.Event{ev})
-		if errors.Is(err, store.ErrSeatsChanged) {
-			continue
-		}
-		if err != nil {
-			return httpapi.Response{}, err
-		}
-		return httpapi.Response{StatusCode: http.StatusNoContent, Headers: map[string]string{}}, nil
+	err := s.visualStudio().Remove(ctx, r.Caller.PartnerID, r.Caller.UserID, r.Path("benefitId"), r.Path("userId"), s.Clock.Now())
+	if err != nil {
+		return httpapi.Response{}, err
 	}
-	return httpapi.Response{}, errSeatsBusy
+	return httpapi.Response{StatusCode: http.StatusNoContent, Headers: map[string]string{}}, nil
 }
 
 // listVisualStudio pages through who holds the subscription's seats.
 func (s *Service) listVisualStudio(ctx context.Context, r *httpapi.Request) (httpapi.Response, error) {
-	benefitID := r.Path("benefitId")
 	limit, cursor, err := r.Paging()
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	line, seats, next, err := s.Store.Seats(ctx, r.Caller.PartnerID, benefitID, limit, cursor)
+	p, err := s.visualStudio().List(ctx, r.Caller.PartnerID, r.Path("benefitId"), limit, cursor)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	if line.Kind != catalog.VisualStudio {
-		return httpapi.Response{}, apperr.ErrNotFound
-	}
+	line := p.Line
 	return httpapi.JSON(http.StatusOK, struct {
 		BenefitID string `json:"benefitId"`
 		Product   string `json:"product"`
@@ -413,5 +282,5 @@ func (s *Service) listVisualStudio(ctx context.Context, r *httpapi.Request) (htt
 		Used      int    `json:"used"`
 		Status    string `json:"status"`
 		page[assignmentView]
-	}{line.ID, line.Product, line.Quantity, line.Used, string(line.EffectiveStatus(s.Clock.Now())), pageOf(seats, next, viewAssignment)})
+	}{line.ID, line.Product, line.Quantity, line.Used, string(line.EffectiveStatus(s.Clock.Now())), pageOf(p.Seats, p.Next, viewAssignment)})
 }

@@ -13,7 +13,6 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/pbs/benefits/shared/apperr"
-	"github.com/pbs/benefits/shared/audit"
 	"github.com/pbs/benefits/shared/benefit"
 	"github.com/pbs/benefits/shared/partner"
 	"github.com/pbs/benefits/shared/visualstudio"
@@ -29,10 +28,6 @@ type lockItem struct {
 	AssignedAt time.Time `dynamodbav:"assignedAt"`
 	ReusableAt time.Time `dynamodbav:"reusableAt"`
 }
-
-// ErrSeatsChanged means a subscription's seats (or the line, or a user)
-// changed between the caller's read and its write: read again, decide again.
-var ErrSeatsChanged = errors.New("store: seats changed concurrently")
 
 // VisualStudio reads a Visual Studio line with its seats and locks: one
 // strongly consistent Query of the benefit's items. Another partner's id,
@@ -190,23 +185,66 @@ func (s *Store) DirectoryUsers(ctx context.Context, partnerID string, ids []stri
 // each is at most three items and its audit event, plus the line's count.
 const SeatChangesPerTransaction = 24
 
-// ApplySeatChanges writes decided seat changes in order, each with its audit
+// Store is the Visual Studio use cases' store.
+var _ visualstudio.Store = (*Store)(nil)
+
+// UpdateSubscription runs one request's seat changes, read–decide–write: it
+// reads the line with its seats and locks (one strongly consistent Query)
+// and, in parallel, the directory users userIDs names (one GetItem, or
+// BatchGetItem for more), lets decide choose the changes, and writes them
+// in order (writeSeats). On a lost condition the changes committed stay,
+// and the subscription is read and decided again (RetryConflicts,
+// visualstudio.Attempts rounds, then visualstudio.ErrBusy), so the caller
+// gets the right refusal (no_seats_left, reassignment_too_soon, …).
+// decide's errors come back as they are.
+func (s *Store) UpdateSubscription(ctx context.Context, partnerID, benefitID string, userIDs []string, decide visualstudio.Decide, committed func(n int)) error {
+	err := RetryConflicts(ctx, visualstudio.Attempts, func() error {
+		var (
+			sub   visualstudio.Subscription
+			users map[string]partner.User
+		)
+		g, gctx := errgroup.WithContext(ctx)
+		g.Go(func() (err error) { sub, err = s.VisualStudio(gctx, partnerID, benefitID); return err })
+		if len(userIDs) > 0 {
+			g.Go(func() (err error) { users, err = s.DirectoryUsers(gctx, partnerID, userIDs); return err })
+		}
+		if err := g.Wait(); err != nil {
+			return err
+		}
+		vs := make(map[string]visualstudio.User, len(users))
+		for id, u := range users {
+			vs[id] = visualstudio.User{ID: u.ID, Email: u.Email, DisplayName: u.DisplayName}
+		}
+		ws, err := decide(&sub, vs)
+		if err != nil {
+			return err
+		}
+		return s.writeSeats(ctx, sub.Line, ws, committed)
+	})
+	if errors.Is(err, ErrConflict) {
+		return visualstudio.ErrBusy
+	}
+	return err
+}
+
+// writeSeats writes decided seat changes in order, each with its audit
 // event, in as few transactions as the limits allow. Every change is all or
 // nothing: its items carry conditions that hold only if what it was decided
 // from is unchanged, and the line's used count moves by the transaction's
-// net change under "used <= quantity - added". It returns how many changes
-// were written before a cancelled transaction (ErrSeatsChanged: read again
-// and decide the rest again).
-func (s *Store) ApplySeatChanges(ctx context.Context, line benefit.Benefit, cs []visualstudio.Change, evs []audit.Event) (applied int, err error) {
-	defer wrap(&err, "apply %d seat changes to %s", len(cs), line.ID)
-	for applied < len(cs) {
+// net change under "used <= quantity - added". After each transaction,
+// committed (if not nil) hears how many changes are written; a cancelled
+// transaction is ErrConflict (read again and decide the rest again).
+func (s *Store) writeSeats(ctx context.Context, line benefit.Benefit, ws []visualstudio.Write, committed func(n int)) (err error) {
+	defer wrap(&err, "write %d seat changes to %s", len(ws), line.ID)
+	for applied := 0; applied < len(ws); {
 		var writes []types.TransactWriteItem
 		touched := map[string]bool{}
 		delta, gives, n := 0, false, 0
-		for _, c := range cs[applied:] {
-			ws, keys, err := s.seatWrites(line, c)
+		for _, w := range ws[applied:] {
+			c := w.Change
+			items, keys, err := s.seatWrites(line, c)
 			if err != nil {
-				return applied, err
+				return err
 			}
 			clash := false
 			for _, k := range keys {
@@ -218,11 +256,14 @@ func (s *Store) ApplySeatChanges(ctx context.Context, line benefit.Benefit, cs [
 			for _, k := range keys {
 				touched[k] = true
 			}
-			ev, err := s.auditPut(evs[applied+n])
-			if err != nil {
-				return applied, err
+			if w.Event.ID == "" {
+				return errors.New("store: a seat change without its audit event")
 			}
-			writes = append(writes, ws...)
+			ev, err := s.auditPut(w.Event)
+			if err != nil {
+				return err
+			}
+			writes = append(writes, items...)
 			writes = append(writes, ev)
 			delta += c.CountDelta()
 			gives = gives || c.Kind != visualstudio.Remove && c.Kind != visualstudio.Release
@@ -231,14 +272,17 @@ func (s *Store) ApplySeatChanges(ctx context.Context, line benefit.Benefit, cs [
 		writes = append([]types.TransactWriteItem{s.seatCount(line, delta, gives)}, writes...)
 		_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: writes})
 		if cancelReasons(err) != nil {
-			return applied, ErrSeatsChanged
+			return ErrConflict
 		}
 		if err != nil {
-			return applied, err
+			return err
 		}
 		applied += n
+		if committed != nil {
+			committed(applied)
+		}
 	}
-	return applied, nil
+	return nil
 }
 
 // seatCount moves the line's used count, never above the quantity; a

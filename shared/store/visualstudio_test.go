@@ -2,8 +2,8 @@ package store_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/pbs/benefits/shared/audit"
@@ -34,12 +34,14 @@ func vsFixture(t *testing.T, s *store.Store, partnerID string, n int) (benefit.B
 	return lines[0], users
 }
 
-func seatEvents(line benefit.Benefit, cs []visualstudio.Change) []audit.Event {
-	evs := make([]audit.Event, len(cs))
+// decided is a decision that returns the given changes, each with its event.
+func decided(line benefit.Benefit, cs ...visualstudio.Change) []visualstudio.Write {
+	ws := make([]visualstudio.Write, len(cs))
 	for i, c := range cs {
-		evs[i] = audit.New(ids.New, line.PartnerID, "usr_admin", audit.VisualStudioAssigned, line.ID, now).About(c.Seat.UserID, nil)
+		ws[i] = visualstudio.Write{Change: c,
+			Event: audit.New(ids.New, line.PartnerID, "usr_admin", audit.VisualStudioAssigned, line.ID, now).About(c.Seat.UserID, nil)}
 	}
-	return evs
+	return ws
 }
 
 func TestSeatChangesAreChunkedAndFenced(t *testing.T) {
@@ -47,21 +49,21 @@ func TestSeatChangesAreChunkedAndFenced(t *testing.T) {
 	ctx := context.Background()
 	line, users := vsFixture(t, s, "ptn_vs", 27)
 
-	sub, err := s.VisualStudio(ctx, "ptn_vs", line.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cs []visualstudio.Change
-	for _, u := range users[:25] {
-		c, err := sub.Assign(u, true, "", now)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cs = append(cs, c)
-	}
+	var committed []int
 	calls.Reset()
-	if n, err := s.ApplySeatChanges(ctx, sub.Line, cs, seatEvents(sub.Line, cs)); err != nil || n != 25 {
-		t.Fatalf("applied %d: %v", n, err)
+	err := s.UpdateSubscription(ctx, "ptn_vs", line.ID, nil, func(sub *visualstudio.Subscription, _ map[string]visualstudio.User) ([]visualstudio.Write, error) {
+		var cs []visualstudio.Change
+		for _, u := range users[:25] {
+			c, err := sub.Assign(u, true, "", now)
+			if err != nil {
+				return nil, err
+			}
+			cs = append(cs, c)
+		}
+		return decided(sub.Line, cs...), nil
+	}, func(n int) { committed = append(committed, n) })
+	if err != nil || !slices.Equal(committed, []int{24, 25}) {
+		t.Fatalf("committed %v: %v", committed, err)
 	}
 	if got := calls.Reset()["TransactWriteItems"]; got != 2 {
 		t.Fatalf("%d transactions for 25 seats, want 2 (24 a transaction)", got)
@@ -75,19 +77,20 @@ func TestSeatChangesAreChunkedAndFenced(t *testing.T) {
 		t.Fatalf("%d audit events, %v", len(evs), err)
 	}
 
-	// A change decided from the old read is refused, and writes nothing:
-	// not the seat, not the count, not its audit event.
-	stale, err := s.VisualStudio(ctx, "ptn_vs", line.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	stale.Seats, stale.Line.Used = nil, 0
-	c, err := stale.Assign(users[25], true, "", now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.ApplySeatChanges(ctx, stale.Line, []visualstudio.Change{c}, seatEvents(stale.Line, []visualstudio.Change{c})); !errors.Is(err, store.ErrSeatsChanged) {
-		t.Fatalf("over the quantity: %v", err)
+	// A change decided as if no seat were held is refused, and writes
+	// nothing: not the seat, not the count, not its audit event; the next
+	// round decides again (here: nothing).
+	var rounds int
+	err = s.UpdateSubscription(ctx, "ptn_vs", line.ID, nil, func(sub *visualstudio.Subscription, _ map[string]visualstudio.User) ([]visualstudio.Write, error) {
+		if rounds++; rounds > 1 {
+			return nil, nil
+		}
+		sub.Seats, sub.Line.Used = nil, 0
+		c, err := sub.Assign(users[25], true, "", now)
+		return decided(sub.Line, c), err
+	}, nil)
+	if err != nil || rounds != 2 {
+		t.Fatalf("over the quantity: %d rounds, %v", rounds, err)
 	}
 	if evs, _, _ := s.Audit(ctx, "ptn_vs", line.ID, 100, ""); len(evs) != 25 {
 		t.Fatalf("a refused change left %d events", len(evs))
@@ -96,23 +99,24 @@ func TestSeatChangesAreChunkedAndFenced(t *testing.T) {
 	// A move and a new seat for the user it moved from touch the same seat
 	// item: they go in two transactions, in order.
 	later := now.AddDate(0, 0, 90)
-	sub, _ = s.VisualStudio(ctx, "ptn_vs", line.ID)
-	moved, err := sub.Assign(users[26], true, users[0].ID, later)
-	if err != nil {
-		t.Fatal(err)
-	}
-	removed, err := sub.Remove(users[1].ID, later)
-	if err != nil {
-		t.Fatal(err)
-	}
-	back, err := sub.Assign(users[0], true, "", later)
-	if err != nil || back.Kind != visualstudio.New {
-		t.Fatalf("back: %+v %v", back, err)
-	}
-	cs = []visualstudio.Change{moved, removed, back}
 	calls.Reset()
-	if n, err := s.ApplySeatChanges(ctx, sub.Line, cs, seatEvents(sub.Line, cs)); err != nil || n != 3 {
-		t.Fatalf("applied %d: %v", n, err)
+	err = s.UpdateSubscription(ctx, "ptn_vs", line.ID, nil, func(sub *visualstudio.Subscription, _ map[string]visualstudio.User) ([]visualstudio.Write, error) {
+		moved, err := sub.Assign(users[26], true, users[0].ID, later)
+		if err != nil {
+			return nil, err
+		}
+		removed, err := sub.Remove(users[1].ID, later)
+		if err != nil {
+			return nil, err
+		}
+		back, err := sub.Assign(users[0], true, "", later)
+		if err != nil || back.Kind != visualstudio.New {
+			t.Fatalf("back: %+v %v", back, err)
+		}
+		return decided(sub.Line, moved, removed, back), nil
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
 	}
 	if got := calls.Reset()["TransactWriteItems"]; got != 2 {
 		t.Fatalf("%d transactions, want 2", got)

@@ -33,6 +33,7 @@ type partnerState struct {
 	lines   map[string]benefit.Benefit
 	credits map[string]*creditState
 	events  []audit.Event
+	subs    map[string]*subState // Visual Studio seats and locks, by line
 }
 
 type userState struct {
