@@ -68,21 +68,9 @@ func (s *Store) AdvisoryHoldings(ctx context.Context, partnerID string) (advisor
 // and a racing incident with the right refusal (no_incidents_left, …).
 // decide's errors come back as they are, with nothing written.
 func (s *Store) UpdateSupport(ctx context.Context, partnerID string, decide support.Decide) error {
-	err := RetryConflicts(ctx, benefit.DrawAttempts, func() error {
-		h, err := s.SupportHoldings(ctx, partnerID)
-		if err != nil {
-			return err
-		}
-		ch, err := decide(h)
-		if err != nil {
-			return err
-		}
-		return s.writeSupportChange(ctx, partnerID, ch)
-	})
-	if errors.Is(err, ErrConflict) {
-		return benefit.ErrBusy
-	}
-	return err
+	return Update(ctx, benefit.DrawAttempts, benefit.ErrBusy,
+		func() (support.Holdings, error) { return s.SupportHoldings(ctx, partnerID) }, decide,
+		func(_ support.Holdings, ch support.Change) error { return s.writeSupportChange(ctx, partnerID, ch) })
 }
 
 // writeSupportChange writes a decided change. Errors: ErrConflict (read
@@ -106,24 +94,14 @@ func (s *Store) writeSupportChange(ctx context.Context, partnerID string, ch sup
 // UpdateSupport: the lines drawn from are fenced on their status and used
 // count as read.
 func (s *Store) UpdateAdvisory(ctx context.Context, partnerID string, decide advisory.Decide) error {
-	err := RetryConflicts(ctx, benefit.DrawAttempts, func() error {
-		h, err := s.AdvisoryHoldings(ctx, partnerID)
-		if err != nil {
-			return err
-		}
-		ch, err := decide(h)
-		if err != nil {
-			return err
-		}
-		if ch.Event.ID == "" || len(ch.Request.Takes) == 0 {
-			return errors.New("store: an advisory request without its audit event or hours")
-		}
-		return s.requestAdvisory(ctx, partnerID, ch.Request, ch.Event)
-	})
-	if errors.Is(err, ErrConflict) {
-		return benefit.ErrBusy
-	}
-	return err
+	return Update(ctx, benefit.DrawAttempts, benefit.ErrBusy,
+		func() (advisory.Holdings, error) { return s.AdvisoryHoldings(ctx, partnerID) }, decide,
+		func(_ advisory.Holdings, ch advisory.Change) error {
+			if ch.Event.ID == "" || len(ch.Request.Takes) == 0 {
+				return errors.New("store: an advisory request without its audit event or hours")
+			}
+			return s.requestAdvisory(ctx, partnerID, ch.Request, ch.Event)
+		})
 }
 
 // activateSupport writes the partner's contract, only if it has none, with

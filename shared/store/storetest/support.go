@@ -77,21 +77,9 @@ func (f *Fake) AdvisoryHoldings(_ context.Context, partnerID string) (advisory.H
 // UpdateSupport reads, decides and writes conditionally, retrying lost
 // rounds with the real store's helper and bounds.
 func (f *Fake) UpdateSupport(ctx context.Context, partnerID string, decide support.Decide) error {
-	err := store.RetryConflicts(ctx, benefit.DrawAttempts, func() error {
-		h, err := f.SupportHoldings(ctx, partnerID)
-		if err != nil {
-			return err
-		}
-		ch, err := decide(h)
-		if err != nil {
-			return err
-		}
-		return f.writeSupport(partnerID, ch)
-	})
-	if errors.Is(err, store.ErrConflict) {
-		return benefit.ErrBusy
-	}
-	return err
+	return store.Update(ctx, benefit.DrawAttempts, benefit.ErrBusy,
+		func() (support.Holdings, error) { return f.SupportHoldings(ctx, partnerID) }, decide,
+		func(_ support.Holdings, ch support.Change) error { return f.writeSupport(partnerID, ch) })
 }
 
 // writeSupport applies ch if the real transaction's conditions hold now:
@@ -135,21 +123,9 @@ func (f *Fake) writeSupport(partnerID string, ch support.Change) error {
 
 // UpdateAdvisory reads, decides and writes conditionally, as UpdateSupport.
 func (f *Fake) UpdateAdvisory(ctx context.Context, partnerID string, decide advisory.Decide) error {
-	err := store.RetryConflicts(ctx, benefit.DrawAttempts, func() error {
-		h, err := f.AdvisoryHoldings(ctx, partnerID)
-		if err != nil {
-			return err
-		}
-		ch, err := decide(h)
-		if err != nil {
-			return err
-		}
-		return f.writeAdvisory(partnerID, ch)
-	})
-	if errors.Is(err, store.ErrConflict) {
-		return benefit.ErrBusy
-	}
-	return err
+	return store.Update(ctx, benefit.DrawAttempts, benefit.ErrBusy,
+		func() (advisory.Holdings, error) { return f.AdvisoryHoldings(ctx, partnerID) }, decide,
+		func(_ advisory.Holdings, ch advisory.Change) error { return f.writeAdvisory(partnerID, ch) })
 }
 
 // writeAdvisory applies ch if every line it takes from is still live and
