@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -11,7 +12,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/pbs/benefits/shared/advisory"
-	"github.com/pbs/benefits/shared/apperr"
 	"github.com/pbs/benefits/shared/audit"
 	"github.com/pbs/benefits/shared/benefit"
 	"github.com/pbs/benefits/shared/support"
@@ -32,46 +32,97 @@ func (i supportItem) domain() support.Activation {
 	return support.Activation{AccessID: i.AccessID, ContractID: i.ContractID, ActivatedAt: i.ActivatedAt, ActivatedBy: i.ActivatedBy}
 }
 
-// ActivateSupport writes the partner's contract once, with its audit event.
-// When one exists already (an earlier or a racing activation) it returns
-// that one and created = false, so every caller gets the same ids.
-func (s *Store) ActivateSupport(ctx context.Context, partnerID string, a support.Activation, ev audit.Event) (got support.Activation, created bool, err error) {
+// Stores of the support and advisory use cases.
+var (
+	_ support.Store  = (*Store)(nil)
+	_ advisory.Store = (*Store)(nil)
+)
+
+// SupportHoldings reads what the support rules need of a partner, its
+// purchases, lines and contract: the one dashboard Query.
+func (s *Store) SupportHoldings(ctx context.Context, partnerID string) (support.Holdings, error) {
+	o, err := s.Dashboard(ctx, partnerID)
+	if err != nil {
+		return support.Holdings{}, err
+	}
+	return support.Holdings{Purchases: o.Purchases, Lines: o.Lines, Activation: o.Support}, nil
+}
+
+// AdvisoryHoldings reads what the advisory rules need of a partner, its
+// purchases and lines: the one dashboard Query.
+func (s *Store) AdvisoryHoldings(ctx context.Context, partnerID string) (advisory.Holdings, error) {
+	o, err := s.Dashboard(ctx, partnerID)
+	if err != nil {
+		return advisory.Holdings{}, err
+	}
+	return advisory.Holdings{Purchases: o.Purchases, Lines: o.Lines}, nil
+}
+
+// UpdateSupport runs one support change, read–decide–write: it reads the
+// holdings (the dashboard Query), lets decide choose the change, and writes
+// it with its audit event in one transaction whose conditions hold only if
+// what the decision read still holds: no contract yet, or the support line
+// still live with an incident left. On a lost condition the holdings are
+// read and decided again (RetryConflicts, benefit.DrawAttempts rounds, then
+// benefit.ErrBusy), so a racing activation answers with the winner's ids
+// and a racing incident with the right refusal (no_incidents_left, …).
+// decide's errors come back as they are, with nothing written.
+func (s *Store) UpdateSupport(ctx context.Context, partnerID string, decide support.Decide) error {
+	return Update(ctx, benefit.DrawAttempts, benefit.ErrBusy,
+		func() (support.Holdings, error) { return s.SupportHoldings(ctx, partnerID) }, decide,
+		func(_ support.Holdings, ch support.Change) error { return s.writeSupportChange(ctx, partnerID, ch) })
+}
+
+// writeSupportChange writes a decided change. Errors: ErrConflict (read
+// again and decide again).
+func (s *Store) writeSupportChange(ctx context.Context, partnerID string, ch support.Change) error {
+	if ch.Op != support.OpNone && ch.Event.ID == "" {
+		return errors.New("store: a support change without its audit event")
+	}
+	switch ch.Op {
+	case support.OpNone:
+		return nil
+	case support.OpActivate:
+		return s.activateSupport(ctx, partnerID, ch.Activation, ch.Event)
+	case support.OpOpenIncident:
+		return s.openIncident(ctx, partnerID, ch.Incident, ch.Line, ch.Event)
+	}
+	return fmt.Errorf("store: unknown support change %d", ch.Op)
+}
+
+// UpdateAdvisory runs one advisory request, read–decide–write, as
+// UpdateSupport: the lines drawn from are fenced on their status and used
+// count as read.
+func (s *Store) UpdateAdvisory(ctx context.Context, partnerID string, decide advisory.Decide) error {
+	return Update(ctx, benefit.DrawAttempts, benefit.ErrBusy,
+		func() (advisory.Holdings, error) { return s.AdvisoryHoldings(ctx, partnerID) }, decide,
+		func(_ advisory.Holdings, ch advisory.Change) error {
+			if ch.Event.ID == "" || len(ch.Request.Takes) == 0 {
+				return errors.New("store: an advisory request without its audit event or hours")
+			}
+			return s.requestAdvisory(ctx, partnerID, ch.Request, ch.Event)
+		})
+}
+
+// activateSupport writes the partner's contract, only if it has none, with
+// its audit event. Errors: ErrConflict (one exists now: read it).
+func (s *Store) activateSupport(ctx context.Context, partnerID string, a support.Activation, ev audit.Event) (err error) {
 	defer wrap(&err, "activate support of %s", partnerID)
 	item, err := attributevalue.MarshalMap(supportItem{PK: partnerPK(partnerID), SK: supportSK, Type: typeSupport,
 		AccessID: a.AccessID, ContractID: a.ContractID, ActivatedAt: a.ActivatedAt, ActivatedBy: a.ActivatedBy})
 	if err != nil {
-		return got, false, err
+		return err
 	}
 	record, err := s.auditPut(ev)
 	if err != nil {
-		return got, false, err
+		return err
 	}
 	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		put(s.table, item, notExists), record}})
-	if failedAt(cancelReasons(err), 0) {
-		existing, found, rerr := s.Support(ctx, partnerID)
-		if rerr != nil || !found {
-			return got, false, errors.Join(err, rerr)
-		}
-		return existing, false, nil
+	if cancelReasons(err) != nil {
+		return ErrConflict
 	}
-	if err != nil {
-		return got, false, err
-	}
-	return a, true, nil
-}
-
-// Support reads the partner's contract (found = false before activation).
-func (s *Store) Support(ctx context.Context, partnerID string) (a support.Activation, found bool, err error) {
-	defer wrap(&err, "support of %s", partnerID)
-	var it supportItem
-	switch err := s.get(ctx, partnerPK(partnerID), supportSK, &it); {
-	case errors.Is(err, apperr.ErrNotFound):
-		return a, false, nil
-	case err != nil:
-		return a, false, err
-	}
-	return it.domain(), true, nil
+	return err
 }
 
 // liveStatuses are the statuses of a line that can still be drawn from.
@@ -79,7 +130,7 @@ var liveStatuses = []string{string(benefit.Available), string(benefit.Activated)
 
 // drawWrite takes n units of a line: used moves up by n only while the line
 // is live and keeps at least 0 left, so concurrent draws never overdraw.
-func (s *Store) drawWrite(t benefit.Take) types.TransactWriteItem {
+func (s *Store) drawWrite(partnerID string, t benefit.Take) types.TransactWriteItem {
 	values := map[string]types.AttributeValue{":n": nv(int64(t.Amount)), ":max": nv(int64(t.Line.Quantity - t.Amount))}
 	cond := "used <= :max AND #status IN ("
 	for i, st := range liveStatuses {
@@ -90,7 +141,7 @@ func (s *Store) drawWrite(t benefit.Take) types.TransactWriteItem {
 		}
 		cond += k
 	}
-	return update(s.table, key(partnerPK(t.Line.PartnerID), benefitSK(t.Line.ID)), "ADD used :n", cond+")",
+	return update(s.table, key(partnerPK(partnerID), benefitSK(t.Line.ID)), "ADD used :n", cond+")",
 		map[string]string{"#status": "status"}, values)
 }
 
@@ -109,34 +160,34 @@ type incidentItem struct {
 	Status         string    `dynamodbav:"status"`
 }
 
-// OpenIncident records an incident and counts it against line in one
-// transaction. Errors: ErrBenefitChanged (the line changed: read again).
-func (s *Store) OpenIncident(ctx context.Context, in support.Incident, line benefit.Benefit, ev audit.Event) (err error) {
+// openIncident records an incident and counts it against line in one
+// transaction. Errors: ErrConflict (the line changed: read again).
+func (s *Store) openIncident(ctx context.Context, partnerID string, in support.Incident, line benefit.Benefit, ev audit.Event) (err error) {
 	defer wrap(&err, "open incident on %s", line.ID)
-	item, err := attributevalue.MarshalMap(incidentItem{PK: partnerPK(in.PartnerID), SK: incidentSK(in.ID), Type: typeIncident, ID: in.ID,
+	item, err := attributevalue.MarshalMap(incidentItem{PK: partnerPK(partnerID), SK: incidentSK(in.ID), Type: typeIncident, ID: in.ID,
 		Category: string(in.Category), Product: in.Product, ProductVersion: in.ProductVersion, BenefitID: line.ID,
 		OpenedBy: in.OpenedBy, OpenedAt: in.OpenedAt, Status: "open"})
 	if err != nil {
 		return err
 	}
-	return s.drawTransaction(ctx, []benefit.Take{{Line: line, Amount: 1}}, item, ev)
+	return s.drawTransaction(ctx, partnerID, []benefit.Take{{Line: line, Amount: 1}}, item, ev)
 }
 
 // drawTransaction draws from lines and puts the request that drew, with
-// its audit event. Errors: ErrBenefitChanged.
-func (s *Store) drawTransaction(ctx context.Context, takes []benefit.Take, item map[string]types.AttributeValue, ev audit.Event) error {
+// its audit event. Errors: ErrConflict.
+func (s *Store) drawTransaction(ctx context.Context, partnerID string, takes []benefit.Take, item map[string]types.AttributeValue, ev audit.Event) error {
 	record, err := s.auditPut(ev)
 	if err != nil {
 		return err
 	}
 	var writes []types.TransactWriteItem
 	for _, t := range takes {
-		writes = append(writes, s.drawWrite(t))
+		writes = append(writes, s.drawWrite(partnerID, t))
 	}
 	writes = append(writes, put(s.table, item, notExists), record)
 	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: writes})
 	if cancelReasons(err) != nil {
-		return ErrBenefitChanged
+		return ErrConflict
 	}
 	return err
 }
@@ -154,20 +205,20 @@ type advisoryItem struct {
 	Takes       map[string]int `dynamodbav:"takes"` // benefit id → hours
 }
 
-// RequestAdvisory records a request and takes its hours off the lines it
-// was decided to draw from, in one transaction. Errors: ErrBenefitChanged.
-func (s *Store) RequestAdvisory(ctx context.Context, r advisory.Request, ev audit.Event) (err error) {
+// requestAdvisory records a request and takes its hours off the lines it
+// was decided to draw from, in one transaction. Errors: ErrConflict.
+func (s *Store) requestAdvisory(ctx context.Context, partnerID string, r advisory.Request, ev audit.Event) (err error) {
 	defer wrap(&err, "request %d advisory hours", r.Hours)
 	takes := map[string]int{}
 	for _, t := range r.Takes {
 		takes[t.Line.ID] = t.Amount
 	}
-	item, err := attributevalue.MarshalMap(advisoryItem{PK: partnerPK(r.PartnerID), SK: advisorySK(r.ID), Type: typeAdvisory, ID: r.ID,
+	item, err := attributevalue.MarshalMap(advisoryItem{PK: partnerPK(partnerID), SK: advisorySK(r.ID), Type: typeAdvisory, ID: r.ID,
 		Topic: r.Topic, Hours: r.Hours, RequestedBy: r.RequestedBy, RequestedAt: r.RequestedAt, Takes: takes})
 	if err != nil {
 		return err
 	}
-	return s.drawTransaction(ctx, r.Takes, item, ev)
+	return s.drawTransaction(ctx, partnerID, r.Takes, item, ev)
 }
 
 // AdvisoryRequests lists a partner's requests, newest first, one page.

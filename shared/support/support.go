@@ -116,9 +116,6 @@ func CheckIncident(in Incident, purchases []benefit.Purchase, lines []benefit.Be
 	if !slices.Contains(categories, in.Category) {
 		return benefit.Benefit{}, ErrBadCategory
 	}
-	if !slices.Contains(categories, in.Category) {
-		return benefit.Benefit{}, ErrBadCategory
-	}
 	var f apperr.Fields
 	f.Long("product", in.Product, MaxProduct)
 	f.Long("productVersion", in.ProductVersion, catalog.MaxProductVersionLen)

@@ -5,7 +5,9 @@
 // One fake, Fake (fake.go), holds every noun's state, as the real store
 // holds one table: partners, their users, purchases, lines and history, and
 // per noun what its items hold. Per noun, three files (credits: credits.go,
-// credits_fixture.go, credits_contract.go):
+// credits_fixture.go, credits_contract.go; support and advisory hours, one
+// fixture for both: support.go, support_fixture.go, support_contract.go,
+// advisory_contract.go):
 //   - <noun>.go: Fake's methods of the use case's Store interface (for
 //     credits, credit.Store) plus the fixture writes its contract needs, and
 //     the noun's state. A mutex guards the state; every write checks the

@@ -7,12 +7,14 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/pbs/benefits/shared/advisory"
 	"github.com/pbs/benefits/shared/apperr"
 	"github.com/pbs/benefits/shared/audit"
 	"github.com/pbs/benefits/shared/benefit"
 	"github.com/pbs/benefits/shared/credit"
 	"github.com/pbs/benefits/shared/mail"
 	"github.com/pbs/benefits/shared/partner"
+	"github.com/pbs/benefits/shared/support"
 )
 
 // Fake is the in-memory stand-in for the store: one state for every noun,
@@ -34,6 +36,13 @@ type partnerState struct {
 	credits map[string]*creditState
 	events  []audit.Event
 	subs    map[string]*subState // Visual Studio seats and locks, by line
+	// purchases as bought (the support and advisory rules read the plans).
+	purchases []benefit.Purchase
+	// support is the partner's contract (nil before activation);
+	// incidents and advisory the requests that drew from its lines.
+	support   *support.Activation
+	incidents []support.Incident
+	advisory  []advisory.Request
 }
 
 type userState struct {
@@ -94,6 +103,7 @@ func (f *Fake) CreatePurchase(_ context.Context, pur benefit.Purchase, lines []b
 			return fmt.Errorf("storetest: line %s exists", b.ID)
 		}
 	}
+	p.purchases = append(p.purchases, pur)
 	for _, b := range lines {
 		p.lines[b.ID] = b
 		if !b.Kind.IsCredit() || b.Credit == nil {
