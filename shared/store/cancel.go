@@ -74,6 +74,40 @@ type Cancellation struct {
 	At       time.Time
 }
 
+// Store is the cancellation use cases' store.
+var _ cancel.Store = (*Store)(nil)
+
+// UpdateCancellation runs one cancellation, read–decide–commit: it reads
+// the purchase with its lines and credits (Purchase: the dashboard's
+// Query; a stale read only loses its round), lets decide choose the change, and commits it with
+// CancelPurchase, whose fences hold only if nothing the decision read has
+// changed. A lost round is read and decided again (RetryConflicts,
+// cancel.Attempts rounds, then cancel.ErrBusy), so a racing cancel is
+// answered already_cancelled; a fenced line used meanwhile is its refusal.
+// decide's errors come back as they are, with nothing written.
+func (s *Store) UpdateCancellation(ctx context.Context, partnerID, purchaseID string, decide cancel.Decision) error {
+	err := RetryConflicts(ctx, cancel.Attempts, func() error {
+		p, o, err := s.Purchase(ctx, partnerID, purchaseID)
+		if err != nil {
+			return err
+		}
+		ch, err := decide(cancel.Purchase{Purchase: p, Lines: o.Lines, Credits: o.Credits})
+		if err != nil {
+			return err
+		}
+		err = s.CancelPurchase(ctx, Cancellation{Purchase: p, Overview: o, Request: ch.Request, Mail: ch.Mail, Event: ch.Event,
+			At: ch.Request.RequestedAt})
+		if errors.Is(err, ErrPurchaseChanged) {
+			return ErrConflict
+		}
+		return err
+	})
+	if errors.Is(err, ErrConflict) {
+		return cancel.ErrBusy
+	}
+	return err
+}
+
 // ErrPurchaseChanged means the purchase or one of its lines changed
 // between the read and the cancellation: read again and decide again.
 var ErrPurchaseChanged = errors.New("store: purchase changed concurrently")

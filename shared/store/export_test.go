@@ -6,6 +6,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/pbs/benefits/shared/benefit"
 )
 
 // RevokeCredit revokes a credit as a committed cancellation does (the same
@@ -15,4 +17,18 @@ func (s *Store) RevokeCredit(ctx context.Context, partnerID, benefitID string, a
 	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
 		TransactItems: []types.TransactWriteItem{s.revokeCredit(partnerID, benefitID, at)}})
 	return err
+}
+
+// MarkLine writes what a use of a line writes (its status and used count,
+// and its key when newKey is not ""), for the cancellation contract
+// (storetest.CancelStore); production uses a line through its noun's write.
+func (s *Store) MarkLine(ctx context.Context, partnerID, benefitID string, status benefit.Status, used int, newKey string) error {
+	values := map[string]types.AttributeValue{":s": sv(string(status)), ":u": nv(int64(used))}
+	expr := "SET #status = :s, used = :u"
+	names := map[string]string{"#status": "status"}
+	if newKey != "" {
+		expr += ", #key = :k"
+		names["#key"], values[":k"] = "key", sv(newKey)
+	}
+	return s.updateItem(ctx, update(s.table, key(partnerPK(partnerID), benefitSK(benefitID)), expr, "attribute_exists(PK)", names, values).Update)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/pbs/benefits/shared/apperr"
 	"github.com/pbs/benefits/shared/audit"
 	"github.com/pbs/benefits/shared/benefit"
+	"github.com/pbs/benefits/shared/cancel"
 	"github.com/pbs/benefits/shared/credit"
 	"github.com/pbs/benefits/shared/mail"
 	"github.com/pbs/benefits/shared/partner"
@@ -33,6 +34,14 @@ type partnerState struct {
 	lines   map[string]benefit.Benefit
 	credits map[string]*creditState
 	events  []audit.Event
+	// cancellation (cancel.go): the partner as created, its purchases, the
+	// service request of each cancelled one (by purchase id), the mail
+	// queued and the purchases whose release is unfinished.
+	info      partner.Partner
+	purchases map[string]benefit.Purchase
+	requests  map[string]cancel.ServiceRequest
+	outbox    []mail.Message
+	releasing map[string]bool
 }
 
 type userState struct {
@@ -59,7 +68,8 @@ func (f *Fake) CreatePartner(_ context.Context, p partner.Partner, admin partner
 		return fmt.Errorf("storetest: partner %s exists", p.ID)
 	}
 	f.partners[p.ID] = &partnerState{users: map[string]*userState{admin.ID: {user: admin}},
-		lines: map[string]benefit.Benefit{}, credits: map[string]*creditState{}}
+		lines: map[string]benefit.Benefit{}, credits: map[string]*creditState{},
+		info: p, purchases: map[string]benefit.Purchase{}, requests: map[string]cancel.ServiceRequest{}, releasing: map[string]bool{}}
 	return nil
 }
 
@@ -93,6 +103,7 @@ func (f *Fake) CreatePurchase(_ context.Context, pur benefit.Purchase, lines []b
 			return fmt.Errorf("storetest: line %s exists", b.ID)
 		}
 	}
+	p.purchases[pur.ID] = pur
 	for _, b := range lines {
 		p.lines[b.ID] = b
 		if !b.Kind.IsCredit() || b.Credit == nil {
