@@ -333,3 +333,13 @@ func (f *Fake) ResolveServiceRequest(_ context.Context, sr cancel.ServiceRequest
 	p.events = append(p.events, ev)
 	return nil
 }
+
+// Outbox is the mail queued for a partner's audiences, oldest first.
+func (f *Fake) Outbox(partnerID string) []mail.Message {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if p := f.partner(partnerID); p != nil {
+		return slices.Clone(p.outbox)
+	}
+	return nil
+}
