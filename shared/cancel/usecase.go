@@ -29,7 +29,7 @@ const Attempts = 5
 var ErrBusy = apperr.New(apperr.Conflict, "purchase_busy", "This purchase is being changed by other requests; retry.")
 
 // Purchase is a purchase as a cancellation reads it: its lines and the
-// state of its credit lines (by benefit id).
+// state of its credit lines (by benefit id, without their holders).
 type Purchase struct {
 	benefit.Purchase
 	Lines   []benefit.Benefit

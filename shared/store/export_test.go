@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -31,4 +32,12 @@ func (s *Store) MarkLine(ctx context.Context, partnerID, benefitID string, statu
 		names["#key"], values[":k"] = "key", sv(newKey)
 	}
 	return s.updateItem(ctx, update(s.table, key(partnerPK(partnerID), benefitSK(benefitID)), expr, "attribute_exists(PK)", names, values).Update)
+}
+
+// DropLineIDs makes a purchase item as it was written before it listed its
+// lines, for the test of the cancellation's fallback read.
+func (s *Store) DropLineIDs(ctx context.Context, partnerID, purchaseID string) error {
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.table, Key: key(partnerPK(partnerID), purchaseSK(purchaseID)),
+		UpdateExpression: aws.String("REMOVE lineIds, creditIds")})
+	return err
 }

@@ -103,8 +103,9 @@ func (f *Fake) OutboxMail(_ context.Context, id string) (mail.Queued, error) {
 	return mail.Queued{}, apperr.ErrNotFound
 }
 
-// readPurchase is the purchase with its lines (by id, as the Query returns
-// them) and the state of its credit lines; f.mu is held.
+// readPurchase is the purchase with its lines (by id, as the real read
+// orders them) and the state of its credit lines, without holders; f.mu is
+// held.
 func (f *Fake) readPurchase(partnerID, purchaseID string) (cancel.Purchase, error) {
 	p := f.partner(partnerID)
 	if p == nil {
@@ -122,11 +123,7 @@ func (f *Fake) readPurchase(partnerID, purchaseID string) (cancel.Purchase, erro
 		out.Lines = append(out.Lines, b)
 		if st := p.credits[b.ID]; st != nil {
 			c := st.c
-			c.Grants = slices.Clone(c.Grants)
-			c.Holders = nil
-			for _, h := range st.seats {
-				c.Holders = append(c.Holders, h)
-			}
+			c.Grants, c.Holders = slices.Clone(c.Grants), nil
 			c.Revoked = st.revoked
 			out.Credits[b.ID] = c
 		}
