@@ -4,8 +4,11 @@ import (
 	"context"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/pbs/benefits/shared/benefit"
 )
 
 // RevokeCredit revokes a credit as a committed cancellation does (the same
@@ -14,5 +17,27 @@ import (
 func (s *Store) RevokeCredit(ctx context.Context, partnerID, benefitID string, at time.Time) error {
 	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
 		TransactItems: []types.TransactWriteItem{s.revokeCredit(partnerID, benefitID, at)}})
+	return err
+}
+
+// MarkLine writes what a use of a line writes (its status and used count,
+// and its key when newKey is not ""), for the cancellation contract
+// (storetest.CancelStore); production uses a line through its noun's write.
+func (s *Store) MarkLine(ctx context.Context, partnerID, benefitID string, status benefit.Status, used int, newKey string) error {
+	values := map[string]types.AttributeValue{":s": sv(string(status)), ":u": nv(int64(used))}
+	expr := "SET #status = :s, used = :u"
+	names := map[string]string{"#status": "status"}
+	if newKey != "" {
+		expr += ", #key = :k"
+		names["#key"], values[":k"] = "key", sv(newKey)
+	}
+	return s.updateItem(ctx, update(s.table, key(partnerPK(partnerID), benefitSK(benefitID)), expr, "attribute_exists(PK)", names, values).Update)
+}
+
+// DropLineIDs makes a purchase item as it was written before it listed its
+// lines, for the test of the cancellation's fallback read.
+func (s *Store) DropLineIDs(ctx context.Context, partnerID, purchaseID string) error {
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.table, Key: key(partnerPK(partnerID), purchaseSK(purchaseID)),
+		UpdateExpression: aws.String("REMOVE lineIds, creditIds")})
 	return err
 }

@@ -96,9 +96,15 @@ type purchaseItem struct {
 	CancelledAt    *time.Time  `dynamodbav:"cancelledAt,omitempty"`
 	// ReleasePending: cancelled, and its seats are still being released
 	// (the purchase is in GSI1 under DUE#RELEASE meanwhile).
-	ReleasePending bool   `dynamodbav:"releasePending,omitempty"`
-	GSI1PK         string `dynamodbav:",omitempty"`
-	GSI1SK         string `dynamodbav:",omitempty"`
+	ReleasePending bool `dynamodbav:"releasePending,omitempty"`
+	// LineIDs and CreditIDs list the purchase's lines and its credit
+	// lines, so a cancellation reads the purchase by key (GetItem, then
+	// BatchGetItem), whatever the partner's size. Purchases written before
+	// have neither and are read through the dashboard collection.
+	LineIDs   []string `dynamodbav:"lineIds,omitempty"`
+	CreditIDs []string `dynamodbav:"creditIds,omitempty"`
+	GSI1PK    string   `dynamodbav:",omitempty"`
+	GSI1SK    string   `dynamodbav:",omitempty"`
 }
 
 func newPurchaseItem(p benefit.Purchase) purchaseItem {

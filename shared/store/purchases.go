@@ -35,7 +35,14 @@ func (s *Store) CreatePurchase(ctx context.Context, p benefit.Purchase, lines []
 	if n := 2 + len(lines) + credits + len(owed); n > maxTransactItems {
 		return fmt.Errorf("a purchase of %d items exceeds one transaction", n)
 	}
-	item, err := attributevalue.MarshalMap(newPurchaseItem(p))
+	pi := newPurchaseItem(p)
+	for _, b := range lines {
+		pi.LineIDs = append(pi.LineIDs, b.ID)
+		if b.Kind.IsCredit() && b.Credit != nil {
+			pi.CreditIDs = append(pi.CreditIDs, b.ID)
+		}
+	}
+	item, err := attributevalue.MarshalMap(pi)
 	if err != nil {
 		return err
 	}

@@ -165,9 +165,7 @@ func (s *Store) queryEach(ctx context.Context, in *dynamodb.QueryInput, fn func(
 func (s *Store) batchWrite(ctx context.Context, reqs []types.WriteRequest) error {
 	pending := map[string][]types.WriteRequest{s.table: reqs}
 	for attempt := 0; len(pending) > 0; attempt++ {
-		if attempt > 0 {
-			time.Sleep(time.Duration(attempt*attempt) * 10 * time.Millisecond)
-		}
+		unprocessedPause(attempt)
 		out, err := s.db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: pending})
 		if err != nil {
 			return err
@@ -175,4 +173,36 @@ func (s *Store) batchWrite(ctx context.Context, reqs []types.WriteRequest) error
 		pending = out.UnprocessedItems
 	}
 	return nil
+}
+
+// batchGet reads items by key, eventually consistent, 100 keys a
+// BatchGetItem one after another, resending what DynamoDB left
+// unprocessed as batchWrite does; each gets every item found (in no
+// particular order). Keys with no item are simply not read.
+func (s *Store) batchGet(ctx context.Context, keys []map[string]types.AttributeValue, each func(map[string]types.AttributeValue) error) error {
+	for start := 0; start < len(keys); start += 100 {
+		pending := map[string]types.KeysAndAttributes{s.table: {Keys: keys[start:min(start+100, len(keys))]}}
+		for attempt := 0; len(pending) > 0; attempt++ {
+			unprocessedPause(attempt)
+			out, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: pending})
+			if err != nil {
+				return err
+			}
+			for _, raw := range out.Responses[s.table] {
+				if err := each(raw); err != nil {
+					return err
+				}
+			}
+			pending = out.UnprocessedKeys
+		}
+	}
+	return nil
+}
+
+// unprocessedPause waits before resending what a batch call left
+// unprocessed (DynamoDB's advice: back off), a little longer each time.
+func unprocessedPause(attempt int) {
+	if attempt > 0 {
+		time.Sleep(time.Duration(attempt*attempt) * 10 * time.Millisecond)
+	}
 }

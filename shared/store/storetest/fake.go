@@ -11,6 +11,7 @@ import (
 	"github.com/pbs/benefits/shared/apperr"
 	"github.com/pbs/benefits/shared/audit"
 	"github.com/pbs/benefits/shared/benefit"
+	"github.com/pbs/benefits/shared/cancel"
 	"github.com/pbs/benefits/shared/credit"
 	"github.com/pbs/benefits/shared/mail"
 	"github.com/pbs/benefits/shared/partner"
@@ -36,13 +37,20 @@ type partnerState struct {
 	credits map[string]*creditState
 	events  []audit.Event
 	subs    map[string]*subState // Visual Studio seats and locks, by line
-	// purchases as bought (the support and advisory rules read the plans).
-	purchases []benefit.Purchase
 	// support is the partner's contract (nil before activation);
 	// incidents and advisory the requests that drew from its lines.
 	support   *support.Activation
 	incidents []support.Incident
 	advisory  []advisory.Request
+	// purchases as bought, by id (the support and advisory rules read the
+	// plans). Cancellation (cancel.go): the partner as created, the service
+	// request of each cancelled purchase (by purchase id), the mail queued
+	// and the purchases whose release is unfinished.
+	info      partner.Partner
+	purchases map[string]benefit.Purchase
+	requests  map[string]cancel.ServiceRequest
+	outbox    []mail.Message
+	releasing map[string]bool
 }
 
 type userState struct {
@@ -69,7 +77,8 @@ func (f *Fake) CreatePartner(_ context.Context, p partner.Partner, admin partner
 		return fmt.Errorf("storetest: partner %s exists", p.ID)
 	}
 	f.partners[p.ID] = &partnerState{users: map[string]*userState{admin.ID: {user: admin}},
-		lines: map[string]benefit.Benefit{}, credits: map[string]*creditState{}}
+		lines: map[string]benefit.Benefit{}, credits: map[string]*creditState{},
+		info: p, purchases: map[string]benefit.Purchase{}, requests: map[string]cancel.ServiceRequest{}, releasing: map[string]bool{}}
 	return nil
 }
 
@@ -103,7 +112,7 @@ func (f *Fake) CreatePurchase(_ context.Context, pur benefit.Purchase, lines []b
 			return fmt.Errorf("storetest: line %s exists", b.ID)
 		}
 	}
-	p.purchases = append(p.purchases, pur)
+	p.purchases[pur.ID] = pur
 	for _, b := range lines {
 		p.lines[b.ID] = b
 		if !b.Kind.IsCredit() || b.Credit == nil {
@@ -136,4 +145,19 @@ func (f *Fake) Audit(_ context.Context, partnerID, benefitID string, limit int, 
 		return cmp.Or(b.At.Compare(a.At), cmp.Compare(b.ID, a.ID))
 	})
 	return out[:min(len(out), max(limit, 0))], "", nil
+}
+
+// Benefit reads one line. Errors: apperr.ErrNotFound.
+func (f *Fake) Benefit(_ context.Context, partnerID, benefitID string) (benefit.Benefit, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	p := f.partner(partnerID)
+	if p == nil {
+		return benefit.Benefit{}, apperr.ErrNotFound
+	}
+	b, ok := p.lines[benefitID]
+	if !ok {
+		return benefit.Benefit{}, apperr.ErrNotFound
+	}
+	return b, nil
 }

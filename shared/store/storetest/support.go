@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -47,7 +48,7 @@ func (f *Fake) holdings(partnerID string) ([]benefit.Purchase, []benefit.Benefit
 	if p == nil {
 		return nil, nil, nil
 	}
-	purchases := slices.Clone(p.purchases)
+	purchases := slices.Collect(maps.Values(p.purchases))
 	slices.SortFunc(purchases, func(a, b benefit.Purchase) int { return cmp.Compare(a.ID, b.ID) })
 	var lines []benefit.Benefit
 	for _, b := range p.lines {

@@ -35,21 +35,6 @@ func (p *partnerState) sub(benefitID string) *subState {
 	return p.subs[benefitID]
 }
 
-// Benefit reads one line of the partner's.
-func (f *Fake) Benefit(_ context.Context, partnerID, benefitID string) (benefit.Benefit, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	p := f.partner(partnerID)
-	if p == nil {
-		return benefit.Benefit{}, apperr.ErrNotFound
-	}
-	b, ok := p.lines[benefitID]
-	if !ok {
-		return benefit.Benefit{}, apperr.ErrNotFound
-	}
-	return b, nil
-}
-
 // VisualStudio reads a line with its seats (by user id) and locks (by user
 // id, then assignedAt), as the real Query returns them.
 func (f *Fake) VisualStudio(_ context.Context, partnerID, benefitID string) (visualstudio.Subscription, error) {

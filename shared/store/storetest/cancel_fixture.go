@@ -1,0 +1,108 @@
+package storetest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/pbs/benefits/shared/audit"
+	"github.com/pbs/benefits/shared/benefit"
+	"github.com/pbs/benefits/shared/cancel"
+	"github.com/pbs/benefits/shared/catalog"
+	"github.com/pbs/benefits/shared/ids"
+	"github.com/pbs/benefits/shared/mail"
+	"github.com/pbs/benefits/shared/partner"
+)
+
+// CancelStore is what the cancellation contract runs on: the use cases'
+// store (cancel.Store), the fixture writes that set up partners, users and
+// purchases and use a line, and the reads that check what a cancellation
+// wrote. *store.Store has all of it but MarkLine, which the uses of other
+// nouns do in production; shared/store/export_test.go gives it one.
+type CancelStore interface {
+	cancel.Store
+	CreditStore
+	Benefit(ctx context.Context, partnerID, benefitID string) (benefit.Benefit, error)
+	OutboxMail(ctx context.Context, id string) (mail.Queued, error)
+	// MarkLine writes what a use of a line writes: its status and used
+	// count, and its key when key is not "".
+	MarkLine(ctx context.Context, partnerID, benefitID string, status benefit.Status, used int, key string) error
+}
+
+// CancelFixture is what SeedCancellations wrote.
+type CancelFixture struct {
+	// At is when everything was bought.
+	At time.Time
+	// Partner (named "Partner ptn_c", language "en") and its global admin
+	// Admin; User is a directory user; Other is a second partner.
+	Partner, Admin, User, Other string
+	// Operator is the program operator who resolves refunds.
+	Operator string
+	// Buy buys one more package of Partner's at At (silver-2026 has a line
+	// of every kind but a monthly credit, action-pack-2026 has one) and
+	// returns its id and its first line of each kind.
+	Buy func(t testing.TB, pkg string) (purchaseID string, lines map[catalog.Kind]string)
+	// OtherPurchase is a silver package of Other's.
+	OtherPurchase string
+}
+
+// SeedCancellations writes the fixture of the cancellation contract and
+// use-case tests.
+func SeedCancellations(t testing.TB, s CancelStore) CancelFixture {
+	t.Helper()
+	ctx := context.Background()
+	at := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
+	cat, err := catalog.Parse(catalog.Demo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gen := ids.Sequence()
+	must := func(t testing.TB, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	f := CancelFixture{At: at, Partner: "ptn_c", Admin: "usr_admin_ptn_c", User: "usr_c1", Other: "ptn_d", Operator: "usr_operator"}
+	for _, id := range []string{f.Partner, f.Other} {
+		p, err := partner.NewPartner(id, "Partner "+id, "USD", "admin@"+id+".example", "en", at)
+		must(t, err)
+		admin, err := partner.NewUser("usr_admin_"+id, id, p.AccountEmail, "Admin "+id, nil, false, at)
+		must(t, err)
+		must(t, s.CreatePartner(ctx, p, admin))
+	}
+	u, err := partner.NewUser(f.User, f.Partner, "c1@ptn-c.example", "User c1", nil, false, at)
+	must(t, err)
+	must(t, s.CreateUser(ctx, u))
+	buy := func(t testing.TB, partnerID, pkg string) (string, map[catalog.Kind]string) {
+		t.Helper()
+		pur, lines, err := benefit.NewPurchase(partnerID, "USD", cat, pkg, at, gen)
+		must(t, err)
+		must(t, s.CreatePurchase(ctx, pur, lines))
+		first := map[catalog.Kind]string{}
+		for _, b := range lines {
+			if _, ok := first[b.Kind]; !ok {
+				first[b.Kind] = b.ID
+			}
+		}
+		return pur.ID, first
+	}
+	f.Buy = func(t testing.TB, pkg string) (string, map[catalog.Kind]string) { return buy(t, f.Partner, pkg) }
+	f.OtherPurchase, _ = buy(t, f.Other, "silver-2026")
+	return f
+}
+
+// Requests returns the cancellation use cases over s.
+func Requests(s cancel.Store) cancel.Requests { return cancel.Requests{Store: s, NewID: ids.New} }
+
+// cancelChange is the cancel use case's decision, by fx.Admin at now.
+func cancelChange(fx CancelFixture, p cancel.Purchase, now time.Time) (cancel.Change, error) {
+	sr, err := cancel.Decide(p.Purchase, p.Lines, p.Credits, "contract", fx.Admin, ids.New("sr"), now)
+	if err != nil {
+		return cancel.Change{}, err
+	}
+	msg := mail.Message{ID: ids.New("msg"), AdminsOf: fx.Partner, Template: "purchase-cancelled", Language: "en", CreatedAt: now,
+		Data: map[string]string{"purchaseId": p.ID}}
+	ev := audit.New(ids.New, fx.Partner, fx.Admin, audit.PurchaseCancelled, "", now).About("", map[string]string{"purchaseId": p.ID})
+	return cancel.Change{Request: sr, Mail: msg, Event: ev}, nil
+}
