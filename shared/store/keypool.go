@@ -13,10 +13,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/pbs/benefits/shared/apperr"
 	"github.com/pbs/benefits/shared/audit"
 	"github.com/pbs/benefits/shared/benefit"
 	"github.com/pbs/benefits/shared/catalog"
+	"github.com/pbs/benefits/shared/license"
 )
 
 // poolKeyItem registers a key forever (KEY#) or offers it until taken (FREE#).
@@ -139,7 +139,7 @@ func isConflict(err error) bool {
 
 // Errors of key allocation.
 var (
-	ErrKeyPoolExhausted = apperr.New(apperr.Conflict, "key_pool_exhausted", "No keys are left for this product; the program operator has been told.")
+	ErrKeyPoolExhausted = license.ErrKeyPoolExhausted
 	// ErrBenefitChanged means the line got a key (or left "available")
 	// between the caller's read and its write: re-read it.
 	ErrBenefitChanged = errors.New("store: benefit changed concurrently")

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -13,6 +14,7 @@ import (
 	"github.com/pbs/benefits/shared/apperr"
 	"github.com/pbs/benefits/shared/audit"
 	"github.com/pbs/benefits/shared/benefit"
+	"github.com/pbs/benefits/shared/catalog"
 	"github.com/pbs/benefits/shared/license"
 )
 
@@ -91,4 +93,121 @@ func (s *Store) Redeem(ctx context.Context, b benefit.Benefit, r license.Redempt
 		return ErrTenantChanged
 	}
 	return err
+}
+
+// Store is the key and licence use cases' store.
+var _ license.Store = (*Store)(nil)
+
+// UpdateKey gives a line its key, read–decide–write: it reads the line (one
+// GetItem), lets decide choose the key, and writes it with its audit event
+// in one transaction fenced by "no key yet and available" (AllocateKey for
+// a pool key: a Query of the pool, the transaction and the pool counter's
+// UpdateItem; SetBenefitKey for a signed one). On a lost condition the
+// line is read and decided again (RetryConflicts, license.KeyAttempts
+// rounds, then license.ErrKeyRace): the second read finds the winner's key,
+// or the revocation that won.
+func (s *Store) UpdateKey(ctx context.Context, partnerID, benefitID string, decide license.DecideKey) (b benefit.Benefit, left int64, err error) {
+	left = -1
+	err = RetryConflicts(ctx, license.KeyAttempts, func() error {
+		var err error
+		if b, err = s.Benefit(ctx, partnerID, benefitID); err != nil {
+			return err
+		}
+		ch, err := decide(b)
+		if err != nil {
+			return err
+		}
+		b, left, err = s.writeKey(ctx, b, ch)
+		return err
+	})
+	if errors.Is(err, ErrConflict) {
+		return b, left, license.ErrKeyRace
+	}
+	return b, left, err
+}
+
+// writeKey writes a decided key of b (read just before) and returns the
+// line with it. Errors: ErrConflict (read again and decide again),
+// ErrKeyPoolExhausted.
+func (s *Store) writeKey(ctx context.Context, b benefit.Benefit, ch license.KeyChange) (_ benefit.Benefit, left int64, err error) {
+	left = -1
+	if ch.Op != license.KeyNone && ch.Event.ID == "" {
+		return b, left, errors.New("store: a key without its audit event")
+	}
+	var k string
+	at := ch.Event.At
+	switch ch.Op {
+	case license.KeyNone:
+		return b, left, nil
+	case license.KeyFromPool:
+		k, left, err = s.AllocateKey(ctx, b, at, ch.Event)
+	case license.KeySigned:
+		k, err = ch.Key, s.SetBenefitKey(ctx, b, ch.Key, at, ch.Event)
+	default:
+		return b, left, fmt.Errorf("store: unknown key change %d", ch.Op)
+	}
+	if errors.Is(err, ErrBenefitChanged) {
+		return b, left, ErrConflict
+	}
+	if err != nil {
+		return b, left, err
+	}
+	// The line as giveKey left it.
+	b.Key = k
+	if b.Kind == catalog.License {
+		b.KeyIssuedAt = at
+	} else {
+		b.Status, b.ActivatedAt = benefit.Activated, at
+	}
+	return b, left, nil
+}
+
+// UpdateRedemption runs one redemption, read–decide–write: it reads the
+// line (GetItem) and lets check refuse it; reads the tenant's subscription
+// to its product (GetItem, consistent); lets decide choose the change; and
+// writes it: first the line's key when it has none (writeKey: a second
+// transaction, as the key is the pool's), then Redeem's transaction, fenced
+// by the line's key, "not yet redeemed" and the tenant as read. On a lost
+// condition it reads and decides again (RetryConflicts, license.Attempts
+// rounds, then license.ErrBusy), so the caller gets the right answer
+// (key_already_redeemed after a racing redemption, the new tenant state).
+func (s *Store) UpdateRedemption(ctx context.Context, partnerID, benefitID, tenantID string, check func(benefit.Benefit) error, decide license.DecideRedemption) (left int64, err error) {
+	left = -1
+	err = RetryConflicts(ctx, license.Attempts, func() error {
+		b, err := s.Benefit(ctx, partnerID, benefitID)
+		if err != nil {
+			return err
+		}
+		if err := check(b); err != nil {
+			return err
+		}
+		sub, err := s.TenantSubscription(ctx, partnerID, tenantID, b.Product)
+		if err != nil {
+			return err
+		}
+		ch, err := decide(b, sub)
+		if err != nil {
+			return err
+		}
+		var l int64
+		b, l, err = s.writeKey(ctx, b, ch.Key)
+		if ch.Key.Op == license.KeyFromPool {
+			left = l
+		}
+		if err != nil {
+			return err
+		}
+		if ch.Event.ID == "" {
+			return errors.New("store: a redemption without its audit event")
+		}
+		err = s.Redeem(ctx, b, ch.Redemption, ch.Event)
+		if errors.Is(err, ErrBenefitChanged) || errors.Is(err, ErrTenantChanged) {
+			return ErrConflict
+		}
+		return err
+	})
+	if errors.Is(err, ErrConflict) {
+		return left, license.ErrBusy
+	}
+	return left, err
 }
