@@ -16,3 +16,16 @@ func (s *Store) RevokeCredit(ctx context.Context, partnerID, benefitID string, a
 		TransactItems: []types.TransactWriteItem{s.revokeCredit(partnerID, benefitID, at)}})
 	return err
 }
+
+// RevokeLine revokes a line as a committed cancellation fences a software
+// or licence line (status as read, no key), for the licence contract
+// (storetest.LicenseStore).
+func (s *Store) RevokeLine(ctx context.Context, partnerID, benefitID string, at time.Time) error {
+	b, err := s.Benefit(ctx, partnerID, benefitID)
+	if err != nil {
+		return err
+	}
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
+		TransactItems: []types.TransactWriteItem{s.revokeLine(b, "#status = :read AND attribute_not_exists(#key)", nil, at)}})
+	return err
+}

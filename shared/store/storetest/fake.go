@@ -11,6 +11,7 @@ import (
 	"github.com/pbs/benefits/shared/audit"
 	"github.com/pbs/benefits/shared/benefit"
 	"github.com/pbs/benefits/shared/credit"
+	"github.com/pbs/benefits/shared/license"
 	"github.com/pbs/benefits/shared/mail"
 	"github.com/pbs/benefits/shared/partner"
 )
@@ -26,6 +27,7 @@ import (
 type Fake struct {
 	mu       sync.Mutex
 	partners map[string]*partnerState
+	pools    map[string]*poolState // by product, as the real pools are not a partner's
 }
 
 type partnerState struct {
@@ -33,6 +35,7 @@ type partnerState struct {
 	lines   map[string]benefit.Benefit
 	credits map[string]*creditState
 	events  []audit.Event
+	tenants map[string]license.Subscription // by tenantSK; made on first use
 }
 
 type userState struct {
