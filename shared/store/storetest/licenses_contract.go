@@ -24,13 +24,7 @@ import (
 // race, and answering license.ErrBusy after license.Attempts lost rounds.
 // newStore returns an empty store per case.
 func LicenseContract(t *testing.T, newStore func(t *testing.T) LicenseStore) {
-	run := func(name string, f func(t *testing.T, s LicenseStore, fx LicenseFixture)) {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			s := newStore(t)
-			f(t, s, SeedLicenses(t, s))
-		})
-	}
+	run := caseRunner(t, newStore, SeedLicenses)
 	ctx := context.Background()
 
 	run("NotFoundOutsideThePartnersLines", func(t *testing.T, s LicenseStore, fx LicenseFixture) {
@@ -72,7 +66,7 @@ func LicenseContract(t *testing.T, newStore func(t *testing.T) LicenseStore) {
 		if err != nil || seen != b.Key || again.Key != b.Key || left != -1 {
 			t.Fatalf("second call saw %q, got %q left %d, %v", seen, again.Key, left, err)
 		}
-		es := wantLineEvents(t, s, fx.Partner, id, audit.SoftwareKeyIssued)
+		es := wantEvents(t, s, fx.Partner, id, audit.SoftwareKeyIssued)
 		if es[0].Actor != fx.Admin || !es[0].At.Equal(fx.At) {
 			t.Fatalf("event %+v", es[0])
 		}
@@ -84,7 +78,7 @@ func LicenseContract(t *testing.T, newStore func(t *testing.T) LicenseStore) {
 		if err != nil || b.Key == "" || got.Key != b.Key || got.Status != benefit.Available || !got.KeyIssuedAt.Equal(fx.At) || !got.ActivatedAt.IsZero() {
 			t.Fatalf("licence key: %+v, stored %+v, %v", b, got, err)
 		}
-		wantLineEvents(t, s, fx.Partner, fx.Licences[0], audit.LicenseKeyIssued)
+		wantEvents(t, s, fx.Partner, fx.Licences[0], audit.LicenseKeyIssued)
 	})
 
 	run("SignedKeyIsStoredOnce", func(t *testing.T, s LicenseStore, fx LicenseFixture) {
@@ -124,7 +118,7 @@ func LicenseContract(t *testing.T, newStore func(t *testing.T) LicenseStore) {
 		if err != nil || calls != 2 || b.Key == "" || b.Key != winner.Key {
 			t.Fatalf("got %q after %d decisions, winner %q, %v", b.Key, calls, winner.Key, err)
 		}
-		wantLineEvents(t, s, fx.Partner, fx.Software[0], audit.SoftwareKeyIssued)
+		wantEvents(t, s, fx.Partner, fx.Software[0], audit.SoftwareKeyIssued)
 		// The loser took no key from the pool: the other key is still free.
 		if b2, left, err := s.UpdateKey(ctx, fx.Partner, fx.Software[1], poolKey(fx, audit.SoftwareKeyIssued)); err != nil || b2.Key == b.Key || left != 0 {
 			t.Fatalf("next line: %q left %d, %v", b2.Key, left, err)
@@ -147,7 +141,7 @@ func LicenseContract(t *testing.T, newStore func(t *testing.T) LicenseStore) {
 		if keys[0] == "" || slices.ContainsFunc(keys, func(k string) bool { return k != keys[0] }) {
 			t.Fatalf("keys %v", keys)
 		}
-		wantLineEvents(t, s, fx.Partner, fx.Software[0], audit.SoftwareKeyIssued)
+		wantEvents(t, s, fx.Partner, fx.Software[0], audit.SoftwareKeyIssued)
 	})
 
 	run("APoolKeyGoesToOneLineThenThePoolIsExhausted", func(t *testing.T, s LicenseStore, fx LicenseFixture) {
@@ -173,7 +167,7 @@ func LicenseContract(t *testing.T, newStore func(t *testing.T) LicenseStore) {
 				if b := mustLine(t, s, fx.Partner, fx.Software[i]); b.Key != "" || b.Status != benefit.Available {
 					t.Errorf("exhausted line written: %+v", b)
 				}
-				wantLineEvents(t, s, fx.Partner, fx.Software[i])
+				wantEvents(t, s, fx.Partner, fx.Software[i])
 			default:
 				t.Errorf("line %d: %v", i, err)
 			}
@@ -202,7 +196,7 @@ func LicenseContract(t *testing.T, newStore func(t *testing.T) LicenseStore) {
 		if !errors.Is(err, benefit.ErrRevoked) || calls != 2 || b.Status != benefit.Revoked || b.Key != "" || left != -1 {
 			t.Fatalf("after a racing revocation: %+v left %d after %d decisions, %v", b, left, calls, err)
 		}
-		wantLineEvents(t, s, fx.Partner, fx.Licences[0])
+		wantEvents(t, s, fx.Partner, fx.Licences[0])
 		// The key stayed in the pool (20 keys, one now taken).
 		if _, left, _ := s.UpdateKey(ctx, fx.Partner, fx.Licences[1], poolKey(fx, audit.LicenseKeyIssued)); left != 19 {
 			t.Fatalf("left %d, want 19", left)
@@ -233,7 +227,7 @@ func LicenseContract(t *testing.T, newStore func(t *testing.T) LicenseStore) {
 		if sub := mustTenant(t, s, fx, "contoso.example"); !sub.Exists || sub.Seats != 5 || !sub.EndDate.Equal(red.After.EndDate) {
 			t.Fatalf("tenant %+v", sub)
 		}
-		es := wantLineEvents(t, s, fx.Partner, id, audit.LicenseRedeemed, audit.LicenseKeyIssued)
+		es := wantEvents(t, s, fx.Partner, id, audit.LicenseRedeemed, audit.LicenseKeyIssued)
 		if es[0].Detail["tenantId"] != "contoso.example" || es[0].Detail["mode"] != "add-seats" {
 			t.Fatalf("event %+v", es[0])
 		}
@@ -278,7 +272,7 @@ func LicenseContract(t *testing.T, newStore func(t *testing.T) LicenseStore) {
 				t.Errorf("tenant %s: %+v", tenant, sub)
 			}
 		}
-		wantLineEvents(t, s, fx.Partner, fx.Licences[0], audit.LicenseRedeemed, audit.LicenseKeyIssued)
+		wantEvents(t, s, fx.Partner, fx.Licences[0], audit.LicenseRedeemed, audit.LicenseKeyIssued)
 	})
 
 	run("TenantSeatsAreAsRedeemedUnderConcurrency", func(t *testing.T, s LicenseStore, fx LicenseFixture) {
@@ -373,21 +367,4 @@ func mustTenant(t *testing.T, s LicenseStore, fx LicenseFixture, tenantID string
 		t.Fatal(err)
 	}
 	return sub
-}
-
-// wantLineEvents checks a line's history, newest first, and returns it.
-func wantLineEvents(t *testing.T, s LicenseStore, partnerID, benefitID string, want ...audit.Action) []audit.Event {
-	t.Helper()
-	es, _, err := s.Audit(context.Background(), partnerID, benefitID, 100, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []audit.Action
-	for _, e := range es {
-		got = append(got, e.Action)
-	}
-	if !slices.Equal(got, want) {
-		t.Fatalf("events of %s: %v, want %v", benefitID, got, want)
-	}
-	return es
 }
