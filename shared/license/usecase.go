@@ -65,8 +65,9 @@ type KeyChange struct {
 // DecideKey decides a line's key on the line as read.
 type DecideKey func(b benefit.Benefit) (KeyChange, error)
 
-// RedeemChange is a decided redemption: the line's key first when it has
-// none (Key), then the redemption with its event, each in its transaction.
+// RedeemChange is a decided redemption with its event and, for a line that
+// has no key yet, the key it takes (Key): the store writes them in one
+// transaction, so a redemption that loses a race takes no key either.
 type RedeemChange struct {
 	Key        KeyChange
 	Redemption Redemption
@@ -90,7 +91,8 @@ type Store interface {
 	UpdateKey(ctx context.Context, partnerID, benefitID string, decide DecideKey) (b benefit.Benefit, left int64, err error)
 	// UpdateRedemption reads the line and calls check; reads the tenant's
 	// subscription to the line's product (only for a line check accepts);
-	// calls decide; and writes the RedeemChange conditionally. On a lost
+	// calls decide; and writes the RedeemChange conditionally, in one
+	// transaction with the key it takes, if any. On a lost
 	// condition it reads and decides again, at most Attempts rounds, then
 	// ErrBusy. left is as for UpdateKey.
 	UpdateRedemption(ctx context.Context, partnerID, benefitID, tenantID string, check func(benefit.Benefit) error, decide DecideRedemption) (left int64, err error)

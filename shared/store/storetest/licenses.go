@@ -171,7 +171,7 @@ func (f *Fake) writeKey(b benefit.Benefit, ch license.KeyChange) (benefit.Benefi
 }
 
 // UpdateRedemption reads the line, checks it, reads the tenant, decides,
-// and writes the key (if decided) and then the redemption conditionally,
+// and writes the redemption (with the key, if decided) conditionally,
 // retrying lost rounds as the real store does.
 func (f *Fake) UpdateRedemption(ctx context.Context, partnerID, benefitID, tenantID string, check func(benefit.Benefit) error, decide license.DecideRedemption) (left int64, err error) {
 	left = -1
@@ -188,15 +188,11 @@ func (f *Fake) UpdateRedemption(ctx context.Context, partnerID, benefitID, tenan
 		if err != nil {
 			return err
 		}
-		var l int64
-		b, l, err = f.writeKey(b, ch.Key)
+		l, err := f.redeem(b, ch)
 		if ch.Key.Op == license.KeyFromPool {
 			left = l
 		}
-		if err != nil {
-			return err
-		}
-		return f.redeem(b, ch)
+		return err
 	})
 	if errors.Is(err, store.ErrConflict) {
 		return left, license.ErrBusy
@@ -204,14 +200,31 @@ func (f *Fake) UpdateRedemption(ctx context.Context, partnerID, benefitID, tenan
 	return left, err
 }
 
-// redeem applies the real Redeem's transaction: the line still has the key
-// read, is available and not redeemed; the tenant is as read (or absent).
-func (f *Fake) redeem(b benefit.Benefit, ch license.RedeemChange) error {
-	if ch.Event.ID == "" {
-		return errors.New("storetest: a redemption without its audit event")
+// redeem applies the real Redeem's transaction (or redeemWithKey's, for a
+// line that takes its key with the redemption): the line still has the key
+// read (or none, and takes a pool key or the signed one), is available and
+// not redeemed; the tenant is as read (or absent).
+func (f *Fake) redeem(b benefit.Benefit, ch license.RedeemChange) (left int64, err error) {
+	left = -1
+	if ch.Event.ID == "" || (ch.Key.Op != license.KeyNone && ch.Key.Event.ID == "") {
+		return left, errors.New("storetest: a redemption without its audit event")
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	k := b.Key
+	var pool *poolState
+	switch ch.Key.Op {
+	case license.KeyNone:
+	case license.KeyFromPool:
+		if pool = f.pool(b.Product); len(pool.free) == 0 {
+			return 0, license.ErrKeyPoolExhausted
+		}
+		k = pool.free[0]
+	case license.KeySigned:
+		k = ch.Key.Key
+	default:
+		return left, fmt.Errorf("storetest: unknown key change %d", ch.Key.Op)
+	}
 	p := f.partner(b.PartnerID)
 	r := ch.Redemption
 	line := p.lines[b.ID]
@@ -222,7 +235,16 @@ func (f *Fake) redeem(b benefit.Benefit, ch license.RedeemChange) error {
 		tenantOK = exists && cur.Seats == r.Before.Seats && cur.EndDate.Equal(r.Before.EndDate)
 	}
 	if line.Key != b.Key || line.Status != benefit.Available || line.Redemption != nil || !tenantOK {
-		return store.ErrConflict
+		return left, store.ErrConflict
+	}
+	if pool != nil {
+		pool.free = pool.free[1:]
+		pool.registry[k] = b.PartnerID + "#" + b.ID
+		left = int64(len(pool.free))
+	}
+	if ch.Key.Op != license.KeyNone {
+		line.Key, line.KeyIssuedAt = k, r.At
+		p.events = append(p.events, ch.Key.Event)
 	}
 	line.Status, line.ActivatedAt = benefit.Activated, r.At
 	line.Redemption = &benefit.Redemption{TenantID: r.TenantID, Mode: string(r.Mode), By: r.By, At: r.At,
@@ -235,5 +257,5 @@ func (f *Fake) redeem(b benefit.Benefit, ch license.RedeemChange) error {
 	after.TenantID, after.Product, after.Exists = r.TenantID, b.Product, true
 	p.tenants[tk] = after
 	p.events = append(p.events, ch.Event)
-	return nil
+	return left, nil
 }

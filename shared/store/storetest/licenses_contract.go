@@ -324,9 +324,12 @@ func LicenseContract(t *testing.T, newStore func(t *testing.T) LicenseStore) {
 		if !errors.Is(err, license.ErrBusy) || calls != license.Attempts {
 			t.Fatalf("err %v after %d decisions, want license_busy after %d", err, calls, license.Attempts)
 		}
-		if b := mustLine(t, s, fx.Partner, fx.Licences[0]); b.Redemption != nil || b.Status != benefit.Available {
+		// The key is taken in the redemption's transaction: a redemption
+		// that never won took no key either.
+		if b := mustLine(t, s, fx.Partner, fx.Licences[0]); b.Redemption != nil || b.Status != benefit.Available || b.Key != "" {
 			t.Fatalf("written: %+v", b)
 		}
+		wantEvents(t, s, fx.Partner, fx.Licences[0])
 	})
 }
 
