@@ -13,12 +13,10 @@ import (
 	"time"
 
 	"github.com/pbs/benefits/shared/apperr"
-	"github.com/pbs/benefits/shared/audit"
-	"github.com/pbs/benefits/shared/benefit"
 	"github.com/pbs/benefits/shared/catalog"
 	"github.com/pbs/benefits/shared/httpapi"
+	"github.com/pbs/benefits/shared/license"
 	"github.com/pbs/benefits/shared/licensekey"
-	"github.com/pbs/benefits/shared/store"
 )
 
 // Signer holds the Ed25519 key that signs licence keys and the public keys
@@ -31,10 +29,21 @@ type Signer struct {
 	Keys licensekey.Keyring
 }
 
-// errKeyRace: the line changed under us and still has no key; a retry settles it.
-var errKeyRace = apperr.New(apperr.Conflict, "benefit_changed", "The benefit changed while its key was being taken; retry.")
+// Sign signs a licence key's claims with the current key.
+func (s *Signer) Sign(c licensekey.Claims) (string, error) {
+	return licensekey.Sign(s.Key, s.KeyID, c)
+}
 
-var errSigningUnavailable = apperr.New(apperr.Unavailable, "signing_unavailable", "Signed licence keys are not set up in this environment.")
+var errSigningUnavailable = license.ErrSigningUnavailable
+
+// keys is the key and licence use cases over the service's store.
+func (s *Service) keys() license.Keys {
+	k := license.Keys{Store: s.Store, NewID: s.NewID, Catalog: s.catalog, Watch: s.watchPool}
+	if s.Signer != nil { // a nil *Signer in the interface would not be nil
+		k.Signer = s.Signer
+	}
+	return k
+}
 
 type keyView struct {
 	Key          string `json:"key"`
@@ -45,25 +54,15 @@ type keyView struct {
 // first call takes a key from the product's pool (or signs one) and marks the
 // benefit activated; every later call returns the same key with one read.
 func (s *Service) getKey(ctx context.Context, r *httpapi.Request) (httpapi.Response, error) {
-	now := s.Clock.Now()
-	b, err := s.benefitOf(ctx, r)
+	b, err := s.keys().SoftwareKey(ctx, r.Caller.PartnerID, r.Caller.UserID, r.Path("benefitId"), s.Clock.Now())
 	if err != nil {
-		return httpapi.Response{}, err
-	}
-	if err := b.Usable(catalog.Software, now); err != nil {
 		return httpapi.Response{}, err
 	}
 	cat, err := s.catalog(ctx)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	product := cat.Products[b.Product]
-	if b.Key == "" {
-		if b.Key, err = s.firstKey(ctx, b, product, now, s.event(r, audit.SoftwareKeyIssued, b.ID)); err != nil {
-			return httpapi.Response{}, err
-		}
-	}
-	resp, err := httpapi.JSON(http.StatusOK, keyView{Key: b.Key, Instructions: product.InstructionsFor(language(r))})
+	resp, err := httpapi.JSON(http.StatusOK, keyView{Key: b.Key, Instructions: cat.Products[b.Product].InstructionsFor(language(r))})
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -71,46 +70,11 @@ func (s *Service) getKey(ctx context.Context, r *httpapi.Request) (httpapi.Respo
 	return resp, nil
 }
 
-// firstKey gives the line its key. When a concurrent call won the race the
-// line is re-read and that call's key is returned, so all callers agree.
-func (s *Service) firstKey(ctx context.Context, b benefit.Benefit, p catalog.Product, now time.Time, ev audit.Event) (string, error) {
-	var err error
-	var k string
-	if p.KeySource == catalog.KeySigned {
-		if s.Signer == nil {
-			return "", errSigningUnavailable
-		}
-		k, err = licensekey.Sign(s.Signer.Key, s.Signer.KeyID, licensekey.Claims{Partner: b.PartnerID, Product: b.Product, Benefit: b.ID,
-			Expires: b.ExpiresAt.UTC().Format(time.DateOnly)})
-		if err == nil {
-			err = s.Store.SetBenefitKey(ctx, b, k, now, ev)
-		}
-	} else {
-		var left int64
-		k, left, err = s.Store.AllocateKey(ctx, b, now, ev)
-		s.watchPool(ctx, b.Product, left, err)
-	}
-	if errors.Is(err, store.ErrBenefitChanged) {
-		again, rerr := s.Store.Benefit(ctx, b.PartnerID, b.ID)
-		if rerr != nil {
-			return "", rerr
-		}
-		if again.Key != "" {
-			return again.Key, nil
-		}
-		if uerr := again.Usable(b.Kind, now); uerr != nil {
-			return "", uerr
-		}
-		return "", errKeyRace
-	}
-	return k, err
-}
-
 // watchPool tells the operator before a pool runs dry: a WARN log and a
 // CloudWatch metric (embedded metric format) under the low-water mark, an
 // ERROR when a partner met an empty pool.
 func (s *Service) watchPool(ctx context.Context, product string, left int64, err error) {
-	exhausted := errors.Is(err, store.ErrKeyPoolExhausted)
+	exhausted := errors.Is(err, license.ErrKeyPoolExhausted)
 	if !exhausted && (err != nil || left < 0 || left >= s.KeyPoolLowWater) {
 		return
 	}
@@ -132,11 +96,8 @@ func (s *Service) watchPool(ctx context.Context, product string, left int64, err
 // getDownloads gives the link and SHA-256 for a language and OS, or, with
 // neither, what is on offer.
 func (s *Service) getDownloads(ctx context.Context, r *httpapi.Request) (httpapi.Response, error) {
-	b, err := s.benefitOf(ctx, r)
+	b, err := s.keys().Downloads(ctx, r.Caller.PartnerID, r.Path("benefitId"), s.Clock.Now())
 	if err != nil {
-		return httpapi.Response{}, err
-	}
-	if err := b.Usable(catalog.Software, s.Clock.Now()); err != nil {
 		return httpapi.Response{}, err
 	}
 	cat, err := s.catalog(ctx)
@@ -145,31 +106,11 @@ func (s *Service) getDownloads(ctx context.Context, r *httpapi.Request) (httpapi
 	}
 	p := cat.Products[b.Product]
 	lang, os := r.Query("language"), r.Query("os")
-	switch {
-	case lang == "" && os == "":
-		langs, oses := p.DownloadOptions()
-		type option struct {
-			Language string `json:"language"`
-			OS       string `json:"os"`
-		}
-		out := struct {
-			Product   string   `json:"product"`
-			Languages []string `json:"languages"`
-			OSes      []string `json:"oses"`
-			Available []option `json:"available"`
-		}{Product: b.Product, Languages: nonNil(langs), OSes: nonNil(oses), Available: []option{}}
-		for _, d := range p.Downloads {
-			out.Available = append(out.Available, option{d.Language, d.OS})
-		}
-		return httpapi.JSON(http.StatusOK, out)
-	case lang == "" || os == "":
-		var f apperr.Fields
-		if lang == "" {
-			f.Add("language", "give both language and os, or neither to list what is on offer")
-		} else {
-			f.Add("os", "give both language and os, or neither to list what is on offer")
-		}
-		return httpapi.Response{}, f.Err()
+	if lang == "" && os == "" {
+		return httpapi.JSON(http.StatusOK, viewDownloadOptions(b.Product, p))
+	}
+	if err := bothOrNeither(lang, os); err != nil {
+		return httpapi.Response{}, err
 	}
 	d, err := p.Download(lang, os)
 	if err != nil {
@@ -178,6 +119,42 @@ func (s *Service) getDownloads(ctx context.Context, r *httpapi.Request) (httpapi
 	// language is what was chosen, requestedLanguage what was asked for.
 	return httpapi.JSON(http.StatusOK, map[string]string{"product": b.Product, "language": d.Language, "requestedLanguage": lang,
 		"os": d.OS, "url": d.URL, "sha256": d.SHA256})
+}
+
+type downloadOption struct {
+	Language string `json:"language"`
+	OS       string `json:"os"`
+}
+
+type downloadOptionsView struct {
+	Product   string           `json:"product"`
+	Languages []string         `json:"languages"`
+	OSes      []string         `json:"oses"`
+	Available []downloadOption `json:"available"`
+}
+
+// viewDownloadOptions is what a product offers to download.
+func viewDownloadOptions(product string, p catalog.Product) downloadOptionsView {
+	langs, oses := p.DownloadOptions()
+	out := downloadOptionsView{Product: product, Languages: nonNil(langs), OSes: nonNil(oses), Available: []downloadOption{}}
+	for _, d := range p.Downloads {
+		out.Available = append(out.Available, downloadOption{d.Language, d.OS})
+	}
+	return out
+}
+
+// bothOrNeither refuses a download query with only one of language and os.
+func bothOrNeither(lang, os string) error {
+	if lang != "" && os != "" {
+		return nil
+	}
+	var f apperr.Fields
+	if lang == "" {
+		f.Add("language", "give both language and os, or neither to list what is on offer")
+	} else {
+		f.Add("os", "give both language and os, or neither to list what is on offer")
+	}
+	return f.Err()
 }
 
 // signingKeyView is one published public key.
@@ -212,11 +189,6 @@ func (s *Service) getSigningKey(context.Context, *httpapi.Request) (httpapi.Resp
 		resp.Headers["Cache-Control"] = "public, max-age=3600"
 	}
 	return resp, err
-}
-
-// benefitOf reads the caller's benefit named by the {benefitId} parameter.
-func (s *Service) benefitOf(ctx context.Context, r *httpapi.Request) (benefit.Benefit, error) {
-	return s.Store.Benefit(ctx, r.Caller.PartnerID, r.Path("benefitId"))
 }
 
 // language is the caller's preferred language from Accept-Language.

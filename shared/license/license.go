@@ -122,3 +122,20 @@ func Redeem(b benefit.Benefit, sub Subscription, mode Mode, by string, now time.
 	return Redemption{TenantID: sub.TenantID, Mode: mode, By: by, At: now, Before: sub, After: after,
 		TermUnder12Months: after.EndDate.Before(benefit.AddMonths(now, Term))}, nil
 }
+
+// ParseRedemption checks a redemption's tenant and mode together, so one
+// 400 names every field that is wrong.
+func ParseRedemption(tenantID, mode string) (string, Mode, error) {
+	t, terr := ParseTenant(tenantID)
+	m, merr := ParseMode(mode)
+	if terr == nil && merr == nil {
+		return t, m, nil
+	}
+	var f apperr.Fields
+	for _, e := range []error{terr, merr} {
+		if ae, ok := apperr.As(e); ok {
+			f = append(f, ae.Fields...)
+		}
+	}
+	return "", "", f.Err()
+}

@@ -41,3 +41,16 @@ func (s *Store) DropLineIDs(ctx context.Context, partnerID, purchaseID string) e
 		UpdateExpression: aws.String("REMOVE lineIds, creditIds")})
 	return err
 }
+
+// RevokeLine revokes a line as a committed cancellation fences it (status
+// as read, no key), for the licence, support and advisory contracts;
+// production revokes only by cancelling.
+func (s *Store) RevokeLine(ctx context.Context, partnerID, benefitID string, at time.Time) error {
+	b, err := s.Benefit(ctx, partnerID, benefitID)
+	if err != nil {
+		return err
+	}
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
+		TransactItems: []types.TransactWriteItem{s.revokeLine(b, "#status = :read AND attribute_not_exists(#key)", nil, at)}})
+	return err
+}

@@ -13,10 +13,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/pbs/benefits/shared/apperr"
 	"github.com/pbs/benefits/shared/audit"
 	"github.com/pbs/benefits/shared/benefit"
 	"github.com/pbs/benefits/shared/catalog"
+	"github.com/pbs/benefits/shared/license"
 )
 
 // poolKeyItem registers a key forever (KEY#) or offers it until taken (FREE#).
@@ -139,7 +139,7 @@ func isConflict(err error) bool {
 
 // Errors of key allocation.
 var (
-	ErrKeyPoolExhausted = apperr.New(apperr.Conflict, "key_pool_exhausted", "No keys are left for this product; the program operator has been told.")
+	ErrKeyPoolExhausted = license.ErrKeyPoolExhausted
 	// ErrBenefitChanged means the line got a key (or left "available")
 	// between the caller's read and its write: re-read it.
 	ErrBenefitChanged = errors.New("store: benefit changed concurrently")
@@ -162,6 +162,18 @@ func (s *Store) AllocateKey(ctx context.Context, b benefit.Benefit, now time.Tim
 	if err != nil {
 		return "", -1, err
 	}
+	return s.allocate(ctx, b, now, func(k string) (types.TransactWriteItem, error) { return s.giveKey(b, k, now), nil }, record)
+}
+
+// errOthersChanged: an item allocate wrote beside the pool and the line
+// failed its condition.
+var errOthersChanged = errors.New("store: an item written with a key changed concurrently")
+
+// allocate is AllocateKey's transaction with the line's write built by
+// line for the picked key (its conditions must include "no key yet") and
+// the other items written with it. Errors: ErrKeyPoolExhausted,
+// ErrBenefitChanged (the line's condition), errOthersChanged.
+func (s *Store) allocate(ctx context.Context, b benefit.Benefit, now time.Time, line func(k string) (types.TransactWriteItem, error), others ...types.TransactWriteItem) (string, int64, error) {
 	start := rand.IntN(poolShards)
 	for range allocationAttempts {
 		candidates, shard, err := s.freeKeys(ctx, b.Product, start)
@@ -175,7 +187,11 @@ func (s *Store) AllocateKey(ctx context.Context, b benefit.Benefit, now time.Tim
 		// A random pick among the first few spreads concurrent allocations.
 		k := candidates[rand.IntN(len(candidates))]
 		pk := poolPK(b.Product, shard)
-		_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		lineW, err := line(k)
+		if err != nil {
+			return "", -1, err
+		}
+		_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: append([]types.TransactWriteItem{
 			{Delete: &types.Delete{TableName: aws.String(s.table), Key: key(pk, poolFreeSK(k)),
 				ConditionExpression: aws.String("attribute_exists(PK)")}},
 			{Update: &types.Update{TableName: aws.String(s.table), Key: key(pk, poolKeySK(k)),
@@ -183,9 +199,8 @@ func (s *Store) AllocateKey(ctx context.Context, b benefit.Benefit, now time.Tim
 				ConditionExpression: aws.String("attribute_exists(PK) AND attribute_not_exists(allocatedTo)"),
 				ExpressionAttributeValues: map[string]types.AttributeValue{
 					":to": &types.AttributeValueMemberS{Value: b.PartnerID + "#" + b.ID}, ":now": timeValue(now)}}},
-			s.giveKey(b, k, now),
-			record,
-		}})
+			lineW,
+		}, others...)})
 		if err == nil {
 			left, cerr := s.addFreeCount(ctx, b.Product, -1)
 			if cerr != nil {
@@ -196,6 +211,11 @@ func (s *Store) AllocateKey(ctx context.Context, b benefit.Benefit, now time.Tim
 		reasons := cancelReasons(err)
 		if failedAt(reasons, 2) {
 			return "", -1, ErrBenefitChanged
+		}
+		for i := range others {
+			if failedAt(reasons, 3+i) {
+				return "", -1, errOthersChanged
+			}
 		}
 		if reasons == nil {
 			return "", -1, err

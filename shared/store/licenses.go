@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -13,6 +14,7 @@ import (
 	"github.com/pbs/benefits/shared/apperr"
 	"github.com/pbs/benefits/shared/audit"
 	"github.com/pbs/benefits/shared/benefit"
+	"github.com/pbs/benefits/shared/catalog"
 	"github.com/pbs/benefits/shared/license"
 )
 
@@ -56,28 +58,13 @@ func (s *Store) TenantSubscription(ctx context.Context, partnerID, tenantID, pro
 // Errors: ErrBenefitChanged (re-read the line), ErrTenantChanged.
 func (s *Store) Redeem(ctx context.Context, b benefit.Benefit, r license.Redemption, ev audit.Event) (err error) {
 	defer wrap(&err, "redeem %s", b.ID)
-	pk := partnerPK(b.PartnerID)
-	red, err := attributevalue.Marshal(redemptionAttr{TenantID: r.TenantID, Mode: string(r.Mode), By: r.By, At: r.At,
-		Seats: r.After.Seats, EndDate: r.After.EndDate, TermUnder12Months: r.TermUnder12Months})
+	line, err := s.redeemLine(b, r, "")
 	if err != nil {
 		return err
 	}
-	line := update(s.table, key(pk, benefitSK(b.ID)),
-		"SET #status = :activated, activatedAt = :at, redemption = :r",
-		"#key = :key AND #status = :available AND attribute_not_exists(redemption)",
-		map[string]string{"#key": "key", "#status": "status"},
-		map[string]types.AttributeValue{":activated": sv(string(benefit.Activated)), ":available": sv(string(benefit.Available)),
-			":at": timeValue(r.At), ":r": red, ":key": sv(b.Key)})
-	item, err := attributevalue.MarshalMap(tenantSubItem{PK: pk, SK: tenantSK(r.TenantID, b.Product), Type: typeTenantSub,
-		TenantID: r.TenantID, Product: b.Product, Seats: r.After.Seats, EndDate: r.After.EndDate, UpdatedAt: r.At})
+	tenant, err := s.tenantPut(b, r)
 	if err != nil {
 		return err
-	}
-	tenant := put(s.table, item, notExists)
-	if r.Before.Exists {
-		tenant.Put.ConditionExpression = aws.String("seats = :seats AND endDate = :end")
-		tenant.Put.ExpressionAttributeValues = map[string]types.AttributeValue{
-			":seats": nv(int64(r.Before.Seats)), ":end": timeValue(r.Before.EndDate)}
 	}
 	record, err := s.auditPut(ev)
 	if err != nil {
@@ -91,4 +78,208 @@ func (s *Store) Redeem(ctx context.Context, b benefit.Benefit, r license.Redempt
 		return ErrTenantChanged
 	}
 	return err
+}
+
+// redeemLine is a redemption's write of the line: activated, with the
+// redemption, only if it is available and not redeemed, and has the key
+// read; or, with newKey, has no key yet and takes newKey with it.
+func (s *Store) redeemLine(b benefit.Benefit, r license.Redemption, newKey string) (types.TransactWriteItem, error) {
+	red, err := attributevalue.Marshal(redemptionAttr{TenantID: r.TenantID, Mode: string(r.Mode), By: r.By, At: r.At,
+		Seats: r.After.Seats, EndDate: r.After.EndDate, TermUnder12Months: r.TermUnder12Months})
+	if err != nil {
+		return types.TransactWriteItem{}, err
+	}
+	expr, cond := "SET #status = :activated, activatedAt = :at, redemption = :r", "#key = :key AND #status = :available AND attribute_not_exists(redemption)"
+	k := b.Key
+	if newKey != "" {
+		expr = "SET #key = :key, keyIssuedAt = :at, #status = :activated, activatedAt = :at, redemption = :r"
+		cond = "attribute_exists(PK) AND attribute_not_exists(#key) AND #status = :available AND attribute_not_exists(redemption)"
+		k = newKey
+	}
+	return update(s.table, key(partnerPK(b.PartnerID), benefitSK(b.ID)), expr, cond,
+		map[string]string{"#key": "key", "#status": "status"},
+		map[string]types.AttributeValue{":activated": sv(string(benefit.Activated)), ":available": sv(string(benefit.Available)),
+			":at": timeValue(r.At), ":r": red, ":key": sv(k)}), nil
+}
+
+// tenantPut writes the tenant's subscription as decided, only if it is
+// still what was read (or still absent).
+func (s *Store) tenantPut(b benefit.Benefit, r license.Redemption) (types.TransactWriteItem, error) {
+	item, err := attributevalue.MarshalMap(tenantSubItem{PK: partnerPK(b.PartnerID), SK: tenantSK(r.TenantID, b.Product), Type: typeTenantSub,
+		TenantID: r.TenantID, Product: b.Product, Seats: r.After.Seats, EndDate: r.After.EndDate, UpdatedAt: r.At})
+	if err != nil {
+		return types.TransactWriteItem{}, err
+	}
+	tenant := put(s.table, item, notExists)
+	if r.Before.Exists {
+		tenant.Put.ConditionExpression = aws.String("seats = :seats AND endDate = :end")
+		tenant.Put.ExpressionAttributeValues = map[string]types.AttributeValue{
+			":seats": nv(int64(r.Before.Seats)), ":end": timeValue(r.Before.EndDate)}
+	}
+	return tenant, nil
+}
+
+// redeemWithKey redeems a line that has no key yet together with its key,
+// in one transaction: the pool allocation (or the signed key) and the
+// redemption's line, tenant and both audit events. It returns the key and,
+// for a pool key, the free keys left. Errors: ErrConflict (read again and
+// decide again), ErrKeyPoolExhausted.
+func (s *Store) redeemWithKey(ctx context.Context, b benefit.Benefit, ch license.RedeemChange) (k string, left int64, err error) {
+	defer wrap(&err, "redeem %s with its key", b.ID)
+	if ch.Key.Event.ID == "" {
+		return "", -1, errors.New("store: a key without its audit event")
+	}
+	tenant, err := s.tenantPut(b, ch.Redemption)
+	if err != nil {
+		return "", -1, err
+	}
+	keyRecord, err := s.auditPut(ch.Key.Event)
+	if err != nil {
+		return "", -1, err
+	}
+	record, err := s.auditPut(ch.Event)
+	if err != nil {
+		return "", -1, err
+	}
+	switch ch.Key.Op {
+	case license.KeyFromPool:
+		k, left, err = s.allocate(ctx, b, ch.Redemption.At, func(k string) (types.TransactWriteItem, error) {
+			return s.redeemLine(b, ch.Redemption, k)
+		}, tenant, keyRecord, record)
+	case license.KeySigned:
+		var line types.TransactWriteItem
+		if line, err = s.redeemLine(b, ch.Redemption, ch.Key.Key); err != nil {
+			return "", -1, err
+		}
+		k, left = ch.Key.Key, -1
+		_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{line, tenant, keyRecord, record}})
+		if cancelReasons(err) != nil {
+			err = ErrConflict
+		}
+	default:
+		return "", -1, fmt.Errorf("store: unknown key change %d", ch.Key.Op)
+	}
+	if errors.Is(err, ErrBenefitChanged) || errors.Is(err, errOthersChanged) {
+		return "", left, ErrConflict
+	}
+	return k, left, err
+}
+
+// Store is the key and licence use cases' store.
+var _ license.Store = (*Store)(nil)
+
+// UpdateKey gives a line its key, read–decide–write: it reads the line (one
+// GetItem), lets decide choose the key, and writes it with its audit event
+// in one transaction fenced by "no key yet and available" (AllocateKey for
+// a pool key: a Query of the pool, the transaction and the pool counter's
+// UpdateItem; SetBenefitKey for a signed one). On a lost condition the
+// line is read and decided again (RetryConflicts, license.KeyAttempts
+// rounds, then license.ErrKeyRace): the second read finds the winner's key,
+// or the revocation that won.
+func (s *Store) UpdateKey(ctx context.Context, partnerID, benefitID string, decide license.DecideKey) (b benefit.Benefit, left int64, err error) {
+	left = -1
+	err = RetryConflicts(ctx, license.KeyAttempts, func() error {
+		var err error
+		if b, err = s.Benefit(ctx, partnerID, benefitID); err != nil {
+			return err
+		}
+		ch, err := decide(b)
+		if err != nil {
+			return err
+		}
+		b, left, err = s.writeKey(ctx, b, ch)
+		return err
+	})
+	if errors.Is(err, ErrConflict) {
+		return b, left, license.ErrKeyRace
+	}
+	return b, left, err
+}
+
+// writeKey writes a decided key of b (read just before) and returns the
+// line with it. Errors: ErrConflict (read again and decide again),
+// ErrKeyPoolExhausted.
+func (s *Store) writeKey(ctx context.Context, b benefit.Benefit, ch license.KeyChange) (_ benefit.Benefit, left int64, err error) {
+	left = -1
+	if ch.Op != license.KeyNone && ch.Event.ID == "" {
+		return b, left, errors.New("store: a key without its audit event")
+	}
+	var k string
+	at := ch.Event.At
+	switch ch.Op {
+	case license.KeyNone:
+		return b, left, nil
+	case license.KeyFromPool:
+		k, left, err = s.AllocateKey(ctx, b, at, ch.Event)
+	case license.KeySigned:
+		k, err = ch.Key, s.SetBenefitKey(ctx, b, ch.Key, at, ch.Event)
+	default:
+		return b, left, fmt.Errorf("store: unknown key change %d", ch.Op)
+	}
+	if errors.Is(err, ErrBenefitChanged) {
+		return b, left, ErrConflict
+	}
+	if err != nil {
+		return b, left, err
+	}
+	// The line as giveKey left it.
+	b.Key = k
+	if b.Kind == catalog.License {
+		b.KeyIssuedAt = at
+	} else {
+		b.Status, b.ActivatedAt = benefit.Activated, at
+	}
+	return b, left, nil
+}
+
+// UpdateRedemption runs one redemption, read–decide–write: it reads the
+// line (GetItem) and lets check refuse it; reads the tenant's subscription
+// to its product (GetItem, consistent); lets decide choose the change; and
+// writes it in one transaction (Redeem's), fenced by the line's key, "not
+// yet redeemed" and the tenant as read; a line with no key yet takes it in
+// the same transaction (redeemWithKey: the pool allocation's, with the
+// redemption's items and both events; a Query of the pool before it and the
+// pool counter's UpdateItem after). On a lost
+// condition it reads and decides again (RetryConflicts, license.Attempts
+// rounds, then license.ErrBusy), so the caller gets the right answer
+// (key_already_redeemed after a racing redemption, the new tenant state).
+func (s *Store) UpdateRedemption(ctx context.Context, partnerID, benefitID, tenantID string, check func(benefit.Benefit) error, decide license.DecideRedemption) (left int64, err error) {
+	left = -1
+	err = RetryConflicts(ctx, license.Attempts, func() error {
+		b, err := s.Benefit(ctx, partnerID, benefitID)
+		if err != nil {
+			return err
+		}
+		if err := check(b); err != nil {
+			return err
+		}
+		sub, err := s.TenantSubscription(ctx, partnerID, tenantID, b.Product)
+		if err != nil {
+			return err
+		}
+		ch, err := decide(b, sub)
+		if err != nil {
+			return err
+		}
+		if ch.Event.ID == "" {
+			return errors.New("store: a redemption without its audit event")
+		}
+		if ch.Key.Op != license.KeyNone {
+			var l int64
+			_, l, err = s.redeemWithKey(ctx, b, ch)
+			if ch.Key.Op == license.KeyFromPool {
+				left = l
+			}
+			return err
+		}
+		err = s.Redeem(ctx, b, ch.Redemption, ch.Event)
+		if errors.Is(err, ErrBenefitChanged) || errors.Is(err, ErrTenantChanged) {
+			return ErrConflict
+		}
+		return err
+	})
+	if errors.Is(err, ErrConflict) {
+		return left, license.ErrBusy
+	}
+	return left, err
 }

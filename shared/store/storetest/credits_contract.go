@@ -24,13 +24,7 @@ import (
 // deciding again after a lost race and answering credit.ErrBusy after
 // credit.Attempts lost rounds. newStore returns an empty store per case.
 func CreditContract(t *testing.T, newStore func(t *testing.T) CreditStore) {
-	run := func(name string, f func(t *testing.T, s CreditStore, fx CreditFixture)) {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			s := newStore(t)
-			f(t, s, SeedCredits(t, s))
-		})
-	}
+	run := caseRunner(t, newStore, SeedCredits)
 	ctx := context.Background()
 
 	run("ReadsACreditAsBought", func(t *testing.T, s CreditStore, fx CreditFixture) {
@@ -365,8 +359,13 @@ func holderIDs(c credit.Credit) []string {
 	return out
 }
 
+// auditReader reads a partner's history (every noun's store does).
+type auditReader interface {
+	Audit(ctx context.Context, partnerID, benefitID string, limit int, cursor string) ([]audit.Event, string, error)
+}
+
 // wantEvents checks a benefit's history, newest first, and returns it.
-func wantEvents(t *testing.T, s CreditStore, partnerID, benefitID string, want ...audit.Action) []audit.Event {
+func wantEvents(t *testing.T, s auditReader, partnerID, benefitID string, want ...audit.Action) []audit.Event {
 	t.Helper()
 	es, _, err := s.Audit(context.Background(), partnerID, benefitID, 100, "")
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/pbs/benefits/shared/benefit"
 	"github.com/pbs/benefits/shared/cancel"
 	"github.com/pbs/benefits/shared/credit"
+	"github.com/pbs/benefits/shared/license"
 	"github.com/pbs/benefits/shared/mail"
 	"github.com/pbs/benefits/shared/partner"
 	"github.com/pbs/benefits/shared/support"
@@ -29,6 +30,7 @@ import (
 type Fake struct {
 	mu       sync.Mutex
 	partners map[string]*partnerState
+	pools    map[string]*poolState // by product, as the real pools are not a partner's
 }
 
 type partnerState struct {
@@ -51,6 +53,7 @@ type partnerState struct {
 	requests  map[string]cancel.ServiceRequest
 	outbox    []mail.Message
 	releasing map[string]bool
+	tenants   map[string]license.Subscription // by tenantSK; made on first use
 }
 
 type userState struct {
@@ -158,6 +161,10 @@ func (f *Fake) Benefit(_ context.Context, partnerID, benefitID string) (benefit.
 	b, ok := p.lines[benefitID]
 	if !ok {
 		return benefit.Benefit{}, apperr.ErrNotFound
+	}
+	if b.Redemption != nil { // a copy, as a read of the item would be
+		r := *b.Redemption
+		b.Redemption = &r
 	}
 	return b, nil
 }

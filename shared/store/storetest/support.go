@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"time"
 
 	"github.com/pbs/benefits/shared/advisory"
 	"github.com/pbs/benefits/shared/audit"
@@ -21,23 +20,6 @@ var (
 	_ support.Store  = (*Fake)(nil)
 	_ advisory.Store = (*Fake)(nil)
 )
-
-// RevokeLine revokes a line as a committed cancellation does.
-func (f *Fake) RevokeLine(_ context.Context, partnerID, benefitID string, _ time.Time) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	p := f.partner(partnerID)
-	if p == nil {
-		return store.ErrConflict
-	}
-	b, ok := p.lines[benefitID]
-	if !ok {
-		return store.ErrConflict
-	}
-	b.Status = benefit.Revoked
-	p.lines[benefitID] = b
-	return nil
-}
 
 // holdings is what the dashboard Query returns: purchases and lines in key
 // order (by id), copies.
