@@ -11,7 +11,6 @@ import (
 	"github.com/pbs/benefits/shared/catalog"
 	"github.com/pbs/benefits/shared/ids"
 	"github.com/pbs/benefits/shared/mail"
-	"github.com/pbs/benefits/shared/partner"
 )
 
 // CancelStore is what the cancellation contract runs on: the use cases'
@@ -50,35 +49,16 @@ type CancelFixture struct {
 // use-case tests.
 func SeedCancellations(t testing.TB, s CancelStore) CancelFixture {
 	t.Helper()
-	ctx := context.Background()
-	at := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
-	cat, err := catalog.Parse(catalog.Demo)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gen := ids.Sequence()
-	must := func(t testing.TB, err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	f := CancelFixture{At: at, Partner: "ptn_c", Admin: "usr_admin_ptn_c", User: "usr_c1", Other: "ptn_d", Operator: "usr_operator"}
-	for _, id := range []string{f.Partner, f.Other} {
-		p, err := partner.NewPartner(id, "Partner "+id, "USD", "admin@"+id+".example", "en", at)
-		must(t, err)
-		admin, err := partner.NewUser("usr_admin_"+id, id, p.AccountEmail, "Admin "+id, nil, false, at)
-		must(t, err)
-		must(t, s.CreatePartner(ctx, p, admin))
-	}
-	u, err := partner.NewUser(f.User, f.Partner, "c1@ptn-c.example", "User c1", nil, false, at)
-	must(t, err)
-	must(t, s.CreateUser(ctx, u))
+	sd := newSeeder(t, s)
+	f := CancelFixture{At: seedAt, Partner: "ptn_c", User: "usr_c1", Other: "ptn_d", Operator: "usr_operator"}
+	f.Admin = sd.partner(f.Partner)
+	sd.partner(f.Other)
+	sd.user(f.User, f.Partner, "c1@ptn-c.example")
 	buy := func(t testing.TB, partnerID, pkg string) (string, map[catalog.Kind]string) {
 		t.Helper()
-		pur, lines, err := benefit.NewPurchase(partnerID, "USD", cat, pkg, at, gen)
+		pur, lines, err := benefit.NewPurchase(partnerID, "USD", sd.cat, pkg, seedAt, sd.gen)
 		must(t, err)
-		must(t, s.CreatePurchase(ctx, pur, lines))
+		must(t, s.CreatePurchase(context.Background(), pur, lines))
 		first := map[catalog.Kind]string{}
 		for _, b := range lines {
 			if _, ok := first[b.Kind]; !ok {

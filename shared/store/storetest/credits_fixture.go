@@ -2,18 +2,13 @@ package storetest
 
 import (
 	"context"
-	"fmt"
 	"testing"
 	"time"
 
-	"github.com/pbs/benefits/shared/access"
 	"github.com/pbs/benefits/shared/audit"
-	"github.com/pbs/benefits/shared/benefit"
 	"github.com/pbs/benefits/shared/catalog"
 	"github.com/pbs/benefits/shared/credit"
 	"github.com/pbs/benefits/shared/ids"
-	"github.com/pbs/benefits/shared/mail"
-	"github.com/pbs/benefits/shared/partner"
 )
 
 // CreditStore is what the credit contract runs on: the use cases' store
@@ -24,9 +19,7 @@ import (
 type CreditStore interface {
 	credit.Store
 	CreditUser(ctx context.Context, partnerID, userID string) (credit.User, bool, error)
-	CreatePartner(ctx context.Context, p partner.Partner, admin partner.User) error
-	CreateUser(ctx context.Context, u partner.User) error
-	CreatePurchase(ctx context.Context, p benefit.Purchase, lines []benefit.Benefit, owed ...mail.Message) error
+	seedStore
 	Audit(ctx context.Context, partnerID, benefitID string, limit int, cursor string) ([]audit.Event, string, error)
 	RevokeCredit(ctx context.Context, partnerID, benefitID string, at time.Time) error
 }
@@ -53,33 +46,9 @@ type CreditFixture struct {
 // SeedCredits writes the fixture of the credit contract and use-case tests.
 func SeedCredits(t testing.TB, s CreditStore) CreditFixture {
 	t.Helper()
-	ctx := context.Background()
-	at := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
-	cat, err := catalog.Parse(catalog.Demo)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gen := ids.Sequence()
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	newUser := func(id, partnerID, email string, roles ...access.Role) partner.User {
-		u, err := partner.NewUser(id, partnerID, email, "User "+id, append([]access.Role{}, roles...), false, at)
-		must(err)
-		return u
-	}
-	newPartner := func(id string) {
-		p, err := partner.NewPartner(id, "Partner "+id, "USD", "admin@"+id+".example", "en", at)
-		must(err)
-		must(s.CreatePartner(ctx, p, newUser("usr_admin_"+id, id, p.AccountEmail, access.GlobalAdmin)))
-	}
+	sd := newSeeder(t, s)
 	buy := func(partnerID, pkg string, kind catalog.Kind) (creditID, otherID string, expires time.Time) {
-		pur, lines, err := benefit.NewPurchase(partnerID, "USD", cat, pkg, at, gen)
-		must(err)
-		must(s.CreatePurchase(ctx, pur, lines))
+		_, lines := sd.buy(partnerID, pkg, seedAt)
 		for _, b := range lines {
 			switch {
 			case b.Kind == kind && creditID == "":
@@ -93,15 +62,8 @@ func SeedCredits(t testing.TB, s CreditStore) CreditFixture {
 		}
 		return creditID, otherID, expires
 	}
-	f := CreditFixture{At: at, Partner: "ptn_a", Admin: "usr_admin_ptn_a", Other: "ptn_b", OtherUser: "usr_b1"}
-	newPartner(f.Partner)
-	newPartner(f.Other)
-	for i := 1; i <= 7; i++ {
-		id := fmt.Sprintf("usr_%d", i)
-		must(s.CreateUser(ctx, newUser(id, f.Partner, fmt.Sprintf("u%d@ptn-a.example", i))))
-		f.Users = append(f.Users, id)
-	}
-	must(s.CreateUser(ctx, newUser(f.OtherUser, f.Other, "u1@ptn-b.example")))
+	f := CreditFixture{At: seedAt, Partner: "ptn_a", Other: "ptn_b", OtherUser: "usr_b1"}
+	f.Admin, f.Users = sd.twoPartners(f.Partner, f.Other, f.OtherUser)
 	f.Monthly, f.NotCredit, f.MonthlyExpires = buy(f.Partner, "action-pack-2026", catalog.CreditMonthly)
 	f.Monthly2, _, _ = buy(f.Partner, "action-pack-2026", catalog.CreditMonthly)
 	f.Annual, _, f.AnnualExpires = buy(f.Partner, "silver-2026", catalog.CreditAnnual)

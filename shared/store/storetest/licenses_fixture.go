@@ -8,15 +8,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pbs/benefits/shared/access"
 	"github.com/pbs/benefits/shared/audit"
 	"github.com/pbs/benefits/shared/benefit"
 	"github.com/pbs/benefits/shared/catalog"
 	"github.com/pbs/benefits/shared/ids"
 	"github.com/pbs/benefits/shared/license"
 	"github.com/pbs/benefits/shared/licensekey"
-	"github.com/pbs/benefits/shared/mail"
-	"github.com/pbs/benefits/shared/partner"
 )
 
 // LicenseStore is what the licence contract runs on: the use cases' store
@@ -28,8 +25,7 @@ type LicenseStore interface {
 	license.Store
 	TenantSubscription(ctx context.Context, partnerID, tenantID, product string) (license.Subscription, error)
 	ImportKeys(ctx context.Context, product string, keys []string, now time.Time) (imported, duplicates int, err error)
-	CreatePartner(ctx context.Context, p partner.Partner, admin partner.User) error
-	CreatePurchase(ctx context.Context, p benefit.Purchase, lines []benefit.Benefit, owed ...mail.Message) error
+	seedStore
 	Audit(ctx context.Context, partnerID, benefitID string, limit int, cursor string) ([]audit.Event, string, error)
 	RevokeLine(ctx context.Context, partnerID, benefitID string, at time.Time) error
 }
@@ -67,20 +63,10 @@ const (
 // SeedLicenses writes the fixture of the licence contract and use-case tests.
 func SeedLicenses(t testing.TB, s LicenseStore) LicenseFixture {
 	t.Helper()
-	ctx := context.Background()
-	cat, err := catalog.Parse(catalog.Demo)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := LicenseFixture{At: time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC), Partner: "ptn_a", Admin: "usr_admin_ptn_a", Other: "ptn_b",
-		cat: cat, gen: ids.Sequence()}
-	for _, id := range []string{f.Partner, f.Other} {
-		p, err := partner.NewPartner(id, "Partner "+id, "USD", "admin@"+id+".example", "en", f.At)
-		must(t, err)
-		admin, err := partner.NewUser("usr_admin_"+id, id, p.AccountEmail, "Admin", []access.Role{access.GlobalAdmin}, false, f.At)
-		must(t, err)
-		must(t, s.CreatePartner(ctx, p, admin))
-	}
+	sd := newSeeder(t, s)
+	f := LicenseFixture{At: seedAt, Partner: "ptn_a", Other: "ptn_b", cat: sd.cat, gen: sd.gen}
+	f.Admin = sd.partner(f.Partner)
+	sd.partner(f.Other)
 	for range 3 {
 		lines := f.Buy(t, s, f.Partner)
 		f.Software = append(f.Software, lines[PooledSoftware])

@@ -5,14 +5,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pbs/benefits/shared/access"
 	"github.com/pbs/benefits/shared/advisory"
 	"github.com/pbs/benefits/shared/audit"
-	"github.com/pbs/benefits/shared/benefit"
 	"github.com/pbs/benefits/shared/catalog"
 	"github.com/pbs/benefits/shared/ids"
-	"github.com/pbs/benefits/shared/mail"
-	"github.com/pbs/benefits/shared/partner"
 	"github.com/pbs/benefits/shared/support"
 )
 
@@ -25,8 +21,7 @@ import (
 type SupportStore interface {
 	support.Store
 	advisory.Store
-	CreatePartner(ctx context.Context, p partner.Partner, admin partner.User) error
-	CreatePurchase(ctx context.Context, p benefit.Purchase, lines []benefit.Benefit, owed ...mail.Message) error
+	seedStore
 	Audit(ctx context.Context, partnerID, benefitID string, limit int, cursor string) ([]audit.Event, string, error)
 	RevokeLine(ctx context.Context, partnerID, benefitID string, at time.Time) error
 }
@@ -59,31 +54,10 @@ type SupportFixture struct {
 // use-case tests.
 func SeedSupport(t testing.TB, s SupportStore) SupportFixture {
 	t.Helper()
-	ctx := context.Background()
-	at := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
-	cat, err := catalog.Parse(catalog.Demo)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gen := ids.Sequence()
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	newPartner := func(id string) string {
-		p, err := partner.NewPartner(id, "Partner "+id, "USD", "admin@"+id+".example", "en", at)
-		must(err)
-		admin, err := partner.NewUser("usr_admin_"+id, id, p.AccountEmail, "Admin "+id, []access.Role{access.GlobalAdmin}, false, at)
-		must(err)
-		must(s.CreatePartner(ctx, p, admin))
-		return admin.ID
-	}
+	sd := newSeeder(t, s)
+	at, cat := seedAt, sd.cat
 	buy := func(partnerID, pkg string, when time.Time) (supportID, hoursID string, expires time.Time) {
-		pur, lines, err := benefit.NewPurchase(partnerID, "USD", cat, pkg, when, gen)
-		must(err)
-		must(s.CreatePurchase(ctx, pur, lines))
+		_, lines := sd.buy(partnerID, pkg, when)
 		for _, b := range lines {
 			switch b.Kind {
 			case catalog.Support:
@@ -98,7 +72,7 @@ func SeedSupport(t testing.TB, s SupportStore) SupportFixture {
 		return supportID, hoursID, expires
 	}
 	f := SupportFixture{At: at, Catalog: cat, Partner: "ptn_a", Other: "ptn_b", Empty: "ptn_c"}
-	f.Admin, f.OtherAdmin, f.EmptyAdmin = newPartner(f.Partner), newPartner(f.Other), newPartner(f.Empty)
+	f.Admin, f.OtherAdmin, f.EmptyAdmin = sd.partner(f.Partner), sd.partner(f.Other), sd.partner(f.Empty)
 	f.SilverSupport, f.SilverHours, f.SilverExpires = buy(f.Partner, "silver-2026", at.AddDate(0, -1, 0))
 	f.PackSupport, f.PackHours, _ = buy(f.Partner, "action-pack-2026", at)
 	f.OtherSupport, f.OtherHours, _ = buy(f.Other, "action-pack-2026", at)
