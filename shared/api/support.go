@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/pbs/benefits/shared/advisory"
-	"github.com/pbs/benefits/shared/benefit"
 	"github.com/pbs/benefits/shared/httpapi"
 	"github.com/pbs/benefits/shared/support"
 )
@@ -59,13 +58,6 @@ func (s *Service) getSupport(ctx context.Context, r *httpapi.Request) (httpapi.R
 	}
 	return httpapi.JSON(http.StatusOK, viewSupport(sum))
 }
-
-// drawAttempts and errDrawBusy are the draw bounds of the handlers not
-// moved to a use case yet (gtm.go); the support and advisory use cases use
-// benefit.DrawAttempts and benefit.ErrBusy.
-const drawAttempts = benefit.DrawAttempts
-
-var errDrawBusy = benefit.ErrBusy
 
 type incidentBody struct {
 	Category       string `json:"category"`

@@ -3,13 +3,13 @@ package store
 import (
 	"context"
 	"errors"
-	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/pbs/benefits/shared/apperr"
 	"github.com/pbs/benefits/shared/audit"
@@ -63,18 +63,10 @@ func (s *Store) SetContact(ctx context.Context, c gtm.Contact, owed mail.Message
 	}
 	for i, q := range quotas {
 		if failedAt(reasons, first+i) {
-			return &QuotaExceeded{Quota: q}
+			return &gtm.QuotaExceeded{Quota: q}
 		}
 	}
 	return err
-}
-
-// QuotaExceeded means a change was refused because its quota's window is
-// full; nothing was written.
-type QuotaExceeded struct{ Quota gtm.Quota }
-
-func (e *QuotaExceeded) Error() string {
-	return "store: quota " + e.Quota.Scope + " of " + strconv.Itoa(e.Quota.Max) + " used up"
 }
 
 // countIn adds one to q's window counter, on condition that it is under
@@ -115,23 +107,31 @@ type tokenItem struct {
 	TTL       int64     `dynamodbav:"ttl"`
 }
 
-// Link is a stored confirmation link: what its token confirms.
-type Link struct {
-	Hash      string
-	PartnerID string
-	BenefitID string
-	Language  string
-	Contact   string
-	ExpiresAt time.Time
+// UpdateOffer runs one activation, read–decide–write through Update: it
+// reads the line and the contact in parallel, lets decide choose, and
+// writes the change with requestOffer; a lost condition reads and decides
+// again, at most benefit.DrawAttempts rounds, then benefit.ErrBusy.
+func (s *Store) UpdateOffer(ctx context.Context, partnerID, benefitID string, decide gtm.DecideOffer) error {
+	return Update(ctx, benefit.DrawAttempts, benefit.ErrBusy, func() (st gtm.OfferState, err error) {
+		g, gctx := errgroup.WithContext(ctx)
+		g.Go(func() (err error) { st.Line, err = s.Benefit(gctx, partnerID, benefitID); return err })
+		g.Go(func() (err error) { st.Contact, st.HasContact, err = s.Contact(gctx, partnerID); return err })
+		return st, g.Wait()
+	}, decide, func(st gtm.OfferState, ch gtm.OfferChange) error {
+		if ch.Link.Hash == "" {
+			return nil
+		}
+		return s.requestOffer(ctx, st.Line, ch.Link, ch.Mail, ch.Event)
+	})
 }
 
-// RequestOffer makes an offer pending with a new confirmation link, in one
+// requestOffer makes an offer pending with a new confirmation link, in one
 // transaction: the line moves from the status it was read in (available,
 // or pending with an expired link or a link to another address) to
 // pending, recording the link's expiry, address and hash; the token's hash
 // is stored, the link is mailed and the audit event put; and the contact
-// must still have the address the link goes to. Errors: ErrBenefitChanged.
-func (s *Store) RequestOffer(ctx context.Context, b benefit.Benefit, l Link, owed mail.Message, ev audit.Event) (err error) {
+// must still have the address the link goes to. Errors: ErrConflict.
+func (s *Store) requestOffer(ctx context.Context, b benefit.Benefit, l gtm.Link, owed mail.Message, ev audit.Event) (err error) {
 	defer wrap(&err, "request offer %s", b.ID)
 	cond := "#status = :read AND attribute_not_exists(linkExpiresAt)"
 	values := map[string]types.AttributeValue{":pending": sv(string(benefit.Pending)), ":read": sv(string(b.Status)),
@@ -161,7 +161,7 @@ func (s *Store) RequestOffer(ctx context.Context, b benefit.Benefit, l Link, owe
 	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: append([]types.TransactWriteItem{
 		line, put(s.table, item, notExists), s.contactIs(b.PartnerID, l.Contact)}, notes...)})
 	if cancelReasons(err) != nil {
-		return ErrBenefitChanged
+		return ErrConflict
 	}
 	return err
 }
@@ -175,7 +175,7 @@ func (s *Store) contactIs(partnerID, addr string) types.TransactWriteItem {
 
 // LinkOf reads a confirmation link by its token's hash (found = false for
 // a token that was used, never issued, or removed by TTL).
-func (s *Store) LinkOf(ctx context.Context, hash string) (l Link, found bool, err error) {
+func (s *Store) LinkOf(ctx context.Context, hash string) (l gtm.Link, found bool, err error) {
 	defer wrap(&err, "confirmation link")
 	var it tokenItem
 	switch err := s.get(ctx, gtmTokenPK(hash), gtmTokenSK, &it); {
@@ -184,20 +184,19 @@ func (s *Store) LinkOf(ctx context.Context, hash string) (l Link, found bool, er
 	case err != nil:
 		return l, false, err
 	}
-	return Link{Hash: hash, PartnerID: it.PartnerID, BenefitID: it.BenefitID, Language: it.Language, Contact: it.Contact,
+	return gtm.Link{Hash: hash, PartnerID: it.PartnerID, BenefitID: it.BenefitID, Language: it.Language, Contact: it.Contact,
 		ExpiresAt: it.ExpiresAt}, true, nil
 }
-
-// ErrLinkUsed means the link's token was taken by another confirmation.
-var ErrLinkUsed = errors.New("store: confirmation link already used")
 
 // ConfirmOffer uses a link once: the token is deleted (it must still be
 // there), the line goes from pending to active until activeUntil, moving
 // its GSI1 expiry entry to that day, and the audit event is put; the link
 // must still be the line's (a line from before lines recorded it has no
 // linkHash) and the contact must still have the address it went to.
-// Errors: ErrLinkUsed, ErrBenefitChanged.
-func (s *Store) ConfirmOffer(ctx context.Context, l Link, b benefit.Benefit, activeUntil, now time.Time, ev audit.Event) (err error) {
+// Any of it no longer so (a racing confirmation used the token, a newer
+// link or a revocation changed the line, the contact moved) is
+// gtm.ErrTokenInvalid, with nothing written.
+func (s *Store) ConfirmOffer(ctx context.Context, l gtm.Link, b benefit.Benefit, activeUntil, now time.Time, ev audit.Event) (err error) {
 	defer wrap(&err, "confirm offer %s", b.ID)
 	line := update(s.table, key(partnerPK(b.PartnerID), benefitSK(b.ID)),
 		"SET #status = :active, activatedAt = :now, expiresAt = :until, GSI1PK = :due REMOVE linkExpiresAt, linkSentTo, linkHash",
@@ -213,11 +212,8 @@ func (s *Store) ConfirmOffer(ctx context.Context, l Link, b benefit.Benefit, act
 			ConditionExpression: aws.String("attribute_exists(PK)")}},
 		line, record, s.contactIs(b.PartnerID, l.Contact),
 	}})
-	switch reasons := cancelReasons(err); {
-	case failedAt(reasons, 0):
-		return ErrLinkUsed
-	case reasons != nil:
-		return ErrBenefitChanged
+	if cancelReasons(err) != nil {
+		return gtm.ErrTokenInvalid
 	}
 	return err
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/pbs/benefits/shared/benefit"
 	"github.com/pbs/benefits/shared/cancel"
 	"github.com/pbs/benefits/shared/credit"
+	"github.com/pbs/benefits/shared/gtm"
 	"github.com/pbs/benefits/shared/license"
 	"github.com/pbs/benefits/shared/mail"
 	"github.com/pbs/benefits/shared/partner"
@@ -31,6 +32,11 @@ type Fake struct {
 	mu       sync.Mutex
 	partners map[string]*partnerState
 	pools    map[string]*poolState // by product, as the real pools are not a partner's
+	// Go-to-market (gtm.go): confirmation links by their token's hash, and
+	// rate-limit counters by scope, subject and window, as neither is a
+	// partner's item.
+	links map[string]gtm.Link
+	rates map[string]int
 }
 
 type partnerState struct {
@@ -54,6 +60,7 @@ type partnerState struct {
 	outbox    []mail.Message
 	releasing map[string]bool
 	tenants   map[string]license.Subscription // by tenantSK; made on first use
+	contact   *gtm.Contact                    // the marketing contact (nil before one is named)
 }
 
 type userState struct {
