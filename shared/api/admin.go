@@ -17,8 +17,8 @@ import (
 	"github.com/pbs/benefits/shared/apperr"
 	"github.com/pbs/benefits/shared/catalog"
 	"github.com/pbs/benefits/shared/httpapi"
+	"github.com/pbs/benefits/shared/license"
 	"github.com/pbs/benefits/shared/partner"
-	"github.com/pbs/benefits/shared/store"
 )
 
 // Body limits of the operator's uploads. A catalogue is stored as sent in
@@ -40,30 +40,12 @@ type partnerBody struct {
 
 // createPartner creates a partner and its first directory user, a
 // global-admin with the account email.
-func (s *Service) createPartner(ctx context.Context, r *httpapi.Request, in partnerBody) (httpapi.Response, error) {
-	now := s.Clock.Now()
-	p, err := partner.NewPartner(s.NewID("ptn"), in.Name, in.Currency, in.AccountEmail, in.Language, now)
+func (s *Service) createPartner(ctx context.Context, _ *httpapi.Request, in partnerBody) (httpapi.Response, error) {
+	p, admin, err := s.directory().AddPartner(ctx, partner.PartnerInput(in), s.Clock.Now())
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	cat, err := s.catalog(ctx)
-	if err != nil && !errors.Is(err, store.ErrNoCatalog) {
-		return httpapi.Response{}, err
-	}
-	// Every price and credit is per currency: a partner billed in a currency
-	// the catalogue lacks could buy nothing.
-	if cat == nil || !cat.SupportsCurrency(p.Currency) {
-		return httpapi.Response{}, catalog.ErrCurrencyNotSupported
-	}
-	admin := partner.FirstAdmin(s.NewID("usr"), p, now)
-	if err := s.Store.CreatePartner(ctx, p, admin); err != nil {
-		return httpapi.Response{}, err
-	}
-	resp, err := httpapi.JSON(http.StatusCreated, map[string]string{"id": p.ID, "adminUserId": admin.ID})
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	return resp, nil
+	return httpapi.JSON(http.StatusCreated, map[string]string{"id": p.ID, "adminUserId": admin.ID})
 }
 
 // getCatalog returns the live catalogue document as it was published.
@@ -78,11 +60,8 @@ func (s *Service) getCatalog(ctx context.Context, _ *httpapi.Request) (httpapi.R
 // publishCatalog validates a catalogue document and makes it the live
 // version; versions are immutable, so a label can be published once.
 func (s *Service) publishCatalog(ctx context.Context, r *httpapi.Request, raw json.RawMessage) (httpapi.Response, error) {
-	cat, err := catalog.Parse(raw)
+	cat, err := catalog.Publisher{Store: s.Store}.Publish(ctx, raw, r.Caller.UserID, s.Clock.Now())
 	if err != nil {
-		return httpapi.Response{}, err
-	}
-	if err := s.Store.PublishCatalog(ctx, cat, raw, r.Caller.UserID, s.Clock.Now()); err != nil {
 		return httpapi.Response{}, err
 	}
 	s.forgetCatalog()
@@ -101,39 +80,28 @@ const maxLineErrors = 20
 // optional "key" header) or JSON lines ({"key": "..."}). Keys are secrets:
 // they are never logged and never echoed in errors.
 func (s *Service) importKeys(ctx context.Context, r *httpapi.Request) (httpapi.Response, error) {
-	product := r.Path("product")
-	cat, err := s.catalog(ctx)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	p, ok := cat.Products[product]
-	if !ok {
-		return httpapi.Response{}, catalog.ErrProductNotFound
-	}
-	if p.KeySource != catalog.KeyFromPool {
-		return httpapi.Response{}, apperr.New(apperr.Unprocessable, "product_not_pooled", "This product's keys do not come from a pool.")
-	}
-	body, err := r.Body()
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	var keys []string
-	switch mt := r.MediaType(); mt {
-	case "text/csv":
-		keys, err = parseCSVKeys(body)
-	case "application/x-ndjson", "application/jsonl", "application/jsonlines":
-		keys, err = parseJSONLKeys(body)
-	default:
-		return httpapi.Response{}, apperr.New(apperr.Unsupported, "unsupported_media_type", "Send keys as text/csv or application/x-ndjson.")
-	}
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	imported, dups, err := s.Store.ImportKeys(ctx, product, keys, s.Clock.Now())
+	pools := license.Pools{Store: s.Store, Catalog: s.catalog}
+	imported, dups, err := pools.Import(ctx, r.Path("product"), func() ([]string, error) { return parseKeys(r) }, s.Clock.Now())
 	if err != nil {
 		return httpapi.Response{}, err
 	}
 	return httpapi.JSON(http.StatusOK, map[string]int{"imported": imported, "duplicates": dups})
+}
+
+// parseKeys reads the keys of an import in the request's media type.
+func parseKeys(r *httpapi.Request) ([]string, error) {
+	body, err := r.Body()
+	if err != nil {
+		return nil, err
+	}
+	switch mt := r.MediaType(); mt {
+	case "text/csv":
+		return parseCSVKeys(body)
+	case "application/x-ndjson", "application/jsonl", "application/jsonlines":
+		return parseJSONLKeys(body)
+	default:
+		return nil, apperr.New(apperr.Unsupported, "unsupported_media_type", "Send keys as text/csv or application/x-ndjson.")
+	}
 }
 
 func parseCSVKeys(body []byte) ([]string, error) {

@@ -9,13 +9,6 @@ import (
 	"github.com/pbs/benefits/shared/httpapi"
 )
 
-// event starts the audit event of a change the caller is making now.
-//
-//lint:ignore U1000 the use cases build their events now; kept until the last handler moves (issue 25)
-func (s *Service) event(r *httpapi.Request, action audit.Action, benefitID string) audit.Event {
-	return audit.New(s.NewID, r.Caller.PartnerID, r.Caller.UserID, action, benefitID, s.Clock.Now())
-}
-
 type eventView struct {
 	ID        string            `json:"id"`
 	At        time.Time         `json:"at"`

@@ -3,58 +3,29 @@ package api
 import (
 	"context"
 	"net/http"
-	"strconv"
-	"strings"
-	"time"
 
-	"github.com/pbs/benefits/shared/apperr"
 	"github.com/pbs/benefits/shared/benefit"
-	"github.com/pbs/benefits/shared/catalog"
 	"github.com/pbs/benefits/shared/httpapi"
-	"github.com/pbs/benefits/shared/mail"
-	"github.com/pbs/benefits/shared/store"
 )
 
 type purchaseBody struct {
 	PackageID string `json:"packageId"`
 }
 
+// shop is the buying use cases over the service's store and catalogue cache.
+func (s *Service) shop() benefit.Shop {
+	return benefit.Shop{Store: s.Store, NewID: s.NewID, Catalog: s.catalog}
+}
+
 // createPurchase records a purchase of a catalogue package, creates its
 // benefit lines and queues the receipt, all in one transaction.
 func (s *Service) createPurchase(ctx context.Context, r *httpapi.Request, in purchaseBody) (httpapi.Response, error) {
-	if strings.TrimSpace(in.PackageID) == "" {
-		var f apperr.Fields
-		f.Add("packageId", "required")
-		return httpapi.Response{}, f.Err()
-	}
-	if err := apperr.CheckLen("packageId", in.PackageID, catalog.MaxIDLen); err != nil {
-		return httpapi.Response{}, err
-	}
-	p, err := s.Store.Partner(ctx, r.Caller.PartnerID)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	cat, err := s.catalog(ctx)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
 	now := s.Clock.Now()
-	purchase, lines, err := benefit.NewPurchase(p.ID, p.Currency, cat, in.PackageID, now, s.NewID)
+	purchase, lines, err := s.shop().Buy(ctx, r.Caller.PartnerID, in.PackageID, now)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	receipt := mail.Message{
-		ID: s.NewID("msg"), To: []string{p.AccountEmail}, Template: "purchase-receipt", Language: p.Language, CreatedAt: now,
-		Data: map[string]string{
-			"partnerName": p.Name, "packageName": purchase.PackageName, "plan": string(purchase.Plan),
-			"purchaseId": purchase.ID, "price": purchase.Price.String(),
-			"purchasedAt": now.Format(time.RFC3339), "benefitCount": strconv.Itoa(len(lines)),
-		},
-	}
-	if err := s.Store.CreatePurchase(ctx, purchase, lines, receipt); err != nil {
-		return httpapi.Response{}, err
-	}
-	resp, err := httpapi.JSON(http.StatusCreated, viewDetail(purchase, store.Overview{Purchases: []benefit.Purchase{purchase}, Lines: lines}, r.Caller.UserID, now))
+	resp, err := httpapi.JSON(http.StatusCreated, viewNewPurchase(purchase, lines, r.Caller.UserID, now))
 	if err != nil {
 		return httpapi.Response{}, err
 	}

@@ -5,7 +5,6 @@ import (
 	"net/http"
 
 	"github.com/pbs/benefits/shared/access"
-	"github.com/pbs/benefits/shared/apperr"
 	"github.com/pbs/benefits/shared/httpapi"
 	"github.com/pbs/benefits/shared/partner"
 )
@@ -30,19 +29,17 @@ type userBody struct {
 	Guest       bool          `json:"guest"`
 }
 
+// directory is the partner and directory use cases over the service's
+// store and catalogue cache.
+func (s *Service) directory() partner.Directory {
+	return partner.Directory{Store: s.Store, NewID: s.NewID, Catalog: s.catalog}
+}
+
 // createUser adds a directory user; the email is unique per partner. The
 // caller must be allowed to grant every role the user is given.
 func (s *Service) createUser(ctx context.Context, r *httpapi.Request, in userBody) (httpapi.Response, error) {
-	u, err := partner.NewUser(s.NewID("usr"), r.Caller.PartnerID, in.Email, in.DisplayName, in.Roles, in.Guest, s.Clock.Now())
+	u, err := s.directory().AddUser(ctx, r.Caller, partner.UserInput{Email: in.Email, DisplayName: in.DisplayName, Roles: in.Roles, Guest: in.Guest}, s.Clock.Now())
 	if err != nil {
-		return httpapi.Response{}, err
-	}
-	for _, role := range u.Roles {
-		if !r.Caller.CanGrant(role) {
-			return httpapi.Response{}, apperr.ErrForbiddenRole.With("role", role)
-		}
-	}
-	if err := s.Store.CreateUser(ctx, u); err != nil {
 		return httpapi.Response{}, err
 	}
 	return httpapi.JSON(http.StatusCreated, viewUser(u))

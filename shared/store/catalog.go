@@ -26,12 +26,10 @@ type catalogItem struct {
 }
 
 // ErrCatalogVersionExists is returned when a version label was published before.
-var ErrCatalogVersionExists = &apperr.Error{Kind: apperr.Unprocessable, Code: "catalog_invalid",
-	Message: "The catalogue document is invalid.",
-	Fields:  []apperr.FieldError{{Field: "version", Message: "this version was already published; versions are immutable"}}}
+var ErrCatalogVersionExists = catalog.ErrVersionExists
 
 // ErrNoCatalog is returned before any catalogue was published.
-var ErrNoCatalog = apperr.New(apperr.NotFound, "not_found", "No catalogue has been published yet.")
+var ErrNoCatalog = catalog.ErrNotPublished
 
 // PublishCatalog stores a validated document as a new immutable version and
 // makes it current, in one transaction. Errors: ErrCatalogVersionExists.

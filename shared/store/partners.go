@@ -14,7 +14,7 @@ import (
 
 // ErrPartnerExists means the partner id is taken (ids are generated, so only
 // a retried creation with the same id can hit it).
-var ErrPartnerExists = apperr.New(apperr.Conflict, "partner_exists", "A partner with that id already exists.")
+var ErrPartnerExists = partner.ErrPartnerExists
 
 // CreatePartner writes the partner and its first directory user (the global
 // admin) in one transaction. Errors: ErrPartnerExists, partner.ErrUserExists.

@@ -37,6 +37,10 @@ type Fake struct {
 	// partner's item.
 	links map[string]gtm.Link
 	rates map[string]int
+	// catalogs holds each published catalogue document by version, current
+	// the live one's (catalog.go).
+	catalogs map[string][]byte
+	current  []byte
 }
 
 type partnerState struct {
@@ -84,7 +88,7 @@ func (f *Fake) CreatePartner(_ context.Context, p partner.Partner, admin partner
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.partner(p.ID) != nil {
-		return fmt.Errorf("storetest: partner %s exists", p.ID)
+		return partner.ErrPartnerExists
 	}
 	f.partners[p.ID] = &partnerState{users: map[string]*userState{admin.ID: {user: admin}},
 		lines: map[string]benefit.Benefit{}, credits: map[string]*creditState{},
@@ -100,7 +104,7 @@ func (f *Fake) CreateUser(_ context.Context, u partner.User) error {
 	switch {
 	case p == nil:
 		return apperr.ErrNotFound
-	case p.users[u.ID] != nil:
+	case p.users[u.ID] != nil || p.hasEmail(u.Email):
 		return partner.ErrUserExists
 	}
 	p.users[u.ID] = &userState{user: u}
@@ -109,8 +113,8 @@ func (f *Fake) CreateUser(_ context.Context, u partner.User) error {
 
 // CreatePurchase adds a purchase's lines; a credit line starts as the real
 // store's newCreditItem: no seats, due from the month after the purchase
-// once it has a holder. The mail is not kept.
-func (f *Fake) CreatePurchase(_ context.Context, pur benefit.Purchase, lines []benefit.Benefit, _ ...mail.Message) error {
+// once it has a holder. The mail owed is queued with it.
+func (f *Fake) CreatePurchase(_ context.Context, pur benefit.Purchase, lines []benefit.Benefit, owed ...mail.Message) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	p := f.partner(pur.PartnerID)
@@ -123,6 +127,7 @@ func (f *Fake) CreatePurchase(_ context.Context, pur benefit.Purchase, lines []b
 		}
 	}
 	p.purchases[pur.ID] = pur
+	p.outbox = append(p.outbox, owed...)
 	for _, b := range lines {
 		p.lines[b.ID] = b
 		if !b.Kind.IsCredit() || b.Credit == nil {

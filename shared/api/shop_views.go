@@ -1,0 +1,44 @@
+package api
+
+import (
+	"time"
+
+	"github.com/pbs/benefits/shared/benefit"
+	"github.com/pbs/benefits/shared/catalog"
+	"github.com/pbs/benefits/shared/money"
+	"github.com/pbs/benefits/shared/store"
+)
+
+// viewNewPurchase is a purchase just bought: its lines as created, no
+// credit state or seats yet.
+func viewNewPurchase(p benefit.Purchase, lines []benefit.Benefit, callerID string, now time.Time) purchaseDetail {
+	return viewDetail(p, store.Overview{Purchases: []benefit.Purchase{p}, Lines: lines}, callerID, now)
+}
+
+type packageLineView struct {
+	Kind        catalog.Kind        `json:"kind"`
+	Product     string              `json:"product"`
+	Quantity    int                 `json:"quantity"`
+	BenefitType catalog.BenefitType `json:"benefitType"`
+}
+
+type packageView struct {
+	ID       string            `json:"id"`
+	Plan     catalog.Plan      `json:"plan"`
+	Name     string            `json:"name"`
+	Price    money.Money       `json:"price"`
+	Benefits []packageLineView `json:"benefits"`
+}
+
+// viewPackages is the catalogue's packages priced in currency cur.
+func viewPackages(cat *catalog.Catalog, cur string) page[packageView] {
+	out := page[packageView]{Items: []packageView{}}
+	for _, p := range cat.Packages {
+		v := packageView{ID: p.ID, Plan: p.Plan, Name: p.Name, Price: money.Money{Amount: p.Price[cur], Currency: cur}}
+		for _, l := range p.Benefits {
+			v.Benefits = append(v.Benefits, packageLineView{l.Kind, l.Product, l.Quantity, l.BenefitType})
+		}
+		out.Items = append(out.Items, v)
+	}
+	return out
+}
