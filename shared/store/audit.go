@@ -78,7 +78,7 @@ func (s *Store) Audit(ctx context.Context, partnerID, benefitID string, limit in
 			}
 			start := key(pk, sk)
 			if benefitID != "" {
-				start[table.GSI1PK], start[table.GSI1SK] = sv(auditBenefitPK(partnerID, benefitID)), sv(sk)
+				start[table.GSI1PK], start[table.GSI1SK] = stringAttr(auditBenefitPK(partnerID, benefitID)), stringAttr(sk)
 			}
 			return start, nil
 		},

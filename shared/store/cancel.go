@@ -199,9 +199,9 @@ func (s *Store) CancelPurchase(ctx context.Context, c Cancellation) (err error) 
 	purchase := update(s.table, key(pk, purchaseSK(c.Purchase.ID)),
 		"SET #status = :cancelled, cancelledAt = :at, releasePending = :true, GSI1PK = :due, GSI1SK = :dsk",
 		"#status = :active", map[string]string{"#status": "status"},
-		map[string]types.AttributeValue{":cancelled": sv(string(benefit.PurchaseCancelled)), ":active": sv(string(benefit.PurchaseActive)),
-			":at": timeValue(c.At), ":true": &types.AttributeValueMemberBOOL{Value: true}, ":due": sv(releaseDuePK),
-			":dsk": sv(c.Purchase.PartnerID + "#" + c.Purchase.ID)})
+		map[string]types.AttributeValue{":cancelled": stringAttr(string(benefit.PurchaseCancelled)), ":active": stringAttr(string(benefit.PurchaseActive)),
+			":at": timeValue(c.At), ":true": &types.AttributeValueMemberBOOL{Value: true}, ":due": stringAttr(releaseDuePK),
+			":dsk": stringAttr(c.Purchase.PartnerID + "#" + c.Purchase.ID)})
 	dash, byID := newServiceRequestItems(c.Request)
 	dashItem, err := attributevalue.MarshalMap(dash)
 	if err != nil {
@@ -273,7 +273,7 @@ func usedFence(b benefit.Benefit) (string, map[string]types.AttributeValue, bool
 		// The same condition a first key and a redemption write under.
 		return " AND attribute_not_exists(#key)", nil, true
 	case catalog.Support, catalog.AdvisoryHours:
-		return " AND used = :used", map[string]types.AttributeValue{":used": nv(int64(b.Used))}, true
+		return " AND used = :used", map[string]types.AttributeValue{":used": numberAttr(int64(b.Used))}, true
 	case catalog.GTMOffer:
 		return "", nil, true // pending or available as read; a confirmation moves it to active
 	}
@@ -283,7 +283,7 @@ func usedFence(b benefit.Benefit) (string, map[string]types.AttributeValue, bool
 // revokeLine revokes a line under cond (which may name #status and #key;
 // :read is the status the line was read in).
 func (s *Store) revokeLine(b benefit.Benefit, cond string, extra map[string]types.AttributeValue, at time.Time) types.TransactWriteItem {
-	values := map[string]types.AttributeValue{":revoked": sv(string(benefit.Revoked)), ":at": timeValue(at), ":read": sv(string(b.Status))}
+	values := map[string]types.AttributeValue{":revoked": stringAttr(string(benefit.Revoked)), ":at": timeValue(at), ":read": stringAttr(string(b.Status))}
 	for k, v := range extra {
 		values[k] = v
 	}
@@ -299,7 +299,7 @@ func (s *Store) revokeLine(b benefit.Benefit, cond string, extra map[string]type
 func (s *Store) revokeUngranted(partnerID, benefitID string, grants int, at time.Time) types.TransactWriteItem {
 	w := s.revokeCredit(partnerID, benefitID, at)
 	w.Update.ConditionExpression = aws.String(*w.Update.ConditionExpression + " AND (attribute_not_exists(grants) OR size(grants) = :grants)")
-	w.Update.ExpressionAttributeValues[":grants"] = nv(int64(grants))
+	w.Update.ExpressionAttributeValues[":grants"] = numberAttr(int64(grants))
 	return w
 }
 
@@ -352,7 +352,7 @@ func (s *Store) FinishCancellation(ctx context.Context, partnerID, purchaseID st
 	for _, b := range o.Lines {
 		if b.Status != benefit.Revoked {
 			u := update(s.table, key(pk, benefitSK(b.ID)), revokeExpr, "attribute_exists(PK)", map[string]string{"#status": "status"},
-				map[string]types.AttributeValue{":revoked": sv(string(benefit.Revoked)), ":at": timeValue(now)}).Update
+				map[string]types.AttributeValue{":revoked": stringAttr(string(benefit.Revoked)), ":at": timeValue(now)}).Update
 			if err := s.updateItem(ctx, u); err != nil {
 				return err
 			}
@@ -423,7 +423,7 @@ func (s *Store) dropOfferOf(ctx context.Context, partnerID, userID string, b ben
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(s.table), Key: key(partnerPK(partnerID), userSK(userID)),
 		UpdateExpression:          aws.String("DELETE creditOffers :b"),
 		ConditionExpression:       aws.String("attribute_exists(PK)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":b": ssv(b.ID)}})
+		ExpressionAttributeValues: map[string]types.AttributeValue{":b": stringSetAttr(b.ID)}})
 	if err != nil && !isConditionFailed(err) {
 		return err
 	}
@@ -433,7 +433,7 @@ func (s *Store) dropOfferOf(ctx context.Context, partnerID, userID string, b ben
 	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(s.table), Key: key(partnerPK(partnerID), userSK(userID)),
 		UpdateExpression:          aws.String("REMOVE annualCredit"),
 		ConditionExpression:       aws.String("annualCredit = :b"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":b": sv(b.ID)}})
+		ExpressionAttributeValues: map[string]types.AttributeValue{":b": stringAttr(b.ID)}})
 	if isConditionFailed(err) {
 		return nil
 	}
@@ -492,7 +492,7 @@ func (s *Store) ServiceRequests(ctx context.Context, status string, limit int, c
 	if status != "" {
 		in.KeyConditionExpression = aws.String("#pk = :pk AND begins_with(#sk, :status)")
 		in.ExpressionAttributeNames["#sk"] = table.GSI1SK
-		in.ExpressionAttributeValues[":status"] = sv(status + "#")
+		in.ExpressionAttributeValues[":status"] = stringAttr(status + "#")
 	}
 	items, next, err := page(ctx, s, in, pageOf[*serviceRequestItem]{list: "service-requests:" + status,
 		startKey: func(sk string) (map[string]types.AttributeValue, error) {
@@ -503,7 +503,7 @@ func (s *Store) ServiceRequests(ctx context.Context, status string, limit int, c
 				return nil, ErrBadCursor
 			}
 			start := key(srPK(sk[i+1:]), srSK)
-			start[table.GSI1PK], start[table.GSI1SK] = sv(srListPK), sv(sk)
+			start[table.GSI1PK], start[table.GSI1SK] = stringAttr(srListPK), stringAttr(sk)
 			return start, nil
 		},
 		position: func(it *serviceRequestItem) string { return it.GSI1SK }}, limit, cursor)
@@ -521,11 +521,11 @@ func (s *Store) ServiceRequests(ctx context.Context, status string, limit int, c
 // Errors: cancel.ErrAlreadyResolved.
 func (s *Store) ResolveServiceRequest(ctx context.Context, sr cancel.ServiceRequest, owed mail.Message, ev audit.Event) (err error) {
 	defer wrap(&err, "resolve service request %s", sr.ID)
-	values := map[string]types.AttributeValue{":status": sv(string(sr.Status)), ":pending": sv(string(cancel.Pending)),
-		":by": sv(sr.ResolvedBy), ":at": timeValue(sr.ResolvedAt), ":note": sv(sr.Note)}
+	values := map[string]types.AttributeValue{":status": stringAttr(string(sr.Status)), ":pending": stringAttr(string(cancel.Pending)),
+		":by": stringAttr(sr.ResolvedBy), ":at": timeValue(sr.ResolvedAt), ":note": stringAttr(sr.Note)}
 	names := map[string]string{"#status": "status"}
 	expr := "SET #status = :status, resolvedBy = :by, resolvedAt = :at, note = :note"
-	byIDValues := map[string]types.AttributeValue{":sk": sv(srListSK(string(sr.Status), sr.RequestedAt, sr.ID))}
+	byIDValues := map[string]types.AttributeValue{":sk": stringAttr(srListSK(string(sr.Status), sr.RequestedAt, sr.ID))}
 	for k, v := range values {
 		byIDValues[k] = v
 	}

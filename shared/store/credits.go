@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -235,15 +234,6 @@ func (s *Store) CreditUser(ctx context.Context, partnerID, userID string) (u cre
 	return credit.User{ID: it.ID, Email: it.Email, DisplayName: it.DisplayName, Offers: it.CreditOffers, Annual: it.AnnualCredit}, true, nil
 }
 
-// Expression helpers for the credit writes.
-func sv(s string) types.AttributeValue { return &types.AttributeValueMemberS{Value: s} }
-func nv(n int64) types.AttributeValue {
-	return &types.AttributeValueMemberN{Value: strconv.FormatInt(n, 10)}
-}
-func ssv(s string) types.AttributeValue {
-	return &types.AttributeValueMemberSS{Value: []string{s}}
-}
-
 func update(tableName string, k map[string]types.AttributeValue, expr, cond string, names map[string]string, values map[string]types.AttributeValue) types.TransactWriteItem {
 	u := &types.Update{TableName: aws.String(tableName), Key: k, UpdateExpression: aws.String(expr),
 		ExpressionAttributeValues: values}
@@ -277,22 +267,22 @@ func (s *Store) assignCredit(ctx context.Context, c credit.Credit, a credit.Assi
 			"SET seats = :one, holder = :u, enrolledAt = :start, enrolmentEndsAt = :end, balance = balance + :amount, grants.#p = :grant",
 			"seats = :zero AND attribute_not_exists(enrolledAt) AND attribute_not_exists(revokedAt)",
 			map[string]string{"#p": g.Period.String()},
-			map[string]types.AttributeValue{":one": nv(1), ":zero": nv(0), ":u": sv(a.Holder.UserID), ":start": timeValue(start),
-				":end": timeValue(end), ":amount": nv(g.Amount), ":grant": grant})
+			map[string]types.AttributeValue{":one": numberAttr(1), ":zero": numberAttr(0), ":u": stringAttr(a.Holder.UserID), ":start": timeValue(start),
+				":end": timeValue(end), ":amount": numberAttr(g.Amount), ":grant": grant})
 	case a.FirstSeat:
 		// The first holder puts the credit in the due index; the month it
 		// was due must still be the one read, or the grant job moved it.
 		creditW = update(s.table, key(pk, creditSK(c.BenefitID)),
 			"SET seats = :one, nextPeriod = :next, GSI1PK = :due, GSI1SK = :dsk",
 			"seats = :zero AND nextPeriod = :read AND attribute_not_exists(revokedAt)", nil,
-			map[string]types.AttributeValue{":one": nv(1), ":zero": nv(0), ":next": sv(a.NextPeriod.String()),
-				":read": sv(c.NextPeriod.String()), ":due": sv(grantDuePK(a.NextPeriod, grantShard(c.BenefitID))),
-				":dsk": sv(grantDueSK(c.PartnerID, c.BenefitID))})
+			map[string]types.AttributeValue{":one": numberAttr(1), ":zero": numberAttr(0), ":next": stringAttr(a.NextPeriod.String()),
+				":read": stringAttr(c.NextPeriod.String()), ":due": stringAttr(grantDuePK(a.NextPeriod, grantShard(c.BenefitID))),
+				":dsk": stringAttr(grantDueSK(c.PartnerID, c.BenefitID))})
 	default:
 		// Further holders: the credit is already due, only the count moves.
 		creditW = update(s.table, key(pk, creditSK(c.BenefitID)),
 			"ADD seats :one", "seats > :zero AND seats < :quantity AND attribute_not_exists(revokedAt)", nil,
-			map[string]types.AttributeValue{":one": nv(1), ":zero": nv(0), ":quantity": nv(int64(c.Quantity))})
+			map[string]types.AttributeValue{":one": numberAttr(1), ":zero": numberAttr(0), ":quantity": numberAttr(int64(c.Quantity))})
 	}
 	seat, err := attributevalue.MarshalMap(seatItem{PK: pk, SK: seatSK(c.BenefitID, a.Holder.UserID), Type: typeSeat,
 		BenefitID: c.BenefitID, UserID: a.Holder.UserID, Email: a.Holder.Email, DisplayName: a.Holder.DisplayName,
@@ -309,9 +299,9 @@ func (s *Store) assignCredit(ctx context.Context, c credit.Credit, a credit.Assi
 // no annual credit. Two racing assignments both write this item, so at most
 // one of them commits.
 func (s *Store) takeOffer(c credit.Credit, userID string) types.TransactWriteItem {
-	values := map[string]types.AttributeValue{":b": ssv(c.BenefitID)}
+	values := map[string]types.AttributeValue{":b": stringSetAttr(c.BenefitID)}
 	if c.Kind == catalog.CreditAnnual {
-		values[":annual"] = sv(c.BenefitID)
+		values[":annual"] = stringAttr(c.BenefitID)
 		return update(s.table, key(partnerPK(c.PartnerID), userSK(userID)), "SET annualCredit = :annual ADD creditOffers :b",
 			"attribute_exists(PK) AND attribute_not_exists(creditOffers)", nil, values)
 	}
@@ -327,7 +317,7 @@ func (s *Store) dropOffer(c credit.Credit, userID string) types.TransactWriteIte
 		expr = "REMOVE annualCredit DELETE creditOffers :b"
 	}
 	return update(s.table, key(partnerPK(c.PartnerID), userSK(userID)), expr, "attribute_exists(PK)", nil,
-		map[string]types.AttributeValue{":b": ssv(c.BenefitID)})
+		map[string]types.AttributeValue{":b": stringSetAttr(c.BenefitID)})
 }
 
 // removeCreditHolder frees a monthly credit's seat at once: the seat item,
@@ -339,10 +329,10 @@ func (s *Store) removeCreditHolder(ctx context.Context, c credit.Credit, userID 
 	var creditW types.TransactWriteItem
 	if c.Seats <= 1 {
 		creditW = update(s.table, key(pk, creditSK(c.BenefitID)), "SET seats = :zero REMOVE GSI1PK, GSI1SK",
-			"seats = :one", nil, map[string]types.AttributeValue{":one": nv(1), ":zero": nv(0)})
+			"seats = :one", nil, map[string]types.AttributeValue{":one": numberAttr(1), ":zero": numberAttr(0)})
 	} else {
 		creditW = update(s.table, key(pk, creditSK(c.BenefitID)), "ADD seats :minus", "seats > :one", nil,
-			map[string]types.AttributeValue{":one": nv(1), ":minus": nv(-1)})
+			map[string]types.AttributeValue{":one": numberAttr(1), ":minus": numberAttr(-1)})
 	}
 	writes := []types.TransactWriteItem{
 		creditW,
@@ -369,7 +359,7 @@ func (s *Store) transferCredit(ctx context.Context, c credit.Credit, a credit.As
 	writes := []types.TransactWriteItem{
 		update(s.table, key(pk, creditSK(c.BenefitID)), "SET holder = :to",
 			"holder = :from AND attribute_not_exists(revokedAt)", nil,
-			map[string]types.AttributeValue{":to": sv(a.Holder.UserID), ":from": sv(c.Holder)}),
+			map[string]types.AttributeValue{":to": stringAttr(a.Holder.UserID), ":from": stringAttr(c.Holder)}),
 		{Delete: &types.Delete{TableName: aws.String(s.table), Key: key(pk, seatSK(c.BenefitID, c.Holder)),
 			ConditionExpression: aws.String("attribute_exists(PK)")}},
 		put(s.table, seat, notExists),
@@ -449,7 +439,7 @@ func decodeKey(cursor string) (map[string]types.AttributeValue, error) {
 	}
 	k := map[string]types.AttributeValue{}
 	for name, v := range m {
-		k[name] = sv(v)
+		k[name] = stringAttr(v)
 	}
 	return k, nil
 }
@@ -511,7 +501,7 @@ func (s *Store) freshCredit(ctx context.Context, c credit.Credit, raw map[string
 func (s *Store) grantWrite(st credit.Step) (types.TransactWriteItem, error) {
 	c := st.Credit
 	shard := grantShard(c.BenefitID)
-	values := map[string]types.AttributeValue{":due": sv(grantDuePK(st.Period, shard))}
+	values := map[string]types.AttributeValue{":due": stringAttr(grantDuePK(st.Period, shard))}
 	names := map[string]string{}
 	var set []string
 	var remove string
@@ -521,11 +511,11 @@ func (s *Store) grantWrite(st credit.Step) (types.TransactWriteItem, error) {
 			// No month of the credit's life is left: it leaves the index.
 			remove = " REMOVE GSI1PK, GSI1SK"
 			set = append(set, "nextPeriod = :next")
-			values[":next"] = sv(st.Period.Next().String())
+			values[":next"] = stringAttr(st.Period.Next().String())
 		} else {
 			set = append(set, "nextPeriod = :next", "GSI1PK = :nextDue")
-			values[":next"] = sv(st.Next.String())
-			values[":nextDue"] = sv(grantDuePK(st.Next, shard))
+			values[":next"] = stringAttr(st.Next.String())
+			values[":nextDue"] = stringAttr(grantDuePK(st.Next, shard))
 		}
 	}
 	switch st.Action {
@@ -535,14 +525,14 @@ func (s *Store) grantWrite(st credit.Step) (types.TransactWriteItem, error) {
 			return types.TransactWriteItem{}, err
 		}
 		names["#p"] = st.Period.String()
-		values[":amount"], values[":grant"], values[":seats"] = nv(st.Grant.Amount), grant, nv(int64(st.Grant.Seats))
+		values[":amount"], values[":grant"], values[":seats"] = numberAttr(st.Grant.Amount), grant, numberAttr(int64(st.Grant.Seats))
 		set = append(set, "balance = balance + :amount", "grants.#p = :grant")
 		cond += " AND seats = :seats AND attribute_not_exists(grants.#p) AND attribute_not_exists(revokedAt)"
 	case credit.ActionAdvance:
 		names["#p"] = st.Period.String()
 		cond += " AND attribute_exists(grants.#p)"
 	case credit.ActionRetire:
-		values[":seats"] = nv(int64(c.Seats))
+		values[":seats"] = numberAttr(int64(c.Seats))
 		cond += " AND seats = :seats"
 		remove = " REMOVE GSI1PK, GSI1SK"
 	}
@@ -591,7 +581,7 @@ func (s *Store) SetGrantedThrough(ctx context.Context, p credit.Period, at time.
 		UpdateExpression:          aws.String("SET #type = :type, through = :p, completedAt = :at"),
 		ConditionExpression:       aws.String("attribute_not_exists(through) OR through < :p"),
 		ExpressionAttributeNames:  map[string]string{"#type": "type"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":type": sv(typeJobState), ":p": sv(p.String()), ":at": timeValue(at)},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":type": stringAttr(typeJobState), ":p": stringAttr(p.String()), ":at": timeValue(at)},
 	})
 	if isConditionFailed(err) {
 		return nil

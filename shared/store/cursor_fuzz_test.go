@@ -52,7 +52,7 @@ func cursorSeeds(f *testing.F) {
 		b64("usr#1"), b64("#"), b64(""), b64("\x00"), b64(strings.Repeat("a", 129)), b64(strings.Repeat("a", 128)),
 		b64(auditPrefix + strings.Repeat("x", 300)), b64("AUDIT#../PARTNER#ptn_other"), b64("a#PARTNER#ptn_other"),
 		b64("\xff\xfe"), b64("\ufeffusr_1"), b64(`{"PK":"PARTNER#ptn_other","SK":"USER#x"}`),
-		encodeKeyOrEmpty(map[string]types.AttributeValue{table.PK: sv("PARTNER#ptn_other"), table.SK: sv("USER#x")}),
+		encodeKeyOrEmpty(map[string]types.AttributeValue{table.PK: stringAttr("PARTNER#ptn_other"), table.SK: stringAttr("USER#x")}),
 		"", "=", "usr_1", "dXNyXzE=", "dXNyXzE", "dXNyXzE\n", "dX Nye", "+/+/", "-_-_", "\x00", "\ufeff", "é",
 		strings.Repeat("A", 10000), "%00", "null", "e30",
 	} {
@@ -188,7 +188,7 @@ func FuzzEncodeKey(f *testing.F) {
 	f.Add(`"quoted"`, `\`, "<>&", "\u2028\u2029")
 	f.Add("\xff", "a", "b", "c")
 	f.Fuzz(func(t *testing.T, pk, sk, gpk, gsk string) {
-		k := map[string]types.AttributeValue{table.PK: sv(pk), table.SK: sv(sk), table.GSI1PK: sv(gpk), table.GSI1SK: sv(gsk)}
+		k := map[string]types.AttributeValue{table.PK: stringAttr(pk), table.SK: stringAttr(sk), table.GSI1PK: stringAttr(gpk), table.GSI1SK: stringAttr(gsk)}
 		c, err := encodeKey(k)
 		if err != nil {
 			t.Fatal(err)

@@ -39,11 +39,11 @@ func (s *Store) ExpiringOn(ctx context.Context, day time.Time) (lines []benefit.
 // the index. Errors: expiry.ErrChanged.
 func (s *Store) Expire(ctx context.Context, b benefit.Benefit, now time.Time, ev *audit.Event) (err error) {
 	defer wrap(&err, "expire %s", b.ID)
-	values := map[string]types.AttributeValue{":read": sv(string(b.Status)), ":exp": timeValue(b.ExpiresAt)}
+	values := map[string]types.AttributeValue{":read": stringAttr(string(b.Status)), ":exp": timeValue(b.ExpiresAt)}
 	expr := "REMOVE GSI1PK, GSI1SK"
 	if ev != nil {
 		expr = "SET #status = :expired, expiredAt = :now REMOVE GSI1PK, GSI1SK"
-		values[":expired"], values[":now"] = sv(string(benefit.Expired)), timeValue(now)
+		values[":expired"], values[":now"] = stringAttr(string(benefit.Expired)), timeValue(now)
 	}
 	writes := []types.TransactWriteItem{update(s.table, key(partnerPK(b.PartnerID), benefitSK(b.ID)), expr,
 		"#status = :read AND expiresAt = :exp", map[string]string{"#status": "status"}, values)}
@@ -71,7 +71,7 @@ func (s *Store) GlobalAdminEmails(ctx context.Context, partnerID string) (to []s
 	in.FilterExpression = aws.String("contains(#roles, :admin)")
 	in.ProjectionExpression = aws.String("email")
 	in.ExpressionAttributeNames = map[string]string{"#roles": "roles"}
-	in.ExpressionAttributeValues[":admin"] = sv(string(access.GlobalAdmin))
+	in.ExpressionAttributeValues[":admin"] = stringAttr(string(access.GlobalAdmin))
 	err = s.queryEach(ctx, in, func(raw map[string]types.AttributeValue) error {
 		if e, ok := raw["email"].(*types.AttributeValueMemberS); ok {
 			to = append(to, e.Value)

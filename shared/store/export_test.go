@@ -24,12 +24,12 @@ func (s *Store) RevokeCredit(ctx context.Context, partnerID, benefitID string, a
 // and its key when newKey is not ""), for the cancellation contract
 // (storetest.CancelStore); production uses a line through its noun's write.
 func (s *Store) MarkLine(ctx context.Context, partnerID, benefitID string, status benefit.Status, used int, newKey string) error {
-	values := map[string]types.AttributeValue{":s": sv(string(status)), ":u": nv(int64(used))}
+	values := map[string]types.AttributeValue{":s": stringAttr(string(status)), ":u": numberAttr(int64(used))}
 	expr := "SET #status = :s, used = :u"
 	names := map[string]string{"#status": "status"}
 	if newKey != "" {
 		expr += ", #key = :k"
-		names["#key"], values[":k"] = "key", sv(newKey)
+		names["#key"], values[":k"] = "key", stringAttr(newKey)
 	}
 	return s.updateItem(ctx, update(s.table, key(partnerPK(partnerID), benefitSK(benefitID)), expr, "attribute_exists(PK)", names, values).Update)
 }

@@ -76,8 +76,8 @@ func (s *Store) countIn(q gtm.Quota) types.TransactWriteItem {
 	return update(s.table, key(ratePK(q.Scope, q.Subject), rateSK(q.Start)),
 		"SET #n = if_not_exists(#n, :zero) + :one, #type = :type, windowEnd = :end, #ttl = :ttl",
 		"attribute_not_exists(#n) OR #n < :max", map[string]string{"#n": "n", "#type": "type", "#ttl": "ttl"},
-		map[string]types.AttributeValue{":zero": nv(0), ":one": nv(1), ":max": nv(int64(q.Max)), ":type": sv(typeRateLimit),
-			":end": timeValue(q.End), ":ttl": nv(q.End.Add(rateAfter).Unix())})
+		map[string]types.AttributeValue{":zero": numberAttr(0), ":one": numberAttr(1), ":max": numberAttr(int64(q.Max)), ":type": stringAttr(typeRateLimit),
+			":end": timeValue(q.End), ":ttl": numberAttr(q.End.Add(rateAfter).Unix())})
 }
 
 // Contact reads the partner's marketing contact (found = false if none).
@@ -134,8 +134,8 @@ func (s *Store) UpdateOffer(ctx context.Context, partnerID, benefitID string, de
 func (s *Store) requestOffer(ctx context.Context, b benefit.Benefit, l gtm.Link, owed mail.Message, ev audit.Event) (err error) {
 	defer wrap(&err, "request offer %s", b.ID)
 	cond := "#status = :read AND attribute_not_exists(linkExpiresAt)"
-	values := map[string]types.AttributeValue{":pending": sv(string(benefit.Pending)), ":read": sv(string(b.Status)),
-		":link": timeValue(l.ExpiresAt), ":to": sv(l.Contact), ":hash": sv(l.Hash)}
+	values := map[string]types.AttributeValue{":pending": stringAttr(string(benefit.Pending)), ":read": stringAttr(string(b.Status)),
+		":link": timeValue(l.ExpiresAt), ":to": stringAttr(l.Contact), ":hash": stringAttr(l.Hash)}
 	if !b.LinkExpiresAt.IsZero() {
 		cond = "#status = :read AND linkExpiresAt = :readLink"
 		values[":readLink"] = timeValue(b.LinkExpiresAt)
@@ -144,7 +144,7 @@ func (s *Store) requestOffer(ctx context.Context, b benefit.Benefit, l gtm.Link,
 		cond += " AND attribute_not_exists(linkSentTo)"
 	} else {
 		cond += " AND linkSentTo = :readTo"
-		values[":readTo"] = sv(b.LinkSentTo)
+		values[":readTo"] = stringAttr(b.LinkSentTo)
 	}
 	line := update(s.table, key(partnerPK(b.PartnerID), benefitSK(b.ID)),
 		"SET #status = :pending, linkExpiresAt = :link, linkSentTo = :to, linkHash = :hash", cond,
@@ -170,7 +170,7 @@ func (s *Store) requestOffer(ctx context.Context, b benefit.Benefit, l gtm.Link,
 func (s *Store) contactIs(partnerID, addr string) types.TransactWriteItem {
 	return types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{TableName: aws.String(s.table),
 		Key: key(partnerPK(partnerID), contactSK), ConditionExpression: aws.String("email = :addr"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":addr": sv(addr)}}}
+		ExpressionAttributeValues: map[string]types.AttributeValue{":addr": stringAttr(addr)}}}
 }
 
 // LinkOf reads a confirmation link by its token's hash (found = false for
@@ -201,8 +201,8 @@ func (s *Store) ConfirmOffer(ctx context.Context, l gtm.Link, b benefit.Benefit,
 	line := update(s.table, key(partnerPK(b.PartnerID), benefitSK(b.ID)),
 		"SET #status = :active, activatedAt = :now, expiresAt = :until, GSI1PK = :due REMOVE linkExpiresAt, linkSentTo, linkHash",
 		"#status = :pending AND (attribute_not_exists(linkHash) OR linkHash = :hash)", map[string]string{"#status": "status"},
-		map[string]types.AttributeValue{":active": sv(string(benefit.Active)), ":pending": sv(string(benefit.Pending)),
-			":now": timeValue(now), ":until": timeValue(activeUntil), ":due": sv(expiryDuePK(activeUntil)), ":hash": sv(l.Hash)})
+		map[string]types.AttributeValue{":active": stringAttr(string(benefit.Active)), ":pending": stringAttr(string(benefit.Pending)),
+			":now": timeValue(now), ":until": timeValue(activeUntil), ":due": stringAttr(expiryDuePK(activeUntil)), ":hash": stringAttr(l.Hash)})
 	record, err := s.auditPut(ev)
 	if err != nil {
 		return err

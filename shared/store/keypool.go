@@ -245,11 +245,11 @@ func (s *Store) SetBenefitKey(ctx context.Context, b benefit.Benefit, k string, 
 // stays available until its key is redeemed, so it only records when the
 // key was issued.
 func (s *Store) giveKey(b benefit.Benefit, k string, now time.Time) types.TransactWriteItem {
-	values := map[string]types.AttributeValue{":key": sv(k), ":available": sv(string(benefit.Available)), ":now": timeValue(now)}
+	values := map[string]types.AttributeValue{":key": stringAttr(k), ":available": stringAttr(string(benefit.Available)), ":now": timeValue(now)}
 	expr := "SET #key = :key, keyIssuedAt = :now"
 	if b.Kind != catalog.License {
 		expr = "SET #key = :key, #status = :activated, activatedAt = :now"
-		values[":activated"] = sv(string(benefit.Activated))
+		values[":activated"] = stringAttr(string(benefit.Activated))
 	}
 	return update(s.table, key(partnerPK(b.PartnerID), benefitSK(b.ID)), expr,
 		"attribute_exists(PK) AND attribute_not_exists(#key) AND #status = :available",

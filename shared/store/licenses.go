@@ -98,8 +98,8 @@ func (s *Store) redeemLine(b benefit.Benefit, r license.Redemption, newKey strin
 	}
 	return update(s.table, key(partnerPK(b.PartnerID), benefitSK(b.ID)), expr, cond,
 		map[string]string{"#key": "key", "#status": "status"},
-		map[string]types.AttributeValue{":activated": sv(string(benefit.Activated)), ":available": sv(string(benefit.Available)),
-			":at": timeValue(r.At), ":r": red, ":key": sv(k)}), nil
+		map[string]types.AttributeValue{":activated": stringAttr(string(benefit.Activated)), ":available": stringAttr(string(benefit.Available)),
+			":at": timeValue(r.At), ":r": red, ":key": stringAttr(k)}), nil
 }
 
 // tenantPut writes the tenant's subscription as decided, only if it is
@@ -114,7 +114,7 @@ func (s *Store) tenantPut(b benefit.Benefit, r license.Redemption) (types.Transa
 	if r.Before.Exists {
 		tenant.Put.ConditionExpression = aws.String("seats = :seats AND endDate = :end")
 		tenant.Put.ExpressionAttributeValues = map[string]types.AttributeValue{
-			":seats": nv(int64(r.Before.Seats)), ":end": timeValue(r.Before.EndDate)}
+			":seats": numberAttr(int64(r.Before.Seats)), ":end": timeValue(r.Before.EndDate)}
 	}
 	return tenant, nil
 }

@@ -248,7 +248,7 @@ func (s *Store) SplitMail(ctx context.Context, c mail.Claim, parts []mail.Messag
 			":sending": &types.AttributeValueMemberS{Value: mail.StatusSending},
 			":split":   &types.AttributeValueMemberS{Value: mail.StatusSplit},
 			":lease":   millis(c.Until),
-			":parts":   nv(int64(len(parts))),
+			":parts":   numberAttr(int64(len(parts))),
 			":now":     timeValue(now),
 		},
 	})

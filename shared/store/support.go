@@ -131,11 +131,11 @@ var liveStatuses = []string{string(benefit.Available), string(benefit.Activated)
 // drawWrite takes n units of a line: used moves up by n only while the line
 // is live and keeps at least 0 left, so concurrent draws never overdraw.
 func (s *Store) drawWrite(partnerID string, t benefit.Take) types.TransactWriteItem {
-	values := map[string]types.AttributeValue{":n": nv(int64(t.Amount)), ":max": nv(int64(t.Line.Quantity - t.Amount))}
+	values := map[string]types.AttributeValue{":n": numberAttr(int64(t.Amount)), ":max": numberAttr(int64(t.Line.Quantity - t.Amount))}
 	cond := "used <= :max AND #status IN ("
 	for i, st := range liveStatuses {
 		k := ":s" + string(rune('0'+i))
-		values[k] = sv(st)
+		values[k] = stringAttr(st)
 		if i > 0 {
 			cond += ", "
 		}

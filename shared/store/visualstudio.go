@@ -289,21 +289,21 @@ func (s *Store) writeSeats(ctx context.Context, line benefit.Benefit, ws []visua
 // transaction that gives seats also requires a live line, so a cancelled or
 // expired line gets no new holder.
 func (s *Store) seatCount(line benefit.Benefit, delta int, gives bool) types.TransactWriteItem {
-	values := map[string]types.AttributeValue{":d": nv(int64(delta))}
+	values := map[string]types.AttributeValue{":d": numberAttr(int64(delta))}
 	names := map[string]string{}
 	cond := "attribute_exists(PK)"
 	if delta > 0 {
 		cond += " AND used <= :max"
-		values[":max"] = nv(int64(line.Quantity - delta))
+		values[":max"] = numberAttr(int64(line.Quantity - delta))
 	}
 	if delta < 0 {
 		cond += " AND used >= :min"
-		values[":min"] = nv(int64(-delta))
+		values[":min"] = numberAttr(int64(-delta))
 	}
 	if gives {
 		cond += " AND #status = :available"
 		names["#status"] = "status"
-		values[":available"] = sv(string(benefit.Available))
+		values[":available"] = stringAttr(string(benefit.Available))
 	}
 	return update(s.table, key(partnerPK(line.PartnerID), benefitSK(line.ID)), "ADD used :d", cond, names, values)
 }
