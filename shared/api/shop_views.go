@@ -5,14 +5,14 @@ import (
 
 	"github.com/pbs/benefits/shared/benefit"
 	"github.com/pbs/benefits/shared/catalog"
+	"github.com/pbs/benefits/shared/dashboard"
 	"github.com/pbs/benefits/shared/money"
-	"github.com/pbs/benefits/shared/store"
 )
 
 // viewNewPurchase is a purchase just bought: its lines as created, no
 // credit state or seats yet.
 func viewNewPurchase(p benefit.Purchase, lines []benefit.Benefit, callerID string, now time.Time) purchaseDetail {
-	return viewDetail(p, store.Overview{Purchases: []benefit.Purchase{p}, Lines: lines}, callerID, now)
+	return viewDetail(p, dashboard.Overview{Purchases: []benefit.Purchase{p}, Lines: lines}, callerID, now)
 }
 
 type packageLineView struct {

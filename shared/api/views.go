@@ -8,9 +8,9 @@ import (
 	"github.com/pbs/benefits/shared/benefit"
 	"github.com/pbs/benefits/shared/catalog"
 	"github.com/pbs/benefits/shared/credit"
+	"github.com/pbs/benefits/shared/dashboard"
 	"github.com/pbs/benefits/shared/money"
 	"github.com/pbs/benefits/shared/partner"
-	"github.com/pbs/benefits/shared/store"
 )
 
 // Views are the JSON shapes of api/openapi.yaml; domain types never carry JSON tags.
@@ -92,7 +92,7 @@ func viewPurchase(p benefit.Purchase) purchaseView {
 // viewBenefits shows the lines to the caller; a credit line's used,
 // holders and balance come from its credit state (a new line has none yet:
 // no seat, nothing granted), a Visual Studio line's holders from its seats.
-func viewBenefits(o store.Overview, callerID string, now time.Time) []benefitView {
+func viewBenefits(o dashboard.Overview, callerID string, now time.Time) []benefitView {
 	plans := map[string]string{}
 	cancelled := map[string]bool{}
 	for _, p := range o.Purchases {
@@ -137,7 +137,7 @@ func viewHolders(hs []credit.Holder) []holderView {
 	return out
 }
 
-func viewDetail(p benefit.Purchase, o store.Overview, callerID string, now time.Time) purchaseDetail {
+func viewDetail(p benefit.Purchase, o dashboard.Overview, callerID string, now time.Time) purchaseDetail {
 	d := purchaseDetail{purchaseView: viewPurchase(p), Price: p.Price, CatalogVersion: p.CatalogVersion, Benefits: viewBenefits(o, callerID, now)}
 	if sr, ok := o.Cancellations[p.ID]; ok {
 		d.Cancellation = viewServiceRequest(sr)

@@ -13,8 +13,8 @@ import (
 	"github.com/pbs/benefits/shared/benefit"
 	"github.com/pbs/benefits/shared/cancel"
 	"github.com/pbs/benefits/shared/credit"
+	"github.com/pbs/benefits/shared/dashboard"
 	"github.com/pbs/benefits/shared/mail"
-	"github.com/pbs/benefits/shared/support"
 )
 
 // maxTransactItems is DynamoDB's limit on items in one transaction.
@@ -81,19 +81,9 @@ func (s *Store) CreatePurchase(ctx context.Context, p benefit.Purchase, lines []
 }
 
 // Overview is a partner's DASH# item collection: everything the dashboard
-// shows.
-type Overview struct {
-	Purchases []benefit.Purchase
-	Lines     []benefit.Benefit
-	// Credits holds the state and holders of each credit line, by benefit id.
-	Credits map[string]credit.Credit
-	// Holders lists who holds a seat of each credit or Visual Studio line.
-	Holders map[string][]credit.Holder
-	// Support is the partner's support contract, if activated.
-	Support *support.Activation
-	// Cancellations holds each cancelled purchase's service request.
-	Cancellations map[string]cancel.ServiceRequest
-}
+// shows. The type is the read model's (shared/dashboard), so the HTTP layer
+// renders it without importing the store.
+type Overview = dashboard.Overview
 
 // Dashboard returns every purchase and benefit line of a partner, with the
 // credits' state and holders, with one Query of the DASH# item collection
