@@ -24,13 +24,7 @@ import (
 // benefit.ErrBusy after benefit.DrawAttempts lost rounds. It runs on the
 // support fixture.
 func AdvisoryContract(t *testing.T, newStore func(t *testing.T) SupportStore) {
-	run := func(name string, f func(t *testing.T, s SupportStore, fx SupportFixture)) {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			s := newStore(t)
-			f(t, s, SeedSupport(t, s))
-		})
-	}
+	run := caseRunner(t, newStore, SeedSupport)
 	ctx := context.Background()
 
 	run("RequestTakesItsHoursOffEachLineWithItsEvent", func(t *testing.T, s SupportStore, fx SupportFixture) {
@@ -51,7 +45,7 @@ func AdvisoryContract(t *testing.T, newStore func(t *testing.T) SupportStore) {
 			!slices.Equal(takes(got), takesOf(fx.SilverHours+":20", fx.PackHours+":2")) {
 			t.Fatalf("listed: %+v", got)
 		}
-		es := wantPartnerEvents(t, s, fx.Partner, audit.AdvisoryRequested)
+		es := wantEvents(t, s, fx.Partner, "", audit.AdvisoryRequested)
 		if e := es[0]; e.BenefitID != fx.SilverHours || e.Detail["requestId"] != r.ID || e.Detail["hours"] != "22" || e.Actor != fx.Admin {
 			t.Fatalf("event: %+v", e)
 		}
@@ -101,7 +95,7 @@ func AdvisoryContract(t *testing.T, newStore func(t *testing.T) SupportStore) {
 		if rs, _, _ := s.AdvisoryRequests(ctx, fx.Partner, 10, ""); len(rs) != 0 {
 			t.Fatalf("%d requests written", len(rs))
 		}
-		wantPartnerEvents(t, s, fx.Partner)
+		wantEvents(t, s, fx.Partner, "")
 	})
 
 	run("ConcurrentRequestsNeverOverdraw", func(t *testing.T, s SupportStore, fx SupportFixture) {
@@ -143,7 +137,7 @@ func AdvisoryContract(t *testing.T, newStore func(t *testing.T) SupportStore) {
 		if b := lineOf(t, mustAdvisoryLines(t, s, fx.Partner), fx.SilverHours); b.Used != 0 || b.Status != benefit.Revoked {
 			t.Fatalf("revoked line: %+v", b)
 		}
-		wantPartnerEvents(t, s, fx.Partner)
+		wantEvents(t, s, fx.Partner, "")
 	})
 
 	run("UsedUpLineIsRefused", func(t *testing.T, s SupportStore, fx SupportFixture) {

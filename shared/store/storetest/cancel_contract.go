@@ -27,13 +27,7 @@ import (
 // rounds; finish a cancellation by freeing its credit seats; resolve a
 // service request once. newStore returns an empty store per case.
 func CancelContract(t *testing.T, newStore func(t *testing.T) CancelStore) {
-	run := func(name string, f func(t *testing.T, s CancelStore, fx CancelFixture)) {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			s := newStore(t)
-			f(t, s, SeedCancellations(t, s))
-		})
-	}
+	run := caseRunner(t, newStore, SeedCancellations)
 	ctx := context.Background()
 	commit := func(fx CancelFixture) cancel.Decision {
 		return func(p cancel.Purchase) (cancel.Change, error) { return cancelChange(fx, p, fx.At) }

@@ -364,7 +364,8 @@ type auditReader interface {
 	Audit(ctx context.Context, partnerID, benefitID string, limit int, cursor string) ([]audit.Event, string, error)
 }
 
-// wantEvents checks a benefit's history, newest first, and returns it.
+// wantEvents checks a benefit's history (a partner's whole history for
+// benefitID ""), newest first, and returns it.
 func wantEvents(t *testing.T, s auditReader, partnerID, benefitID string, want ...audit.Action) []audit.Event {
 	t.Helper()
 	es, _, err := s.Audit(context.Background(), partnerID, benefitID, 100, "")
@@ -376,7 +377,7 @@ func wantEvents(t *testing.T, s auditReader, partnerID, benefitID string, want .
 		got = append(got, e.Action)
 	}
 	if !slices.Equal(got, want) {
-		t.Fatalf("events of %s: %v, want %v", benefitID, got, want)
+		t.Fatalf("events of %s %s: %v, want %v", partnerID, benefitID, got, want)
 	}
 	return es
 }

@@ -26,13 +26,7 @@ import (
 // answer benefit.ErrBusy after benefit.DrawAttempts lost rounds. newStore
 // returns an empty store per case.
 func GTMContract(t *testing.T, newStore func(t *testing.T) GTMStore) {
-	run := func(name string, f func(t *testing.T, s GTMStore, fx GTMFixture)) {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			s := newStore(t)
-			f(t, s, SeedGTM(t, s))
-		})
-	}
+	run := caseRunner(t, newStore, SeedGTM)
 	ctx := context.Background()
 
 	run("ContactIsWrittenWithItsMailAndEvent", func(t *testing.T, s GTMStore, fx GTMFixture) {

@@ -24,13 +24,7 @@ import (
 // benefit.ErrBusy after benefit.DrawAttempts lost rounds. newStore returns
 // an empty store per case.
 func SupportContract(t *testing.T, newStore func(t *testing.T) SupportStore) {
-	run := func(name string, f func(t *testing.T, s SupportStore, fx SupportFixture)) {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			s := newStore(t)
-			f(t, s, SeedSupport(t, s))
-		})
-	}
+	run := caseRunner(t, newStore, SeedSupport)
 	ctx := context.Background()
 
 	run("ReadsHoldingsAsBought", func(t *testing.T, s SupportStore, fx SupportFixture) {
@@ -75,7 +69,7 @@ func SupportContract(t *testing.T, newStore func(t *testing.T) SupportStore) {
 		if lineOf(t, mustHoldings(t, s, fx.Other).Lines, fx.OtherSupport).Used != 2 {
 			t.Fatal("the other partner's incidents are not counted")
 		}
-		wantPartnerEvents(t, s, fx.Partner)
+		wantEvents(t, s, fx.Partner, "")
 	})
 
 	run("ActivatesOnceWithItsEvent", func(t *testing.T, s SupportStore, fx SupportFixture) {
@@ -90,7 +84,7 @@ func SupportContract(t *testing.T, newStore func(t *testing.T) SupportStore) {
 		if a := mustHoldings(t, s, fx.Partner).Activation; a == nil || *a != *first.Activation || a.ActivatedBy != fx.Admin || !a.ActivatedAt.Equal(fx.At) {
 			t.Fatalf("stored: %+v", a)
 		}
-		es := wantPartnerEvents(t, s, fx.Partner, audit.SupportActivated)
+		es := wantEvents(t, s, fx.Partner, "", audit.SupportActivated)
 		if e := es[0]; e.Actor != fx.Admin || e.BenefitID != "" || !e.At.Equal(fx.At) {
 			t.Fatalf("event: %+v", e)
 		}
@@ -122,7 +116,7 @@ func SupportContract(t *testing.T, newStore func(t *testing.T) SupportStore) {
 		if created.Load() != 1 {
 			t.Fatalf("%d created, want 1", created.Load())
 		}
-		wantPartnerEvents(t, s, fx.Partner, audit.SupportActivated)
+		wantEvents(t, s, fx.Partner, "", audit.SupportActivated)
 	})
 
 	run("LostActivationIsDecidedAgain", func(t *testing.T, s SupportStore, fx SupportFixture) {
@@ -151,7 +145,7 @@ func SupportContract(t *testing.T, newStore func(t *testing.T) SupportStore) {
 		if a := mustHoldings(t, s, fx.Partner).Activation; *a != *winner.Activation {
 			t.Fatalf("stored %+v, want the winner's %+v", a, winner.Activation)
 		}
-		wantPartnerEvents(t, s, fx.Partner, audit.SupportActivated)
+		wantEvents(t, s, fx.Partner, "", audit.SupportActivated)
 	})
 
 	run("IncidentCountsAgainstItsLineWithItsEvent", func(t *testing.T, s SupportStore, fx SupportFixture) {
@@ -166,7 +160,7 @@ func SupportContract(t *testing.T, newStore func(t *testing.T) SupportStore) {
 		if lineOf(t, h.Lines, fx.SilverSupport).Used != 1 || lineOf(t, h.Lines, fx.PackSupport).Used != 0 {
 			t.Fatal("not counted on the silver line only")
 		}
-		es := wantPartnerEvents(t, s, fx.Partner, audit.IncidentOpened)
+		es := wantEvents(t, s, fx.Partner, "", audit.IncidentOpened)
 		if e := es[0]; e.BenefitID != fx.SilverSupport || e.Detail["incidentId"] != in.ID || e.Detail["category"] != "cloud" || e.Detail["product"] != "Portal" {
 			t.Fatalf("event: %+v", e)
 		}
@@ -185,8 +179,8 @@ func SupportContract(t *testing.T, newStore func(t *testing.T) SupportStore) {
 		if !errors.Is(err, support.ErrNoEligiblePlan) || mustHoldings(t, s, fx.Empty).Activation != nil {
 			t.Fatalf("activation without a plan: %v", err)
 		}
-		wantPartnerEvents(t, s, fx.Partner)
-		wantPartnerEvents(t, s, fx.Empty)
+		wantEvents(t, s, fx.Partner, "")
+		wantEvents(t, s, fx.Empty, "")
 	})
 
 	run("ConcurrentIncidentsNeverExceedTheCount", func(t *testing.T, s SupportStore, fx SupportFixture) {
@@ -226,7 +220,7 @@ func SupportContract(t *testing.T, newStore func(t *testing.T) SupportStore) {
 		if b := lineOf(t, mustHoldings(t, s, fx.Other).Lines, fx.OtherSupport); b.Used != 0 || b.Status != benefit.Revoked {
 			t.Fatalf("revoked line: %+v", b)
 		}
-		wantPartnerEvents(t, s, fx.Other)
+		wantEvents(t, s, fx.Other, "")
 	})
 
 	run("UsedUpLineIsRefused", func(t *testing.T, s SupportStore, fx SupportFixture) {
@@ -259,7 +253,7 @@ func SupportContract(t *testing.T, newStore func(t *testing.T) SupportStore) {
 		if b := lineOf(t, mustHoldings(t, s, fx.Other).Lines, fx.OtherSupport); b.Used != 0 {
 			t.Fatalf("written: %+v", b)
 		}
-		wantPartnerEvents(t, s, fx.Other)
+		wantEvents(t, s, fx.Other, "")
 	})
 }
 
@@ -315,21 +309,4 @@ func lineOf(t *testing.T, lines []benefit.Benefit, id string) benefit.Benefit {
 		t.Fatalf("no line %s", id)
 	}
 	return lines[i]
-}
-
-// wantPartnerEvents checks a partner's history, newest first, and returns it.
-func wantPartnerEvents(t *testing.T, s SupportStore, partnerID string, want ...audit.Action) []audit.Event {
-	t.Helper()
-	es, _, err := s.Audit(context.Background(), partnerID, "", 100, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []audit.Action
-	for _, e := range es {
-		got = append(got, e.Action)
-	}
-	if !slices.Equal(got, want) {
-		t.Fatalf("events of %s: %v, want %v", partnerID, got, want)
-	}
-	return es
 }

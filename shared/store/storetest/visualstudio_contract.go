@@ -28,13 +28,7 @@ import (
 // visualstudio.Attempts lost rounds. newStore returns an empty store per
 // case.
 func VisualStudioContract(t *testing.T, newStore func(t *testing.T) VisualStudioStore) {
-	run := func(name string, f func(t *testing.T, s VisualStudioStore, fx VisualStudioFixture)) {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			s := newStore(t)
-			f(t, s, SeedVisualStudio(t, s))
-		})
-	}
+	run := caseRunner(t, newStore, SeedVisualStudio)
 	ctx := context.Background()
 	day90 := func(fx VisualStudioFixture) time.Time { return fx.At.Add(visualstudio.ReassignAfter) }
 
@@ -98,7 +92,7 @@ func VisualStudioContract(t *testing.T, newStore func(t *testing.T) VisualStudio
 				}
 			}
 		}
-		wantVSEvents(t, s, fx.Partner, fx.VS) // nothing decided, nothing written
+		wantEvents(t, s, fx.Partner, fx.VS) // nothing decided, nothing written
 	})
 
 	run("AssignWritesSeatCountAndEvent", func(t *testing.T, s VisualStudioStore, fx VisualStudioFixture) {
@@ -109,7 +103,7 @@ func VisualStudioContract(t *testing.T, newStore func(t *testing.T) VisualStudio
 			!sub.Seats[0].AssignedAt.Equal(fx.At) || len(sub.Locks) != 0 {
 			t.Fatalf("after two assignments: %+v", sub)
 		}
-		es := wantVSEvents(t, s, fx.Partner, fx.VS, audit.VisualStudioAssigned, audit.VisualStudioAssigned)
+		es := wantEvents(t, s, fx.Partner, fx.VS, audit.VisualStudioAssigned, audit.VisualStudioAssigned)
 		if e := es[0]; e.UserID != fx.Users[0] || e.Actor != fx.Admin || e.PartnerID != fx.Partner || !e.At.Equal(fx.At) {
 			t.Fatalf("event: %+v", e)
 		}
@@ -146,7 +140,7 @@ func VisualStudioContract(t *testing.T, newStore func(t *testing.T) VisualStudio
 		if sub := mustSub(t, s, fx.Partner, fx.VS); sub.Line.Used != 0 || len(sub.Seats) != 0 || len(sub.Locks) != 0 {
 			t.Fatalf("after a late removal: %+v", sub)
 		}
-		es := wantVSEvents(t, s, fx.Partner, fx.VS, audit.VisualStudioRemoved, audit.VisualStudioAssigned, audit.VisualStudioRemoved, audit.VisualStudioAssigned)
+		es := wantEvents(t, s, fx.Partner, fx.VS, audit.VisualStudioRemoved, audit.VisualStudioAssigned, audit.VisualStudioRemoved, audit.VisualStudioAssigned)
 		if es[2].Detail["seatLockedUntil"] != day90(fx).Format(time.RFC3339) || es[0].Detail["seatLockedUntil"] != "" {
 			t.Fatalf("removal events: %+v, %+v", es[2], es[0])
 		}
@@ -172,7 +166,7 @@ func VisualStudioContract(t *testing.T, newStore func(t *testing.T) VisualStudio
 		if s4, _ := sub.Seat(fx.Users[4]); !s4.AssignedAt.Equal(day90(fx)) {
 			t.Fatalf("the moved seat's clock: %+v", s4)
 		}
-		es := wantVSEvents(t, s, fx.Partner, fx.VS, audit.VisualStudioMoved, audit.VisualStudioAssigned, audit.VisualStudioRemoved,
+		es := wantEvents(t, s, fx.Partner, fx.VS, audit.VisualStudioMoved, audit.VisualStudioAssigned, audit.VisualStudioRemoved,
 			audit.VisualStudioAssigned, audit.VisualStudioAssigned, audit.VisualStudioAssigned)
 		if es[0].UserID != fx.Users[4] || es[0].Detail["fromUserId"] != fx.Users[1] {
 			t.Fatalf("move event: %+v", es[0])
@@ -191,7 +185,7 @@ func VisualStudioContract(t *testing.T, newStore func(t *testing.T) VisualStudio
 		if sub := mustSub(t, s, fx.Partner, fx.VS); sub.Line.Used != 0 || len(sub.Seats) != 0 {
 			t.Fatalf("written: %+v", sub)
 		}
-		wantVSEvents(t, s, fx.Partner, fx.VS)
+		wantEvents(t, s, fx.Partner, fx.VS)
 	})
 
 	run("ChangeWithoutItsEventIsRefused", func(t *testing.T, s VisualStudioStore, fx VisualStudioFixture) {
@@ -224,7 +218,7 @@ func VisualStudioContract(t *testing.T, newStore func(t *testing.T) VisualStudio
 		if sub := mustSub(t, s, fx.Partner, fx.VS); sub.Line.Used != 1 || len(sub.Seats) != 1 {
 			t.Fatalf("after the race: %+v", sub)
 		}
-		wantVSEvents(t, s, fx.Partner, fx.VS, audit.VisualStudioAssigned)
+		wantEvents(t, s, fx.Partner, fx.VS, audit.VisualStudioAssigned)
 	})
 
 	run("TheCountNeverPassesTheQuantity", func(t *testing.T, s VisualStudioStore, fx VisualStudioFixture) {
@@ -247,7 +241,7 @@ func VisualStudioContract(t *testing.T, newStore func(t *testing.T) VisualStudio
 		if sub := mustSub(t, s, fx.Partner, fx.VS); sub.Line.Used != 3 || !slices.Equal(seatIDs(sub.Seats), fx.Users[:3]) {
 			t.Fatalf("after: %+v", sub)
 		}
-		wantVSEvents(t, s, fx.Partner, fx.VS, audit.VisualStudioAssigned, audit.VisualStudioAssigned, audit.VisualStudioAssigned)
+		wantEvents(t, s, fx.Partner, fx.VS, audit.VisualStudioAssigned, audit.VisualStudioAssigned, audit.VisualStudioAssigned)
 	})
 
 	run("ASeatMovesOnceUnderRacingMoves", func(t *testing.T, s VisualStudioStore, fx VisualStudioFixture) {
@@ -443,21 +437,4 @@ func seatIDs(seats []visualstudio.Seat) []string {
 		out = append(out, s.UserID)
 	}
 	return out
-}
-
-// wantVSEvents checks a line's history, newest first, and returns it.
-func wantVSEvents(t *testing.T, s VisualStudioStore, partnerID, benefitID string, want ...audit.Action) []audit.Event {
-	t.Helper()
-	es, _, err := s.Audit(context.Background(), partnerID, benefitID, 100, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []audit.Action
-	for _, e := range es {
-		got = append(got, e.Action)
-	}
-	if !slices.Equal(got, want) {
-		t.Fatalf("events of %s: %v, want %v", benefitID, got, want)
-	}
-	return es
 }
