@@ -25,15 +25,6 @@ func setup(t *testing.T) (advisory.Hours, *storetest.Fake, storetest.SupportFixt
 	return storetest.Hours(s), s, storetest.SeedSupport(t, s)
 }
 
-func wantCode(t *testing.T, err error, code string) *apperr.Error {
-	t.Helper()
-	ae, ok := apperr.As(err)
-	if !ok || ae.Code != code {
-		t.Fatalf("err %v, want %s", err, code)
-	}
-	return ae
-}
-
 func balance(t *testing.T, uc advisory.Hours, partnerID string, fx storetest.SupportFixture) advisory.Page {
 	t.Helper()
 	p, err := uc.List(ctx, partnerID, 100, "", fx.At)
@@ -46,7 +37,7 @@ func balance(t *testing.T, uc advisory.Hours, partnerID string, fx storetest.Sup
 func TestAnyUserAsksForHoursWithAnEligiblePlan(t *testing.T) {
 	uc, _, fx := setup(t)
 	_, _, err := uc.Request(ctx, fx.Empty, fx.EmptyAdmin, "Migration", 1, fx.At)
-	wantCode(t, err, "no_benefits")
+	storetest.WantCode(t, err, "no_benefits")
 	// The use case takes any user of the partner: the route allows every role.
 	r, _, err := uc.Request(ctx, fx.Other, "usr_member", "Migration", 1, fx.At)
 	if err != nil || r.RequestedBy != "usr_member" || r.PartnerID != fx.Other {
@@ -65,7 +56,7 @@ func TestTopicAndHoursAreChecked(t *testing.T) {
 		{"Migration", 0, "hours"}, {"Migration", -1, "hours"}, {"Migration", advisory.MaxHours + 1, "hours"},
 	} {
 		_, _, err := uc.Request(ctx, fx.Partner, fx.Admin, tc.topic, tc.hours, fx.At)
-		ae := wantCode(t, err, "validation_failed")
+		ae := storetest.WantCode(t, err, "validation_failed")
 		if !slices.ContainsFunc(ae.Fields, func(f apperr.FieldError) bool { return f.Field == tc.field }) {
 			t.Errorf("%q %d: fields %+v, want %s", tc.topic, tc.hours, ae.Fields, tc.field)
 		}
@@ -84,7 +75,7 @@ func TestHoursComeOffTheBalanceNeverBelowZero(t *testing.T) {
 		t.Fatalf("3 of 5: left %d, %v", left, err)
 	}
 	_, _, err := uc.Request(ctx, fx.Other, fx.OtherAdmin, "Landing zone", 3, fx.At)
-	if ae := wantCode(t, err, "insufficient_hours"); ae.Extra["hoursAvailable"] != 2 {
+	if ae := storetest.WantCode(t, err, "insufficient_hours"); ae.Extra["hoursAvailable"] != 2 {
 		t.Fatalf("hoursAvailable %v, want 2", ae.Extra["hoursAvailable"])
 	}
 	if _, left, err := uc.Request(ctx, fx.Other, fx.OtherAdmin, "Landing zone", 2, fx.At); err != nil || left != 0 {
@@ -113,7 +104,7 @@ func TestRevokedAndExpiredLinesGiveNoHours(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, _, err := uc.Request(ctx, fx.Partner, fx.Admin, "Landing zone", 6, fx.At)
-	if ae := wantCode(t, err, "insufficient_hours"); ae.Extra["hoursAvailable"] != 5 {
+	if ae := storetest.WantCode(t, err, "insufficient_hours"); ae.Extra["hoursAvailable"] != 5 {
 		t.Fatalf("hoursAvailable %v, want the pack's 5", ae.Extra["hoursAvailable"])
 	}
 	later := fx.SilverExpires.AddDate(0, 0, 1)
@@ -121,7 +112,7 @@ func TestRevokedAndExpiredLinesGiveNoHours(t *testing.T) {
 		t.Fatalf("expired pack still counts: %+v", p)
 	}
 	_, _, err = uc.Request(ctx, fx.Other, fx.OtherAdmin, "Landing zone", 1, fx.At.AddDate(2, 0, 0))
-	wantCode(t, err, "insufficient_hours")
+	storetest.WantCode(t, err, "insufficient_hours")
 	if _, left, err := uc.Request(ctx, fx.Partner, fx.Admin, "Landing zone", 1, later); err != nil || left != 4 {
 		t.Fatalf("pack after silver expired: left %d, %v", left, err)
 	}

@@ -2,12 +2,10 @@ package benefit_test
 
 import (
 	"context"
-	"errors"
 	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/pbs/benefits/shared/apperr"
 	"github.com/pbs/benefits/shared/benefit"
 	"github.com/pbs/benefits/shared/catalog"
 	"github.com/pbs/benefits/shared/store/storetest"
@@ -22,14 +20,6 @@ func shop(t *testing.T) (benefit.Shop, *storetest.Fake, storetest.ShopFixture) {
 	s := storetest.New()
 	fx := storetest.SeedShop(t, s)
 	return storetest.Shop(s, fx.Catalog), s, fx
-}
-
-func wantCode(t *testing.T, err error, code string) {
-	t.Helper()
-	var ae *apperr.Error
-	if !errors.As(err, &ae) || ae.Code != code {
-		t.Fatalf("error %v, want code %s", err, code)
-	}
 }
 
 // A purchase has a line per line of the package as the catalogue has it
@@ -90,7 +80,7 @@ func TestBuyRefusesABadPackageAndWritesNothing(t *testing.T) {
 	for id, code := range map[string]string{"": "validation_failed", " ": "validation_failed",
 		strings.Repeat("p", catalog.MaxIDLen+1): "validation_failed", "platinum-2026": "package_not_found"} {
 		_, _, err := sh.Buy(context.Background(), fx.Partner, id, fx.At)
-		wantCode(t, err, code)
+		storetest.WantCode(t, err, code)
 	}
 	if len(s.Outbox(fx.Partner)) != 0 {
 		t.Fatal("a refused purchase queued mail")
@@ -112,5 +102,5 @@ func TestPackagesArePricedInTheBuyersCurrency(t *testing.T) {
 		}
 	}
 	_, _, err := sh.Packages(ctx, fx.Partner, "CHF")
-	wantCode(t, err, "currency_not_supported")
+	storetest.WantCode(t, err, "currency_not_supported")
 }

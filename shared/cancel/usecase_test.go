@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pbs/benefits/shared/apperr"
 	"github.com/pbs/benefits/shared/audit"
 	"github.com/pbs/benefits/shared/benefit"
 	"github.com/pbs/benefits/shared/cancel"
@@ -30,21 +29,12 @@ func setup(t *testing.T) (cancel.Requests, *storetest.Fake, storetest.CancelFixt
 	return storetest.Requests(s), s, storetest.SeedCancellations(t, s)
 }
 
-func wantCode(t *testing.T, err error, code string) *apperr.Error {
-	t.Helper()
-	var ae *apperr.Error
-	if !errors.As(err, &ae) || ae.Code != code {
-		t.Fatalf("err %v, want %s", err, code)
-	}
-	return ae
-}
-
 // refused checks a cancel refused naming line benefitID, with nothing
 // written.
 func refused(t *testing.T, uc cancel.Requests, s *storetest.Fake, fx storetest.CancelFixture, purchaseID, benefitID, code string) {
 	t.Helper()
 	_, err := uc.Cancel(ctx, fx.Partner, fx.Admin, purchaseID, "", fx.At)
-	if e := wantCode(t, err, code); e.Extra["benefitId"] != benefitID {
+	if e := storetest.WantCode(t, err, code); e.Extra["benefitId"] != benefitID {
 		t.Fatalf("refusal names %v, want %s", e.Extra["benefitId"], benefitID)
 	}
 	if b, _ := s.Benefit(ctx, fx.Partner, benefitID); b.Status == benefit.Revoked {
@@ -139,7 +129,7 @@ func TestAnnualCreditAssignedRefusesTheRefund(t *testing.T) {
 	noHolder, lines := fx.Buy(t, "silver-2026")
 	allowed(t, uc, s, fx, noHolder, lines)
 	_, _, err := storetest.Seats(s).Assign(ctx, fx.Partner, fx.Admin, lines[catalog.CreditAnnual], fx.User, fx.At)
-	wantCode(t, err, "benefit_revoked")
+	storetest.WantCode(t, err, "benefit_revoked")
 }
 
 func TestVisualStudioIsWithdrawnByTheCancel(t *testing.T) {
@@ -186,7 +176,7 @@ func TestCancelOnlyWithin30DaysOfThePurchase(t *testing.T) {
 	id, _ := fx.Buy(t, "silver-2026")
 	closes := fx.At.Add(30 * 24 * time.Hour)
 	_, err := uc.Cancel(ctx, fx.Partner, fx.Admin, id, "", closes)
-	if e := wantCode(t, err, "cancel_window_closed"); e.Extra["windowClosedAt"] != closes {
+	if e := storetest.WantCode(t, err, "cancel_window_closed"); e.Extra["windowClosedAt"] != closes {
 		t.Fatalf("windowClosedAt %v, want %v", e.Extra["windowClosedAt"], closes)
 	}
 	if _, err := uc.Cancel(ctx, fx.Partner, fx.Admin, id, "", closes.Add(-time.Millisecond)); err != nil {
@@ -201,7 +191,7 @@ func TestCancelledPurchaseIsAlreadyCancelledAndItsReleaseFinished(t *testing.T) 
 		t.Fatal(err)
 	}
 	_, err := uc.Cancel(ctx, fx.Partner, fx.Admin, id, "", fx.At)
-	wantCode(t, err, "already_cancelled")
+	storetest.WantCode(t, err, "already_cancelled")
 
 	// A commit whose request died before the release: the next attempt
 	// answers already_cancelled and frees the seats.
@@ -218,7 +208,7 @@ func TestCancelledPurchaseIsAlreadyCancelledAndItsReleaseFinished(t *testing.T) 
 		t.Fatalf("setup: the seat was released: %+v", c)
 	}
 	_, err = uc.Cancel(ctx, fx.Partner, fx.Admin, id, "", fx.At)
-	wantCode(t, err, "already_cancelled")
+	storetest.WantCode(t, err, "already_cancelled")
 	if c, _ := s.Credit(ctx, fx.Partner, monthly); len(c.Holders) != 0 {
 		t.Fatalf("seats after the repeated cancel: %+v", c)
 	}
@@ -236,7 +226,7 @@ func TestReasonIsAtMost1000Characters(t *testing.T) {
 	uc, _, fx := setup(t)
 	id, _ := fx.Buy(t, "silver-2026")
 	_, err := uc.Cancel(ctx, fx.Partner, fx.Admin, id, strings.Repeat("é", 1001), fx.At)
-	if e := wantCode(t, err, "validation_failed"); len(e.Fields) != 1 || e.Fields[0].Field != "reason" || e.Fields[0].Code != "too_long" {
+	if e := storetest.WantCode(t, err, "validation_failed"); len(e.Fields) != 1 || e.Fields[0].Field != "reason" || e.Fields[0].Code != "too_long" {
 		t.Fatalf("fields: %+v", e.Fields)
 	}
 	sr, err := uc.Cancel(ctx, fx.Partner, fx.Admin, id, "  "+strings.Repeat("é", 1000)+"  ", fx.At)
@@ -268,7 +258,7 @@ func TestCancelMailsTheAdminsAndWritesItsEvent(t *testing.T) {
 func TestAnotherPartnersPurchaseIsNotFound(t *testing.T) {
 	uc, _, fx := setup(t)
 	_, err := uc.Cancel(ctx, fx.Partner, fx.Admin, fx.OtherPurchase, "", fx.At)
-	wantCode(t, err, "not_found")
+	storetest.WantCode(t, err, "not_found")
 }
 
 func TestRefundIsResolvedOnceCompletedOrRejected(t *testing.T) {
@@ -283,11 +273,11 @@ func TestRefundIsResolvedOnceCompletedOrRejected(t *testing.T) {
 		srs = append(srs, sr)
 	}
 	_, err := uc.Resolve(ctx, fx.Operator, srs[0].ID, "pending", "", fx.At)
-	wantCode(t, err, "validation_failed")
+	storetest.WantCode(t, err, "validation_failed")
 	_, err = uc.Resolve(ctx, fx.Operator, srs[0].ID, "completed", strings.Repeat("n", 1001), fx.At)
-	wantCode(t, err, "validation_failed")
+	storetest.WantCode(t, err, "validation_failed")
 	_, err = uc.Resolve(ctx, fx.Operator, "sr_unknown", "completed", "", fx.At)
-	wantCode(t, err, "not_found")
+	storetest.WantCode(t, err, "not_found")
 
 	done, err := uc.Resolve(ctx, fx.Operator, srs[0].ID, "completed", " paid ", fx.At.Add(time.Hour))
 	if err != nil || done.Status != cancel.Completed || done.Note != "paid" || done.ResolvedBy != fx.Operator {
@@ -303,7 +293,7 @@ func TestRefundIsResolvedOnceCompletedOrRejected(t *testing.T) {
 	for _, sr := range srs {
 		for _, outcome := range []string{"completed", "rejected"} {
 			_, err := uc.Resolve(ctx, fx.Operator, sr.ID, outcome, "", fx.At)
-			wantCode(t, err, "service_request_resolved")
+			storetest.WantCode(t, err, "service_request_resolved")
 		}
 	}
 	es, _, _ := s.Audit(ctx, fx.Partner, "", 10, "")
@@ -327,7 +317,7 @@ func TestOperatorListsServiceRequestsByStatus(t *testing.T) {
 		t.Fatalf("completed: %+v %v", got, err)
 	}
 	_, _, err = uc.List(ctx, "cancelled", 10, "")
-	wantCode(t, err, "validation_failed")
+	storetest.WantCode(t, err, "validation_failed")
 }
 
 // mailOf is the one message with template queued.

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pbs/benefits/shared/apperr"
 	"github.com/pbs/benefits/shared/audit"
 	"github.com/pbs/benefits/shared/benefit"
 	"github.com/pbs/benefits/shared/credit"
@@ -23,14 +22,6 @@ func setup(t *testing.T) (credit.Seats, *storetest.Fake, storetest.CreditFixture
 	t.Helper()
 	s := storetest.New()
 	return storetest.Seats(s), s, storetest.SeedCredits(t, s)
-}
-
-func wantCode(t *testing.T, err error, code string) {
-	t.Helper()
-	var ae *apperr.Error
-	if !errors.As(err, &ae) || ae.Code != code {
-		t.Fatalf("err %v, want %s", err, code)
-	}
 }
 
 func assign(t *testing.T, uc credit.Seats, fx storetest.CreditFixture, benefitID, userID string) credit.Credit {
@@ -50,7 +41,7 @@ func TestMonthlyCreditTakesUpToQuantityUsers(t *testing.T) {
 		}
 	}
 	_, _, err := uc.Assign(ctx, fx.Partner, fx.Admin, fx.Monthly, fx.Users[5], fx.At)
-	wantCode(t, err, "no_seats_left")
+	storetest.WantCode(t, err, "no_seats_left")
 }
 
 func TestAssigningAHolderAgainChangesNothing(t *testing.T) {
@@ -69,11 +60,11 @@ func TestUserMustBeInThePartnersDirectory(t *testing.T) {
 	uc, _, fx := setup(t)
 	for _, u := range []string{"usr_unknown", fx.OtherUser} {
 		_, _, err := uc.Assign(ctx, fx.Partner, fx.Admin, fx.Monthly, u, fx.At)
-		wantCode(t, err, "user_not_found")
+		storetest.WantCode(t, err, "user_not_found")
 	}
 	assign(t, uc, fx, fx.Annual, fx.Users[0])
 	_, err := uc.Transfer(ctx, fx.Partner, fx.Admin, fx.Annual, fx.OtherUser, fx.At)
-	wantCode(t, err, "user_not_found")
+	storetest.WantCode(t, err, "user_not_found")
 }
 
 func TestAnnualCreditHasOneUserAndIsGrantedAtAssignment(t *testing.T) {
@@ -87,7 +78,7 @@ func TestAnnualCreditHasOneUserAndIsGrantedAtAssignment(t *testing.T) {
 		t.Fatalf("ledger: %+v %v", l, err)
 	}
 	_, _, err := uc.Assign(ctx, fx.Partner, fx.Admin, fx.Annual, fx.Users[1], fx.At)
-	wantCode(t, err, "no_seats_left")
+	storetest.WantCode(t, err, "no_seats_left")
 }
 
 func TestAnnualCreditIsNotCombinableWithAnotherCreditOffer(t *testing.T) {
@@ -95,25 +86,25 @@ func TestAnnualCreditIsNotCombinableWithAnotherCreditOffer(t *testing.T) {
 	assign(t, uc, fx, fx.Monthly, fx.Users[0])
 	assign(t, uc, fx, fx.Monthly2, fx.Users[0]) // two monthly credits combine
 	_, _, err := uc.Assign(ctx, fx.Partner, fx.Admin, fx.Annual, fx.Users[0], fx.At)
-	wantCode(t, err, "offer_not_combinable")
+	storetest.WantCode(t, err, "offer_not_combinable")
 
 	assign(t, uc, fx, fx.Annual, fx.Users[1])
 	_, _, err = uc.Assign(ctx, fx.Partner, fx.Admin, fx.Monthly, fx.Users[1], fx.At)
-	wantCode(t, err, "offer_not_combinable")
+	storetest.WantCode(t, err, "offer_not_combinable")
 	_, _, err = uc.Assign(ctx, fx.Partner, fx.Admin, fx.Annual2, fx.Users[1], fx.At)
-	wantCode(t, err, "offer_not_combinable")
+	storetest.WantCode(t, err, "offer_not_combinable")
 	// Nor transferred to a user holding an offer.
 	_, err = uc.Transfer(ctx, fx.Partner, fx.Admin, fx.Annual, fx.Users[0], fx.At)
-	wantCode(t, err, "offer_not_combinable")
+	storetest.WantCode(t, err, "offer_not_combinable")
 }
 
 func TestAnnualCreditIsTransferredOnlyWithinItsEnrolmentYear(t *testing.T) {
 	uc, s, fx := setup(t)
 	_, err := uc.Transfer(ctx, fx.Partner, fx.Admin, fx.Annual, fx.Users[1], fx.At)
-	wantCode(t, err, "credit_not_assigned")
+	storetest.WantCode(t, err, "credit_not_assigned")
 	c := assign(t, uc, fx, fx.Annual, fx.Users[0])
 	_, err = uc.Transfer(ctx, fx.Partner, fx.Admin, fx.Monthly, fx.Users[1], fx.At)
-	wantCode(t, err, "credit_not_transferable")
+	storetest.WantCode(t, err, "credit_not_transferable")
 
 	last := c.EnrolmentEndsAt.Add(-time.Second)
 	after, err := uc.Transfer(ctx, fx.Partner, fx.Admin, fx.Annual, fx.Users[1], last)
@@ -128,13 +119,13 @@ func TestAnnualCreditIsTransferredOnlyWithinItsEnrolmentYear(t *testing.T) {
 		t.Fatalf("events: %+v", es)
 	}
 	_, err = uc.Transfer(ctx, fx.Partner, fx.Admin, fx.Annual, fx.Users[2], c.EnrolmentEndsAt)
-	wantCode(t, err, "transfer_window_closed")
+	storetest.WantCode(t, err, "transfer_window_closed")
 }
 
 func TestAnnualCreditIsNeverRemoved(t *testing.T) {
 	uc, _, fx := setup(t)
 	assign(t, uc, fx, fx.Annual, fx.Users[0])
-	wantCode(t, uc.Remove(ctx, fx.Partner, fx.Admin, fx.Annual, fx.Users[0], fx.At), "credit_not_removable")
+	storetest.WantCode(t, uc.Remove(ctx, fx.Partner, fx.Admin, fx.Annual, fx.Users[0], fx.At), "credit_not_removable")
 }
 
 func TestMonthlyCreditUserIsRemovable(t *testing.T) {
@@ -146,7 +137,7 @@ func TestMonthlyCreditUserIsRemovable(t *testing.T) {
 	if c, _ := s.Credit(ctx, fx.Partner, fx.Monthly); c.Seats != 0 || len(c.Holders) != 0 {
 		t.Fatalf("after removal: %+v", c)
 	}
-	wantCode(t, uc.Remove(ctx, fx.Partner, fx.Admin, fx.Monthly, fx.Users[0], fx.At), "not_found")
+	storetest.WantCode(t, uc.Remove(ctx, fx.Partner, fx.Admin, fx.Monthly, fx.Users[0], fx.At), "not_found")
 	assign(t, uc, fx, fx.Annual, fx.Users[0]) // the freed user may now take an annual credit
 }
 
@@ -156,10 +147,10 @@ func TestRevokedAndExpiredCreditsRefuseSeatChanges(t *testing.T) {
 	assign(t, uc, fx, fx.Annual, fx.Users[1])
 	expired := fx.MonthlyExpires
 	_, _, err := uc.Assign(ctx, fx.Partner, fx.Admin, fx.Monthly, fx.Users[2], expired)
-	wantCode(t, err, "benefit_expired")
-	wantCode(t, uc.Remove(ctx, fx.Partner, fx.Admin, fx.Monthly, fx.Users[0], expired), "benefit_expired")
+	storetest.WantCode(t, err, "benefit_expired")
+	storetest.WantCode(t, uc.Remove(ctx, fx.Partner, fx.Admin, fx.Monthly, fx.Users[0], expired), "benefit_expired")
 	_, _, err = uc.Assign(ctx, fx.Partner, fx.Admin, fx.Annual2, fx.Users[2], fx.AnnualExpires)
-	wantCode(t, err, "benefit_expired")
+	storetest.WantCode(t, err, "benefit_expired")
 
 	for _, b := range []string{fx.Monthly, fx.Annual} {
 		if err := s.RevokeCredit(ctx, fx.Partner, b, fx.At); err != nil {
@@ -167,8 +158,8 @@ func TestRevokedAndExpiredCreditsRefuseSeatChanges(t *testing.T) {
 		}
 	}
 	_, _, err = uc.Assign(ctx, fx.Partner, fx.Admin, fx.Monthly, fx.Users[2], fx.At)
-	wantCode(t, err, "benefit_revoked")
-	wantCode(t, uc.Remove(ctx, fx.Partner, fx.Admin, fx.Monthly, fx.Users[0], fx.At), "benefit_revoked")
+	storetest.WantCode(t, err, "benefit_revoked")
+	storetest.WantCode(t, uc.Remove(ctx, fx.Partner, fx.Admin, fx.Monthly, fx.Users[0], fx.At), "benefit_revoked")
 	_, err = uc.Transfer(ctx, fx.Partner, fx.Admin, fx.Annual, fx.Users[3], fx.At)
 	if !errors.Is(err, benefit.ErrRevoked) {
 		t.Fatalf("transfer of a revoked credit: %v", err)
@@ -178,12 +169,12 @@ func TestRevokedAndExpiredCreditsRefuseSeatChanges(t *testing.T) {
 func TestAnotherPartnersCreditIsNotFound(t *testing.T) {
 	uc, _, fx := setup(t)
 	_, _, err := uc.Assign(ctx, fx.Other, "usr_admin_"+fx.Other, fx.Monthly, fx.OtherUser, fx.At)
-	wantCode(t, err, "not_found")
-	wantCode(t, uc.Remove(ctx, fx.Other, "usr_admin_"+fx.Other, fx.Monthly, fx.OtherUser, fx.At), "not_found")
+	storetest.WantCode(t, err, "not_found")
+	storetest.WantCode(t, uc.Remove(ctx, fx.Other, "usr_admin_"+fx.Other, fx.Monthly, fx.OtherUser, fx.At), "not_found")
 	_, err = uc.Transfer(ctx, fx.Other, "usr_admin_"+fx.Other, fx.Annual, fx.OtherUser, fx.At)
-	wantCode(t, err, "not_found")
+	storetest.WantCode(t, err, "not_found")
 	_, err = uc.Ledger(ctx, fx.Other, fx.Annual)
-	wantCode(t, err, "not_found")
+	storetest.WantCode(t, err, "not_found")
 }
 
 func TestEverySeatChangeWritesItsAuditEvent(t *testing.T) {

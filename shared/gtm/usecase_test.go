@@ -28,13 +28,6 @@ func seed(t *testing.T) (*storetest.Fake, storetest.GTMFixture, gtm.Offers) {
 	return f, fx, storetest.Offers(f, fx.Catalog)
 }
 
-func wantCode(t *testing.T, err error, code string) {
-	t.Helper()
-	if e, ok := errors.AsType[*apperr.Error](err); !ok || e.Code != code {
-		t.Fatalf("got %v, want %s", err, code)
-	}
-}
-
 func name(t *testing.T, o gtm.Offers, fx storetest.GTMFixture, email string, at time.Time) gtm.Contact {
 	t.Helper()
 	c, err := o.SetContact(ctx, fx.Partner, fx.Admin, fx.User, email, "+81312345678", "en", at)
@@ -74,7 +67,7 @@ func count(f *storetest.Fake, partnerID, template string) int {
 func TestActivatingAnOfferNeedsAMarketingContact(t *testing.T) {
 	f, fx, o := seed(t)
 	_, err := o.Activate(ctx, fx.Partner, fx.Admin, fx.Offer, fx.At)
-	wantCode(t, err, "marketing_contact_required")
+	storetest.WantCode(t, err, "marketing_contact_required")
 	if _, err := o.Contact(ctx, fx.Partner); !errors.Is(err, gtm.ErrNoContact) {
 		t.Fatalf("contact: %v", err)
 	}
@@ -83,18 +76,18 @@ func TestActivatingAnOfferNeedsAMarketingContact(t *testing.T) {
 	}
 	_, err = o.Activate(ctx, fx.Partner, fx.Admin, fx.Software, fx.At) // not an offer
 	if !errors.Is(err, apperr.ErrNotFound) {
-		wantCode(t, err, "not_found")
+		storetest.WantCode(t, err, "not_found")
 	}
 }
 
 func TestContactIsADirectoryUserAtAnotherAddress(t *testing.T) {
 	_, fx, o := seed(t)
 	_, err := o.SetContact(ctx, fx.Partner, fx.Admin, fx.SecondUser, "mkt@example.com", "+81312345678", "en", fx.At)
-	wantCode(t, err, "user_not_found")
+	storetest.WantCode(t, err, "user_not_found")
 	_, err = o.SetContact(ctx, fx.Partner, fx.Admin, fx.User, "USER@"+fx.Partner+".example", "+81312345678", "en", fx.At)
-	wantCode(t, err, "email_must_differ")
+	storetest.WantCode(t, err, "email_must_differ")
 	_, err = o.SetContact(ctx, fx.Partner, fx.Admin, fx.User, "mkt@example.com", "0312345678", "en", fx.At)
-	wantCode(t, err, "validation_failed")
+	storetest.WantCode(t, err, "validation_failed")
 }
 
 func TestContactChangeMailsTheInstructionsWithNoCallerText(t *testing.T) {
@@ -126,7 +119,7 @@ func TestContactMailsAreLimitedPerPartnerAndPerAddress(t *testing.T) {
 		name(t, o, fx, fmt.Sprintf("m%d@example.com", i), fx.At)
 	}
 	_, err := o.SetContact(ctx, fx.Partner, fx.Admin, fx.User, "more@example.com", "+81312345678", "en", fx.At)
-	wantCode(t, err, "rate_limited")
+	storetest.WantCode(t, err, "rate_limited")
 	if e, _ := errors.AsType[*apperr.Error](err); e.Extra[apperr.RetryAfter] != 15*3600 { // 09:00 to midnight
 		t.Fatalf("retryAfter %v", e.Extra[apperr.RetryAfter])
 	}
@@ -148,7 +141,7 @@ func TestContactMailsAreLimitedPerPartnerAndPerAddress(t *testing.T) {
 	}
 	name(t, o, fx, "same@example.com", at) // the third mail to it today
 	_, err = o.SetContact(ctx, fx.Second, fx.SecondAdmin, fx.SecondUser, "same@example.com", "+81312345678", "en", at)
-	wantCode(t, err, "rate_limited")
+	storetest.WantCode(t, err, "rate_limited")
 }
 
 func TestActivationMailsASingleUseLinkAndRepeatingItSendsNothing(t *testing.T) {
@@ -181,7 +174,7 @@ func TestNoPublicURLIsUnavailable(t *testing.T) {
 	name(t, o, fx, "mkt@example.com", fx.At)
 	o.PublicURL = ""
 	_, err := o.Activate(ctx, fx.Partner, fx.Admin, fx.Offer, fx.At)
-	wantCode(t, err, "public_url_unset")
+	storetest.WantCode(t, err, "public_url_unset")
 }
 
 func TestLinkToAReplacedAddressOrExpiredIsReplacedAndNoLongerConfirms(t *testing.T) {

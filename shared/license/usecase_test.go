@@ -31,14 +31,6 @@ func setup(t *testing.T) (license.Keys, *storetest.Fake, storetest.LicenseFixtur
 	return storetest.Keys(s), s, storetest.SeedLicenses(t, s)
 }
 
-func wantCode(t *testing.T, err error, code string) {
-	t.Helper()
-	var ae *apperr.Error
-	if !errors.As(err, &ae) || ae.Code != code {
-		t.Fatalf("err %v, want %s", err, code)
-	}
-}
-
 func events(t *testing.T, s *storetest.Fake, partnerID, benefitID string) []audit.Action {
 	t.Helper()
 	es, _, err := s.Audit(ctx, partnerID, benefitID, 100, "")
@@ -111,7 +103,7 @@ func TestEmptyPoolIsKeyPoolExhaustedAndTheOperatorIsTold(t *testing.T) {
 		}
 	}
 	_, err := uc.SoftwareKey(ctx, fx.Partner, fx.Admin, fx.Software[2], fx.At)
-	wantCode(t, err, "key_pool_exhausted")
+	storetest.WantCode(t, err, "key_pool_exhausted")
 	if b, _ := s.Benefit(ctx, fx.Partner, fx.Software[2]); b.Key != "" || b.Status != benefit.Available {
 		t.Fatalf("exhausted line %+v", b)
 	}
@@ -147,7 +139,7 @@ func TestSignedKeyNamesTheLineAndVerifies(t *testing.T) {
 	uc.Signer = nil
 	other := fx.Buy(t, s, fx.Partner)[storetest.SignedSoftware]
 	_, err = uc.SoftwareKey(ctx, fx.Partner, fx.Admin, other, fx.At)
-	wantCode(t, err, "signing_unavailable")
+	storetest.WantCode(t, err, "signing_unavailable")
 	if got, _ := s.Benefit(ctx, fx.Partner, other); got.Key != "" || got.Status != benefit.Available {
 		t.Fatalf("line %+v", got)
 	}
@@ -157,17 +149,17 @@ func TestKeysOnlyForTheRouteKindAndThePartner(t *testing.T) {
 	uc, _, fx := setup(t)
 	for _, k := range [][2]string{{fx.Partner, fx.Licences[0]}, {fx.Partner, fx.NotKeyed}, {fx.Partner, fx.OtherSoftware}, {fx.Other, fx.Software[0]}} {
 		_, err := uc.SoftwareKey(ctx, k[0], fx.Admin, k[1], fx.At)
-		wantCode(t, err, "not_found")
+		storetest.WantCode(t, err, "not_found")
 		_, err = uc.Downloads(ctx, k[0], k[1], fx.At)
-		wantCode(t, err, "not_found")
+		storetest.WantCode(t, err, "not_found")
 	}
 	for _, k := range [][2]string{{fx.Partner, fx.Software[0]}, {fx.Partner, fx.NotKeyed}, {fx.Partner, fx.OtherLicence}, {fx.Other, fx.Licences[0]}} {
 		for _, seesKey := range []bool{true, false} {
 			_, err := uc.License(ctx, k[0], fx.Admin, k[1], seesKey, fx.At)
-			wantCode(t, err, "not_found")
+			storetest.WantCode(t, err, "not_found")
 		}
 		_, err := uc.Redeem(ctx, k[0], fx.Admin, k[1], "contoso.example", license.AddSeats, fx.At)
-		wantCode(t, err, "not_found")
+		storetest.WantCode(t, err, "not_found")
 	}
 }
 
@@ -177,14 +169,14 @@ func TestRevokedOrExpiredLinesTakeNoKeyAndNoDownloads(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := uc.SoftwareKey(ctx, fx.Partner, fx.Admin, fx.Software[0], fx.At)
-	wantCode(t, err, "benefit_revoked")
+	storetest.WantCode(t, err, "benefit_revoked")
 	_, err = uc.Downloads(ctx, fx.Partner, fx.Software[0], fx.At)
-	wantCode(t, err, "benefit_revoked")
+	storetest.WantCode(t, err, "benefit_revoked")
 	later := fx.At.AddDate(1, 1, 0) // past the lines' 12 months
 	_, err = uc.SoftwareKey(ctx, fx.Partner, fx.Admin, fx.Software[1], later)
-	wantCode(t, err, "benefit_expired")
+	storetest.WantCode(t, err, "benefit_expired")
 	_, err = uc.Downloads(ctx, fx.Partner, fx.Software[1], later)
-	wantCode(t, err, "benefit_expired")
+	storetest.WantCode(t, err, "benefit_expired")
 	if b, _ := s.Benefit(ctx, fx.Partner, fx.Software[1]); b.Key != "" {
 		t.Fatalf("expired line took %q", b.Key)
 	}
@@ -238,7 +230,7 @@ func TestRevokedLicenceNeverShowsItsKey(t *testing.T) {
 		t.Fatalf("revoked line %+v, %v", b, err)
 	}
 	_, err = uc.Redeem(ctx, fx.Partner, fx.Admin, legacy, "contoso.example", license.AddSeats, fx.At)
-	wantCode(t, err, "benefit_revoked")
+	storetest.WantCode(t, err, "benefit_revoked")
 	// A cancel that revokes the line while an admin's read takes its key:
 	// the read answers the revoked line, without a key, and takes none.
 	racing := revokingStore{Fake: s, once: &sync.Once{}, t: t}
@@ -290,7 +282,7 @@ func TestExpiredLicenceStillShowsItsKeyAndRedemptionButIsNotRedeemed(t *testing.
 		t.Fatalf("expired unread line %+v, %v", b, err)
 	}
 	_, err = uc.Redeem(ctx, fx.Partner, fx.Admin, fx.Licences[1], "contoso.example", license.AddSeats, later)
-	wantCode(t, err, "benefit_expired")
+	storetest.WantCode(t, err, "benefit_expired")
 }
 
 func TestAKeyRedeemsOnce(t *testing.T) {
@@ -300,7 +292,7 @@ func TestAKeyRedeemsOnce(t *testing.T) {
 	}
 	for _, mode := range []license.Mode{license.AddSeats, license.ExtendTerm} {
 		_, err := uc.Redeem(ctx, fx.Partner, fx.Admin, fx.Licences[0], "fabrikam.example", mode, fx.At)
-		wantCode(t, err, "key_already_redeemed")
+		storetest.WantCode(t, err, "key_already_redeemed")
 	}
 	if sub, _ := s.TenantSubscription(ctx, fx.Partner, "fabrikam.example", storetest.LicenceProduct); sub.Exists {
 		t.Fatalf("second tenant %+v", sub)

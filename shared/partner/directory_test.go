@@ -2,12 +2,10 @@ package partner_test
 
 import (
 	"context"
-	"errors"
 	"testing"
 	"time"
 
 	"github.com/pbs/benefits/shared/access"
-	"github.com/pbs/benefits/shared/apperr"
 	"github.com/pbs/benefits/shared/partner"
 	"github.com/pbs/benefits/shared/store/storetest"
 )
@@ -18,14 +16,6 @@ import (
 // docs/domain.md links each rule to its test here.
 
 var at = time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
-
-func wantCode(t *testing.T, err error, code string) {
-	t.Helper()
-	var ae *apperr.Error
-	if !errors.As(err, &ae) || ae.Code != code {
-		t.Fatalf("error %v, want code %s", err, code)
-	}
-}
 
 func directory(t *testing.T) (partner.Directory, *storetest.Fake, storetest.DirectoryFixture) {
 	t.Helper()
@@ -53,13 +43,13 @@ func TestAddPartnerNeedsACatalogueCurrency(t *testing.T) {
 	_, s, _ := directory(t)
 	in := partner.PartnerInput{Name: "Fabrikam", Currency: "CHF", AccountEmail: "it@fabrikam.example"}
 	_, _, err := storetest.Directory(s, storetest.DemoCatalog(t)).AddPartner(context.Background(), in, at)
-	wantCode(t, err, "currency_not_supported")
+	storetest.WantCode(t, err, "currency_not_supported")
 	in.Currency = "USD"
 	_, _, err = storetest.Directory(s, nil).AddPartner(context.Background(), in, at)
-	wantCode(t, err, "currency_not_supported")
+	storetest.WantCode(t, err, "currency_not_supported")
 	in.Currency = "usd"
 	_, _, err = storetest.Directory(s, storetest.DemoCatalog(t)).AddPartner(context.Background(), in, at)
-	wantCode(t, err, "validation_failed")
+	storetest.WantCode(t, err, "validation_failed")
 }
 
 // An email is unique in a partner's directory, without regard to case; in
@@ -73,7 +63,7 @@ func TestAddUserEmailIsUniquePerPartner(t *testing.T) {
 	}
 	in.Email = "ANN@Contoso.example"
 	_, err := d.AddUser(context.Background(), admin, in, at)
-	wantCode(t, err, "user_exists")
+	storetest.WantCode(t, err, "user_exists")
 	other := access.Caller{UserID: fx.OtherAdmin, PartnerID: fx.Other, Roles: []access.Role{access.GlobalAdmin}}
 	if _, err := d.AddUser(context.Background(), other, in, at); err != nil {
 		t.Fatalf("the email in another partner: %v", err)
@@ -88,7 +78,7 @@ func TestAddUserGivesOnlyRolesTheCallerGrants(t *testing.T) {
 	um := access.Caller{UserID: "usr_um", PartnerID: fx.Partner, Roles: []access.Role{access.UserManagementAdmin}}
 	for _, r := range []access.Role{access.GlobalAdmin, access.MPNPartnerAdmin} {
 		_, err := d.AddUser(context.Background(), um, partner.UserInput{Email: "bob@contoso.example", DisplayName: "Bob", Roles: []access.Role{access.AdminAgent, r}}, at)
-		wantCode(t, err, "forbidden_role")
+		storetest.WantCode(t, err, "forbidden_role")
 	}
 	u, err := d.AddUser(context.Background(), um, partner.UserInput{Email: "bob@contoso.example", DisplayName: "Bob", Roles: []access.Role{access.UserManagementAdmin, access.AdminAgent}}, at)
 	if err != nil {

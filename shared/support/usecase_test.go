@@ -24,15 +24,6 @@ func setup(t *testing.T) (support.Desk, *storetest.Fake, storetest.SupportFixtur
 	return storetest.Desk(s), s, storetest.SeedSupport(t, s)
 }
 
-func wantCode(t *testing.T, err error, code string) *apperr.Error {
-	t.Helper()
-	ae, ok := apperr.As(err)
-	if !ok || ae.Code != code {
-		t.Fatalf("err %v, want %s", err, code)
-	}
-	return ae
-}
-
 func incident(c support.Category, product, version string) support.Incident {
 	return support.Incident{Category: c, Product: product, ProductVersion: version}
 }
@@ -56,7 +47,7 @@ func activate(t *testing.T, uc support.Desk, partnerID, actorID string, fx store
 func TestActivationNeedsAGoldSilverOrActionPackPurchase(t *testing.T) {
 	uc, _, fx := setup(t)
 	_, _, err := uc.Activate(ctx, fx.Empty, fx.EmptyAdmin, fx.At)
-	wantCode(t, err, "no_eligible_plan")
+	storetest.WantCode(t, err, "no_eligible_plan")
 	if sum, created, err := uc.Activate(ctx, fx.Other, fx.OtherAdmin, fx.At); err != nil || !created || sum.Activation == nil {
 		t.Fatalf("action pack: created=%v %v", created, err)
 	}
@@ -99,7 +90,7 @@ func TestIncidentCategoryAndProductAreChecked(t *testing.T) {
 		{incident(support.OnPremises, fx.Product, ""), "productVersion"},
 	} {
 		_, err := uc.OpenIncident(ctx, fx.Partner, fx.Admin, tc.in, fx.Catalog, fx.At)
-		ae := wantCode(t, err, "validation_failed")
+		ae := storetest.WantCode(t, err, "validation_failed")
 		if !slices.ContainsFunc(ae.Fields, func(f apperr.FieldError) bool { return f.Field == tc.field }) {
 			t.Errorf("%+v: fields %+v, want %s", tc.in, ae.Fields, tc.field)
 		}
@@ -115,7 +106,7 @@ func TestIncidentCategoryAndProductAreChecked(t *testing.T) {
 func TestCloudIncidentsAreGoldAndSilverOnly(t *testing.T) {
 	uc, _, fx := setup(t)
 	_, err := uc.OpenIncident(ctx, fx.Other, fx.OtherAdmin, incident(support.Cloud, "Portal", ""), fx.Catalog, fx.At)
-	wantCode(t, err, "plan_not_eligible")
+	storetest.WantCode(t, err, "plan_not_eligible")
 	open(t, uc, fx, fx.Partner, fx.Admin, incident(support.Cloud, "Portal", "")) // silver, not activated
 }
 
@@ -125,7 +116,7 @@ func TestOnPremisesIncidentsTakeTheCurrentOrPreviousVersionOnly(t *testing.T) {
 	open(t, uc, fx, fx.Partner, fx.Admin, incident(support.OnPremises, fx.Product, fx.Versions[0]))
 	open(t, uc, fx, fx.Partner, fx.Admin, incident(support.OnPremises, fx.Product, fx.Versions[1]))
 	_, err := uc.OpenIncident(ctx, fx.Partner, fx.Admin, incident(support.OnPremises, fx.Product, fx.Versions[2]), fx.Catalog, fx.At)
-	ae := wantCode(t, err, "version_not_supported")
+	ae := storetest.WantCode(t, err, "version_not_supported")
 	if got, _ := ae.Extra["supportedVersions"].([]string); !slices.Equal(got, fx.Versions[:2]) {
 		t.Fatalf("supportedVersions %v, want %v", ae.Extra["supportedVersions"], fx.Versions[:2])
 	}
@@ -136,7 +127,7 @@ func TestOnPremisesAzureAndDynamicsIncidentsNeedSupportActivated(t *testing.T) {
 	for _, in := range []support.Incident{incident(support.OnPremises, fx.Product, fx.Versions[0]),
 		incident(support.Azure, "Subscription", ""), incident(support.Dynamics, "Sales", "")} {
 		_, err := uc.OpenIncident(ctx, fx.Partner, fx.Admin, in, fx.Catalog, fx.At)
-		wantCode(t, err, "support_not_activated")
+		storetest.WantCode(t, err, "support_not_activated")
 	}
 	// Cloud and Azure through a CSP need no activation.
 	open(t, uc, fx, fx.Partner, fx.Admin, incident(support.Cloud, "Portal", ""))
@@ -148,7 +139,7 @@ func TestOnPremisesAzureAndDynamicsIncidentsNeedSupportActivated(t *testing.T) {
 func TestIncidentsNeedAnEligiblePlan(t *testing.T) {
 	uc, _, fx := setup(t)
 	_, err := uc.OpenIncident(ctx, fx.Empty, fx.EmptyAdmin, incident(support.AzureCSP, "Tenant", ""), fx.Catalog, fx.At)
-	wantCode(t, err, "no_eligible_plan")
+	storetest.WantCode(t, err, "no_eligible_plan")
 }
 
 func TestEachIncidentUsesOneOfTheQuantity(t *testing.T) {
@@ -160,7 +151,7 @@ func TestEachIncidentUsesOneOfTheQuantity(t *testing.T) {
 		}
 	}
 	_, err := uc.OpenIncident(ctx, fx.Other, fx.OtherAdmin, incident(support.AzureCSP, "Tenant", ""), fx.Catalog, fx.At)
-	wantCode(t, err, "no_incidents_left")
+	storetest.WantCode(t, err, "no_incidents_left")
 }
 
 func TestIncidentsAreCountedOnTheLineThatExpiresFirst(t *testing.T) {
@@ -181,7 +172,7 @@ func TestRevokedAndExpiredLinesGiveNoIncidents(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := uc.OpenIncident(ctx, fx.Other, fx.OtherAdmin, incident(support.AzureCSP, "Tenant", ""), fx.Catalog, fx.At)
-	wantCode(t, err, "no_incidents_left")
+	storetest.WantCode(t, err, "no_incidents_left")
 	// Past the silver line's expiry only the pack's line counts.
 	later := fx.SilverExpires.AddDate(0, 0, 1)
 	if got, _ := uc.Get(ctx, fx.Partner, later); got.Quantity != 5 {

@@ -25,15 +25,6 @@ func setup(t *testing.T) (visualstudio.Seats, *storetest.Fake, storetest.VisualS
 	return storetest.VisualStudioSeats(s), s, storetest.SeedVisualStudio(t, s)
 }
 
-func wantCode(t *testing.T, err error, code string) *apperr.Error {
-	t.Helper()
-	var ae *apperr.Error
-	if !errors.As(err, &ae) || ae.Code != code {
-		t.Fatalf("err %v, want %s", err, code)
-	}
-	return ae
-}
-
 func assign(t *testing.T, uc visualstudio.Seats, fx storetest.VisualStudioFixture, userID, replaces string, at time.Time) visualstudio.Change {
 	t.Helper()
 	c, err := uc.Assign(ctx, fx.Partner, fx.Admin, fx.VS, visualstudio.Row{UserID: userID, ReplacesUserID: replaces}, at)
@@ -65,7 +56,7 @@ func TestVisualStudioTakesUpToQuantityUsersOneSeatEach(t *testing.T) {
 		}
 	}
 	_, err := uc.Assign(ctx, fx.Partner, fx.Admin, fx.VS, visualstudio.Row{UserID: fx.Users[3]}, fx.At)
-	wantCode(t, err, "no_seats_left")
+	storetest.WantCode(t, err, "no_seats_left")
 	if ids, used := holders(t, uc, fx); !slices.Equal(ids, fx.Users[:3]) || used != 3 {
 		t.Fatalf("holders %v, used %d", ids, used)
 	}
@@ -91,7 +82,7 @@ func TestVisualStudioUserMustBeInThePartnersDirectory(t *testing.T) {
 	uc, _, fx := setup(t)
 	for _, u := range []string{"usr_unknown", fx.OtherUser} {
 		_, err := uc.Assign(ctx, fx.Partner, fx.Admin, fx.VS, visualstudio.Row{UserID: u}, fx.At)
-		wantCode(t, err, "user_not_found")
+		storetest.WantCode(t, err, "user_not_found")
 	}
 	if ids, used := holders(t, uc, fx); len(ids) != 0 || used != 0 {
 		t.Fatalf("holders %v, used %d", ids, used)
@@ -102,7 +93,7 @@ func TestVisualStudioSeatMovesOnlyAfter90Days(t *testing.T) {
 	uc, s, fx := setup(t)
 	assign(t, uc, fx, fx.Users[0], "", fx.At)
 	_, err := uc.Assign(ctx, fx.Partner, fx.Admin, fx.VS, visualstudio.Row{UserID: fx.Users[1], ReplacesUserID: fx.Users[0]}, day(fx, 89))
-	ae := wantCode(t, err, "reassignment_too_soon")
+	ae := storetest.WantCode(t, err, "reassignment_too_soon")
 	if at, _ := ae.Extra["earliestReassignmentAt"].(time.Time); !at.Equal(day(fx, 90)) {
 		t.Fatalf("earliestReassignmentAt %v, want %v", ae.Extra["earliestReassignmentAt"], day(fx, 90))
 	}
@@ -112,7 +103,7 @@ func TestVisualStudioSeatMovesOnlyAfter90Days(t *testing.T) {
 	}
 	// The moved seat's 90 days start again.
 	_, err = uc.Assign(ctx, fx.Partner, fx.Admin, fx.VS, visualstudio.Row{UserID: fx.Users[2], ReplacesUserID: fx.Users[1]}, day(fx, 179))
-	wantCode(t, err, "reassignment_too_soon")
+	storetest.WantCode(t, err, "reassignment_too_soon")
 	if ids, used := holders(t, uc, fx); !slices.Equal(ids, fx.Users[1:2]) || used != 1 {
 		t.Fatalf("holders %v, used %d", ids, used)
 	}
@@ -127,9 +118,9 @@ func TestVisualStudioMoveNeedsAHolderAndAUserWithoutASeat(t *testing.T) {
 	assign(t, uc, fx, fx.Users[0], "", fx.At)
 	assign(t, uc, fx, fx.Users[1], "", fx.At)
 	_, err := uc.Assign(ctx, fx.Partner, fx.Admin, fx.VS, visualstudio.Row{UserID: fx.Users[2], ReplacesUserID: fx.Users[3]}, day(fx, 90))
-	wantCode(t, err, "user_not_assigned")
+	storetest.WantCode(t, err, "user_not_assigned")
 	_, err = uc.Assign(ctx, fx.Partner, fx.Admin, fx.VS, visualstudio.Row{UserID: fx.Users[1], ReplacesUserID: fx.Users[0]}, day(fx, 90))
-	wantCode(t, err, "already_assigned")
+	storetest.WantCode(t, err, "already_assigned")
 }
 
 func TestVisualStudioRemovalWithin90DaysLocksTheSeatUntilDay90(t *testing.T) {
@@ -150,7 +141,7 @@ func TestVisualStudioRemovalWithin90DaysLocksTheSeatUntilDay90(t *testing.T) {
 	}
 	// Nobody else gets it before day 90; the answer says when it frees.
 	_, err := uc.Assign(ctx, fx.Partner, fx.Admin, fx.VS, visualstudio.Row{UserID: fx.Users[3]}, day(fx, 89))
-	if ae := wantCode(t, err, "no_seats_left"); ae.Extra["nextSeatFreeAt"] != day(fx, 90) {
+	if ae := storetest.WantCode(t, err, "no_seats_left"); ae.Extra["nextSeatFreeAt"] != day(fx, 90) {
 		t.Fatalf("nextSeatFreeAt %v", ae.Extra["nextSeatFreeAt"])
 	}
 	// The same user takes it back at once, with its clock.
@@ -183,35 +174,35 @@ func TestVisualStudioRemovalAfter90DaysFreesTheSeat(t *testing.T) {
 	}
 	// Removing someone without a seat: not found.
 	err := uc.Remove(ctx, fx.Partner, fx.Admin, fx.VS, fx.Users[0], day(fx, 91))
-	wantCode(t, err, "not_found")
+	storetest.WantCode(t, err, "not_found")
 }
 
 func TestVisualStudioRevokedAndExpiredLinesRefuseAssignments(t *testing.T) {
 	uc, s, fx := setup(t)
 	_, err := uc.Assign(ctx, fx.Partner, fx.Admin, fx.VS, visualstudio.Row{UserID: fx.Users[0]}, fx.Expires)
-	wantCode(t, err, "benefit_expired")
+	storetest.WantCode(t, err, "benefit_expired")
 	_, err = uc.AssignMany(ctx, fx.Partner, fx.Admin, fx.VS, []visualstudio.Row{{UserID: fx.Users[0]}}, fx.Expires)
-	wantCode(t, err, "benefit_expired")
+	storetest.WantCode(t, err, "benefit_expired")
 	if err := s.RevokeSubscription(ctx, fx.Partner, fx.VS, fx.At); err != nil {
 		t.Fatal(err)
 	}
 	_, err = uc.Assign(ctx, fx.Partner, fx.Admin, fx.VS, visualstudio.Row{UserID: fx.Users[0]}, fx.At)
-	wantCode(t, err, "benefit_revoked")
+	storetest.WantCode(t, err, "benefit_revoked")
 	_, err = uc.AssignMany(ctx, fx.Partner, fx.Admin, fx.VS, []visualstudio.Row{{UserID: fx.Users[0]}}, fx.At)
-	wantCode(t, err, "benefit_revoked")
+	storetest.WantCode(t, err, "benefit_revoked")
 }
 
 func TestVisualStudioAnotherPartnersOrKindsLineIsNotFound(t *testing.T) {
 	uc, _, fx := setup(t)
 	for _, id := range []string{fx.OtherVS, fx.NotVS, "ben_unknown"} {
 		_, err := uc.Assign(ctx, fx.Partner, fx.Admin, id, visualstudio.Row{UserID: fx.Users[0]}, fx.At)
-		wantCode(t, err, "not_found")
+		storetest.WantCode(t, err, "not_found")
 		_, err = uc.AssignMany(ctx, fx.Partner, fx.Admin, id, []visualstudio.Row{{UserID: fx.Users[0]}}, fx.At)
-		wantCode(t, err, "not_found")
+		storetest.WantCode(t, err, "not_found")
 		err = uc.Remove(ctx, fx.Partner, fx.Admin, id, fx.Users[0], fx.At)
-		wantCode(t, err, "not_found")
+		storetest.WantCode(t, err, "not_found")
 		_, err = uc.List(ctx, fx.Partner, id, 10, "")
-		wantCode(t, err, "not_found")
+		storetest.WantCode(t, err, "not_found")
 	}
 }
 
@@ -270,7 +261,7 @@ func TestVisualStudioBulkDecidesRowsInOrderEachAllOrNothing(t *testing.T) {
 	}
 	// More rows than the line has seats: the request is refused.
 	_, err := uc.AssignMany(ctx, fx.Partner, fx.Admin, fx.VS2, make([]visualstudio.Row, 4), fx.At)
-	wantCode(t, err, "validation_failed")
+	storetest.WantCode(t, err, "validation_failed")
 }
 
 func TestVisualStudioListPagesHoldersInUserOrder(t *testing.T) {
@@ -316,9 +307,9 @@ func TestVisualStudioBulkRowsLeftOpenAfterTheRoundsAreBusy(t *testing.T) {
 	}
 	// Row 1 was refused and row 2 committed before the rounds ran out: both
 	// final; row 3 is seats_busy.
-	wantCode(t, res[0].Err, "user_not_found")
+	storetest.WantCode(t, res[0].Err, "user_not_found")
 	if res[1].Err != nil || res[1].Change.Kind != visualstudio.New {
 		t.Fatalf("row 2: %+v", res[1])
 	}
-	wantCode(t, res[2].Err, "seats_busy")
+	storetest.WantCode(t, res[2].Err, "seats_busy")
 }
