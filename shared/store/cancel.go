@@ -89,26 +89,19 @@ var _ cancel.Store = (*Store)(nil)
 // answered already_cancelled; a fenced line used meanwhile is its refusal.
 // decide's errors come back as they are, with nothing written.
 func (s *Store) UpdateCancellation(ctx context.Context, partnerID, purchaseID string, decide cancel.Decision) error {
-	err := RetryConflicts(ctx, cancel.Attempts, func() error {
-		p, o, err := s.purchaseLines(ctx, partnerID, purchaseID)
-		if err != nil {
-			return err
-		}
-		ch, err := decide(cancel.Purchase{Purchase: p, Lines: o.Lines, Credits: o.Credits})
-		if err != nil {
-			return err
-		}
-		err = s.CancelPurchase(ctx, Cancellation{Purchase: p, Overview: o, Request: ch.Request, Mail: ch.Mail, Event: ch.Event,
+	var o Overview
+	return Update(ctx, cancel.Attempts, cancel.ErrBusy, func() (cancel.Purchase, error) {
+		p, read, err := s.purchaseLines(ctx, partnerID, purchaseID)
+		o = read
+		return cancel.Purchase{Purchase: p, Lines: o.Lines, Credits: o.Credits}, err
+	}, decide, func(p cancel.Purchase, ch cancel.Change) error {
+		err := s.CancelPurchase(ctx, Cancellation{Purchase: p.Purchase, Overview: o, Request: ch.Request, Mail: ch.Mail, Event: ch.Event,
 			At: ch.Request.RequestedAt})
 		if errors.Is(err, ErrPurchaseChanged) {
 			return ErrConflict
 		}
 		return err
 	})
-	if errors.Is(err, ErrConflict) {
-		return cancel.ErrBusy
-	}
-	return err
 }
 
 // purchaseLines reads a purchase with its lines and the state of its

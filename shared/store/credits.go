@@ -124,30 +124,24 @@ var _ credit.Store = (*Store)(nil)
 // caller gets the right refusal (no_seats_left, offer_not_combinable, …).
 // decide's errors come back as they are, with nothing written.
 func (s *Store) UpdateCredit(ctx context.Context, partnerID, benefitID, userID string, decide credit.Decide) error {
-	err := RetryConflicts(ctx, credit.Attempts, func() error {
-		var (
-			c     credit.Credit
-			u     credit.User
-			found bool
-		)
+	return Update(ctx, credit.Attempts, credit.ErrBusy, func() (r creditRead, err error) {
 		g, gctx := errgroup.WithContext(ctx)
-		g.Go(func() (err error) { c, err = s.Credit(gctx, partnerID, benefitID); return err })
+		g.Go(func() (err error) { r.c, err = s.Credit(gctx, partnerID, benefitID); return err })
 		if userID != "" {
-			g.Go(func() (err error) { u, found, err = s.CreditUser(gctx, partnerID, userID); return err })
+			g.Go(func() (err error) { r.u, r.found, err = s.CreditUser(gctx, partnerID, userID); return err })
 		}
-		if err := g.Wait(); err != nil {
-			return err
-		}
-		ch, err := decide(c, u, found)
-		if err != nil {
-			return err
-		}
-		return s.writeCreditChange(ctx, c, ch)
-	})
-	if errors.Is(err, ErrConflict) {
-		return credit.ErrBusy
-	}
-	return err
+		err = g.Wait() // before r is returned: the reads fill it
+		return r, err
+	}, func(r creditRead) (credit.Change, error) { return decide(r.c, r.u, r.found) },
+		func(r creditRead, ch credit.Change) error { return s.writeCreditChange(ctx, r.c, ch) })
+}
+
+// creditRead is what one round of UpdateCredit reads: the credit and, if
+// asked, the directory user the decision is about.
+type creditRead struct {
+	c     credit.Credit
+	u     credit.User
+	found bool
 }
 
 // writeCreditChange writes a decided change of c (read just before).

@@ -3,7 +3,6 @@ package storetest
 import (
 	"cmp"
 	"context"
-	"errors"
 	"slices"
 	"time"
 
@@ -120,23 +119,11 @@ func (f *Fake) readPurchase(partnerID, purchaseID string) (cancel.Purchase, erro
 // UpdateCancellation reads, decides and commits, retrying lost rounds with
 // the real store's helper and bounds.
 func (f *Fake) UpdateCancellation(ctx context.Context, partnerID, purchaseID string, decide cancel.Decision) error {
-	err := store.RetryConflicts(ctx, cancel.Attempts, func() error {
+	return store.Update(ctx, cancel.Attempts, cancel.ErrBusy, func() (cancel.Purchase, error) {
 		f.mu.Lock()
-		p, err := f.readPurchase(partnerID, purchaseID)
-		f.mu.Unlock()
-		if err != nil {
-			return err
-		}
-		ch, err := decide(p)
-		if err != nil {
-			return err
-		}
-		return f.commitCancellation(p, ch)
-	})
-	if errors.Is(err, store.ErrConflict) {
-		return cancel.ErrBusy
-	}
-	return err
+		defer f.mu.Unlock()
+		return f.readPurchase(partnerID, purchaseID)
+	}, decide, f.commitCancellation)
 }
 
 // commitCancellation applies ch, decided on read, if the conditions of the

@@ -76,26 +76,14 @@ func (f *Fake) CreditUser(_ context.Context, partnerID, userID string) (credit.U
 // UpdateCredit reads, decides and writes conditionally, retrying lost
 // rounds with the real store's helper and bounds.
 func (f *Fake) UpdateCredit(ctx context.Context, partnerID, benefitID, userID string, decide credit.Decide) error {
-	err := store.RetryConflicts(ctx, credit.Attempts, func() error {
-		c, err := f.Credit(ctx, partnerID, benefitID)
-		if err != nil {
-			return err
-		}
-		var u credit.User
-		var found bool
+	var u credit.User
+	var found bool
+	return store.Update(ctx, credit.Attempts, credit.ErrBusy, func() (credit.Credit, error) {
 		if userID != "" {
 			u, found, _ = f.CreditUser(ctx, partnerID, userID)
 		}
-		ch, err := decide(c, u, found)
-		if err != nil {
-			return err
-		}
-		return f.write(c, ch)
-	})
-	if errors.Is(err, store.ErrConflict) {
-		return credit.ErrBusy
-	}
-	return err
+		return f.Credit(ctx, partnerID, benefitID)
+	}, func(c credit.Credit) (credit.Change, error) { return decide(c, u, found) }, f.write)
 }
 
 // write applies ch, decided on c, if the real transaction's conditions hold
