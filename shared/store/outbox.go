@@ -158,20 +158,25 @@ func (s *Store) ClaimMail(ctx context.Context, id string, now time.Time, lease t
 // Errors: mail.ErrLeaseLost when another sender has claimed it since.
 func (s *Store) MarkMailSent(ctx context.Context, c mail.Claim, now time.Time) (err error) {
 	defer wrap(&err, "mark mail %s sent", c.ID)
-	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:           aws.String(s.table),
-		Key:                 key(outboxPK(c.ID), outboxSK),
-		ConditionExpression: aws.String("#status = :sending AND dueAt = :lease"),
-		UpdateExpression:    aws.String("SET #status = :sent, sentAt = :now REMOVE #gsi1pk, #gsi1sk"),
-		ExpressionAttributeNames: map[string]string{
-			"#status": "status", "#gsi1pk": table.GSI1PK, "#gsi1sk": table.GSI1SK,
-		},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":sending": &types.AttributeValueMemberS{Value: mail.StatusSending},
-			":sent":    &types.AttributeValueMemberS{Value: mail.StatusSent},
-			":lease":   millis(c.Until),
-			":now":     timeValue(now),
-		},
+	return s.markClaimed(ctx, c, "SET #status = :sent, sentAt = :now REMOVE #gsi1pk, #gsi1sk",
+		map[string]string{"#gsi1pk": table.GSI1PK, "#gsi1sk": table.GSI1SK},
+		map[string]types.AttributeValue{":sent": stringAttr(mail.StatusSent), ":now": timeValue(now)})
+}
+
+// markClaimed applies update to a message only while c's lease holds (still
+// sending, due at the lease's end), the fence of every mark after a claim.
+// names and values are update's own; the fence adds its own to them.
+// Errors: mail.ErrLeaseLost when another sender has claimed it since.
+func (s *Store) markClaimed(ctx context.Context, c mail.Claim, update string, names map[string]string, values map[string]types.AttributeValue) error {
+	names["#status"] = "status"
+	values[":sending"], values[":lease"] = stringAttr(mail.StatusSending), millis(c.Until)
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 aws.String(s.table),
+		Key:                       key(outboxPK(c.ID), outboxSK),
+		ConditionExpression:       aws.String("#status = :sending AND dueAt = :lease"),
+		UpdateExpression:          aws.String(update),
+		ExpressionAttributeNames:  names,
+		ExpressionAttributeValues: values,
 	})
 	if isConditionFailed(err) {
 		return mail.ErrLeaseLost
@@ -185,13 +190,11 @@ func (s *Store) MarkMailSent(ctx context.Context, c mail.Claim, now time.Time) (
 func (s *Store) MarkMailFailed(ctx context.Context, c mail.Claim, f mail.Failure) (err error) {
 	defer wrap(&err, "mark mail %s failed", c.ID)
 	values := map[string]types.AttributeValue{
-		":sending":  &types.AttributeValueMemberS{Value: mail.StatusSending},
-		":lease":    millis(c.Until),
 		":attempts": &types.AttributeValueMemberN{Value: strconv.Itoa(f.Attempts)},
 		":error":    &types.AttributeValueMemberS{Value: f.Error},
 		":at":       timeValue(f.At),
 	}
-	names := map[string]string{"#status": "status"}
+	names := map[string]string{}
 	var update string
 	if f.Dead {
 		update = "SET #status = :dead, attempts = :attempts, lastError = :error, failedAt = :at REMOVE #gsi1pk, #gsi1sk"
@@ -204,18 +207,7 @@ func (s *Store) MarkMailFailed(ctx context.Context, c mail.Claim, f mail.Failure
 		values[":sk"] = &types.AttributeValueMemberS{Value: outboxDueSK(f.RetryAt, c.ID)}
 		names["#gsi1sk"] = table.GSI1SK
 	}
-	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                 aws.String(s.table),
-		Key:                       key(outboxPK(c.ID), outboxSK),
-		ConditionExpression:       aws.String("#status = :sending AND dueAt = :lease"),
-		UpdateExpression:          aws.String(update),
-		ExpressionAttributeNames:  names,
-		ExpressionAttributeValues: values,
-	})
-	if isConditionFailed(err) {
-		return mail.ErrLeaseLost
-	}
-	return err
+	return s.markClaimed(ctx, c, update, names, values)
 }
 
 // SplitMail writes the parts of a claimed message addressed to an
@@ -236,26 +228,9 @@ func (s *Store) SplitMail(ctx context.Context, c mail.Claim, parts []mail.Messag
 			return err
 		}
 	}
-	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:           aws.String(s.table),
-		Key:                 key(outboxPK(c.ID), outboxSK),
-		ConditionExpression: aws.String("#status = :sending AND dueAt = :lease"),
-		UpdateExpression:    aws.String("SET #status = :split, parts = :parts, splitAt = :now REMOVE #gsi1pk, #gsi1sk"),
-		ExpressionAttributeNames: map[string]string{
-			"#status": "status", "#gsi1pk": table.GSI1PK, "#gsi1sk": table.GSI1SK,
-		},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":sending": &types.AttributeValueMemberS{Value: mail.StatusSending},
-			":split":   &types.AttributeValueMemberS{Value: mail.StatusSplit},
-			":lease":   millis(c.Until),
-			":parts":   numberAttr(int64(len(parts))),
-			":now":     timeValue(now),
-		},
-	})
-	if isConditionFailed(err) {
-		return mail.ErrLeaseLost
-	}
-	return err
+	return s.markClaimed(ctx, c, "SET #status = :split, parts = :parts, splitAt = :now REMOVE #gsi1pk, #gsi1sk",
+		map[string]string{"#gsi1pk": table.GSI1PK, "#gsi1sk": table.GSI1SK},
+		map[string]types.AttributeValue{":split": stringAttr(mail.StatusSplit), ":parts": numberAttr(int64(len(parts))), ":now": timeValue(now)})
 }
 
 // OutboxMail returns one outbox message with its state, for tests and
