@@ -178,21 +178,14 @@ var _ license.Store = (*Store)(nil)
 // or the revocation that won.
 func (s *Store) UpdateKey(ctx context.Context, partnerID, benefitID string, decide license.DecideKey) (b benefit.Benefit, left int64, err error) {
 	left = -1
-	err = RetryConflicts(ctx, license.KeyAttempts, func() error {
+	err = Update(ctx, license.KeyAttempts, license.ErrKeyRace, func() (benefit.Benefit, error) {
 		var err error
-		if b, err = s.Benefit(ctx, partnerID, benefitID); err != nil {
-			return err
-		}
-		ch, err := decide(b)
-		if err != nil {
-			return err
-		}
-		b, left, err = s.writeKey(ctx, b, ch)
+		b, err = s.Benefit(ctx, partnerID, benefitID)
+		return b, err
+	}, decide, func(read benefit.Benefit, ch license.KeyChange) (err error) {
+		b, left, err = s.writeKey(ctx, read, ch)
 		return err
 	})
-	if errors.Is(err, ErrConflict) {
-		return b, left, license.ErrKeyRace
-	}
 	return b, left, err
 }
 
@@ -245,41 +238,38 @@ func (s *Store) writeKey(ctx context.Context, b benefit.Benefit, ch license.KeyC
 // (key_already_redeemed after a racing redemption, the new tenant state).
 func (s *Store) UpdateRedemption(ctx context.Context, partnerID, benefitID, tenantID string, check func(benefit.Benefit) error, decide license.DecideRedemption) (left int64, err error) {
 	left = -1
-	err = RetryConflicts(ctx, license.Attempts, func() error {
-		b, err := s.Benefit(ctx, partnerID, benefitID)
-		if err != nil {
-			return err
+	err = Update(ctx, license.Attempts, license.ErrBusy, func() (r redemptionRead, err error) {
+		if r.b, err = s.Benefit(ctx, partnerID, benefitID); err != nil {
+			return r, err
 		}
-		if err := check(b); err != nil {
-			return err
+		if err := check(r.b); err != nil {
+			return r, err
 		}
-		sub, err := s.TenantSubscription(ctx, partnerID, tenantID, b.Product)
-		if err != nil {
-			return err
-		}
-		ch, err := decide(b, sub)
-		if err != nil {
-			return err
-		}
+		r.sub, err = s.TenantSubscription(ctx, partnerID, tenantID, r.b.Product)
+		return r, err
+	}, func(r redemptionRead) (license.RedeemChange, error) { return decide(r.b, r.sub) }, func(r redemptionRead, ch license.RedeemChange) error {
 		if ch.Event.ID == "" {
 			return errors.New("store: a redemption without its audit event")
 		}
 		if ch.Key.Op != license.KeyNone {
-			var l int64
-			_, l, err = s.redeemWithKey(ctx, b, ch)
+			_, l, err := s.redeemWithKey(ctx, r.b, ch)
 			if ch.Key.Op == license.KeyFromPool {
 				left = l
 			}
 			return err
 		}
-		err = s.Redeem(ctx, b, ch.Redemption, ch.Event)
+		err := s.Redeem(ctx, r.b, ch.Redemption, ch.Event)
 		if errors.Is(err, ErrBenefitChanged) || errors.Is(err, ErrTenantChanged) {
 			return ErrConflict
 		}
 		return err
 	})
-	if errors.Is(err, ErrConflict) {
-		return left, license.ErrBusy
-	}
 	return left, err
+}
+
+// redemptionRead is what one round of a redemption reads: the line, and the
+// tenant's subscription to its product.
+type redemptionRead struct {
+	b   benefit.Benefit
+	sub license.Subscription
 }

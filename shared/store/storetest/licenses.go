@@ -85,21 +85,14 @@ func (f *Fake) RevokeLine(_ context.Context, partnerID, benefitID string, _ time
 // retrying lost rounds as the real store does.
 func (f *Fake) UpdateKey(ctx context.Context, partnerID, benefitID string, decide license.DecideKey) (b benefit.Benefit, left int64, err error) {
 	left = -1
-	err = store.RetryConflicts(ctx, license.KeyAttempts, func() error {
+	err = store.Update(ctx, license.KeyAttempts, license.ErrKeyRace, func() (benefit.Benefit, error) {
 		var err error
-		if b, err = f.Benefit(ctx, partnerID, benefitID); err != nil {
-			return err
-		}
-		ch, err := decide(b)
-		if err != nil {
-			return err
-		}
-		b, left, err = f.writeKey(b, ch)
+		b, err = f.Benefit(ctx, partnerID, benefitID)
+		return b, err
+	}, decide, func(read benefit.Benefit, ch license.KeyChange) (err error) {
+		b, left, err = f.writeKey(read, ch)
 		return err
 	})
-	if errors.Is(err, store.ErrConflict) {
-		return b, left, license.ErrKeyRace
-	}
 	return b, left, err
 }
 
@@ -157,28 +150,24 @@ func (f *Fake) writeKey(b benefit.Benefit, ch license.KeyChange) (benefit.Benefi
 // retrying lost rounds as the real store does.
 func (f *Fake) UpdateRedemption(ctx context.Context, partnerID, benefitID, tenantID string, check func(benefit.Benefit) error, decide license.DecideRedemption) (left int64, err error) {
 	left = -1
-	err = store.RetryConflicts(ctx, license.Attempts, func() error {
+	var sub license.Subscription
+	err = store.Update(ctx, license.Attempts, license.ErrBusy, func() (benefit.Benefit, error) {
 		b, err := f.Benefit(ctx, partnerID, benefitID)
 		if err != nil {
-			return err
+			return b, err
 		}
 		if err := check(b); err != nil {
-			return err
+			return b, err
 		}
-		sub, _ := f.TenantSubscription(ctx, partnerID, tenantID, b.Product)
-		ch, err := decide(b, sub)
-		if err != nil {
-			return err
-		}
+		sub, _ = f.TenantSubscription(ctx, partnerID, tenantID, b.Product)
+		return b, nil
+	}, func(b benefit.Benefit) (license.RedeemChange, error) { return decide(b, sub) }, func(b benefit.Benefit, ch license.RedeemChange) error {
 		l, err := f.redeem(b, ch)
 		if ch.Key.Op == license.KeyFromPool {
 			left = l
 		}
 		return err
 	})
-	if errors.Is(err, store.ErrConflict) {
-		return left, license.ErrBusy
-	}
 	return left, err
 }
 
