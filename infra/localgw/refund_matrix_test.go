@@ -134,6 +134,14 @@ type matrixRow struct {
 	then  func(t *testing.T, c *matrixCase)
 }
 
+// pkgID is the package the row buys: its own, else matrix-<kind>.
+func (r matrixRow) pkgID() string {
+	if r.pkg != "" {
+		return r.pkg
+	}
+	return "matrix-" + string(r.kind)
+}
+
 func matrixRows() []matrixRow {
 	revokedKey := func(t *testing.T, c *matrixCase) {
 		c.h.post("/v1/software/"+c.line+"/key", c.admin, "").problem(t, http.StatusConflict, "benefit_revoked")
@@ -310,11 +318,7 @@ func TestRefundMatrix(t *testing.T) {
 		t.Run(fmt.Sprintf("%s/%s", row.kind, row.state), func(t *testing.T) {
 			h := h.with(t)
 			h.clock.Set(start)
-			pkg := row.pkg
-			if pkg == "" {
-				pkg = "matrix-" + string(row.kind)
-			}
-			c := newMatrixCase(t, h, fmt.Sprintf("Matrix%d%d", i, time.Now().UnixNano()%1e6), pkg)
+			c := newMatrixCase(t, h, fmt.Sprintf("Matrix%d%d", i, time.Now().UnixNano()%1e6), row.pkgID())
 			if row.use != nil {
 				row.use(t, c)
 			}
@@ -410,11 +414,7 @@ func TestRefundMatrixFencesStaleReads(t *testing.T) {
 		t.Run(fmt.Sprintf("%s/%s", row.kind, row.state), func(t *testing.T) {
 			h := h.with(t)
 			h.clock.Set(start)
-			pkg := row.pkg
-			if pkg == "" {
-				pkg = "matrix-" + string(row.kind)
-			}
-			c := newMatrixCase(t, h, fmt.Sprintf("Stale%d%d", i, time.Now().UnixNano()%1e6), pkg)
+			c := newMatrixCase(t, h, fmt.Sprintf("Stale%d%d", i, time.Now().UnixNano()%1e6), row.pkgID())
 			p, o, err := h.svc.Store.Purchase(context.Background(), c.pid, c.purchaseID)
 			if err != nil {
 				t.Fatal(err)
