@@ -70,11 +70,11 @@ func seed(ctx context.Context, st *store.Store, now func() time.Time) (seedSumma
 	if err := st.PublishCatalog(ctx, cat, catalog.Demo, "make-dev", t); err != nil && !errors.Is(err, store.ErrCatalogVersionExists) {
 		return sum, err
 	}
-	p, err := partner.NewPartner(demoPartnerID, "Contoso Partner (demo)", "USD", "admin@contoso.example", "en", t)
+	p, err := partner.NewPartner(partner.Partner{ID: demoPartnerID, Name: "Contoso Partner (demo)", Currency: "USD", AccountEmail: "admin@contoso.example", Language: "en", CreatedAt: t})
 	if err != nil {
 		return sum, err
 	}
-	admin, err := partner.NewUser(demoAdminID, p.ID, p.AccountEmail, demoUsers[0].Name, []access.Role{access.GlobalAdmin}, false, t)
+	admin, err := partner.NewUser(partner.User{ID: demoAdminID, PartnerID: p.ID, Email: p.AccountEmail, DisplayName: demoUsers[0].Name, Roles: []access.Role{access.GlobalAdmin}, Guest: false, CreatedAt: t})
 	if err != nil {
 		return sum, err
 	}
@@ -86,7 +86,7 @@ func seed(ctx context.Context, st *store.Store, now func() time.Time) (seedSumma
 		for i, r := range d.Roles {
 			roles[i] = access.Role(r)
 		}
-		u, err := partner.NewUser(d.ID, p.ID, d.email, d.Name, roles, d.guest, t)
+		u, err := partner.NewUser(partner.User{ID: d.ID, PartnerID: p.ID, Email: d.email, DisplayName: d.Name, Roles: roles, Guest: d.guest, CreatedAt: t})
 		if err != nil {
 			return sum, err
 		}

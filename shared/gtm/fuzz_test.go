@@ -37,7 +37,7 @@ func FuzzNewContact(f *testing.F) {
 	now := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
 	e164 := regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
 	f.Fuzz(func(t *testing.T, email, phone, lang string, found bool) {
-		c, err := NewContact(u, found, email, phone, lang, "usr_admin", now)
+		c, err := NewContact(u, found, Contact{Email: email, Phone: phone, Language: lang, UpdatedBy: "usr_admin", UpdatedAt: now})
 		if err != nil {
 			e, ok := apperr.As(err)
 			if !ok || e.Kind != apperr.Invalid && e.Kind != apperr.Unprocessable {

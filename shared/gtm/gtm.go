@@ -50,11 +50,12 @@ var (
 // MaxPhone is an E.164 number's length: + and at most 15 digits.
 const MaxPhone = 16
 
-// NewContact validates a contact for directory user u (found says whether
-// u is in the directory).
-func NewContact(u partner.User, found bool, email, phone, lang, by string, now time.Time) (Contact, error) {
+// NewContact validates draft (Email, Phone, Language, UpdatedAt,
+// UpdatedBy) as the contact for directory user u (found says whether u is
+// in the directory) and returns it with u's names.
+func NewContact(u partner.User, found bool, draft Contact) (Contact, error) {
 	var f apperr.Fields
-	email = strings.TrimSpace(email)
+	email, phone, lang := strings.TrimSpace(draft.Email), draft.Phone, draft.Language
 	if !f.Long("email", email, partner.MaxEmail) && !partner.ValidEmail(email) {
 		f.Add("email", "a valid email address")
 	}
@@ -79,7 +80,7 @@ func NewContact(u partner.User, found bool, email, phone, lang, by string, now t
 		return Contact{}, ErrEmailMustDiffer
 	}
 	return Contact{PartnerID: u.PartnerID, UserID: u.ID, DisplayName: u.DisplayName, Email: email, Phone: phone,
-		Language: tag.String(), UpdatedAt: now, UpdatedBy: by}, nil
+		Language: tag.String(), UpdatedAt: draft.UpdatedAt, UpdatedBy: draft.UpdatedBy}, nil
 }
 
 // Token is a confirmation link's secret. Only its hash is stored, so the

@@ -19,7 +19,7 @@ var now = time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
 var ann = partner.User{ID: "usr_1", PartnerID: "ptn_1", Email: "Ann@Contoso.example", DisplayName: "Ann"}
 
 func TestNewContact(t *testing.T) {
-	c, err := NewContact(ann, true, " marketing@contoso.example ", " +81312345678 ", "en-gb", "usr_admin", now)
+	c, err := NewContact(ann, true, Contact{Email: " marketing@contoso.example ", Phone: " +81312345678 ", Language: "en-gb", UpdatedBy: "usr_admin", UpdatedAt: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +32,7 @@ func TestNewContact(t *testing.T) {
 
 func TestNewContactCanonicalisesLanguage(t *testing.T) {
 	for in, want := range map[string]string{"en-gb": "en-GB", "EN": "en", "ja": "ja", "zh-hant-tw": "zh-Hant-TW", " fr-ca ": "fr-CA"} {
-		c, err := NewContact(ann, true, "m@contoso.example", "+81312345678", in, "usr_admin", now)
+		c, err := NewContact(ann, true, Contact{Email: "m@contoso.example", Phone: "+81312345678", Language: in, UpdatedBy: "usr_admin", UpdatedAt: now})
 		if err != nil {
 			t.Errorf("%q: %v", in, err)
 			continue
@@ -66,7 +66,7 @@ func TestNewContactFieldErrors(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			// found=false too: field errors come before the directory check.
-			_, err := NewContact(ann, false, tc.email, tc.phone, tc.lang, "usr_admin", now)
+			_, err := NewContact(ann, false, Contact{Email: tc.email, Phone: tc.phone, Language: tc.lang, UpdatedBy: "usr_admin", UpdatedAt: now})
 			e, ok := apperr.As(err)
 			if !ok || e.Code != "validation_failed" {
 				t.Fatalf("got %v, want validation_failed", err)
@@ -94,7 +94,7 @@ func TestNewContactRules(t *testing.T) {
 		{"account email in another case", true, "ann@contoso.EXAMPLE", "email_must_differ"},
 	}
 	for _, tc := range tests {
-		_, err := NewContact(ann, tc.found, tc.email, "+81312345678", "en", "usr_admin", now)
+		_, err := NewContact(ann, tc.found, Contact{Email: tc.email, Phone: "+81312345678", Language: "en", UpdatedBy: "usr_admin", UpdatedAt: now})
 		if e, ok := apperr.As(err); !ok || e.Code != tc.code {
 			t.Errorf("%s: got %v, want %s", tc.name, err, tc.code)
 		}

@@ -123,7 +123,7 @@ func (o Offers) SetContact(ctx context.Context, partnerID, actorID, userID, emai
 		return Contact{}, err
 	}
 	u, found := users[userID]
-	c, err := NewContact(u, found, email, phone, lang, actorID, now)
+	c, err := NewContact(u, found, Contact{Email: email, Phone: phone, Language: lang, UpdatedBy: actorID, UpdatedAt: now})
 	if err != nil {
 		return Contact{}, err
 	}

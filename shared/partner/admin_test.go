@@ -18,13 +18,13 @@ func TestFirstAdminFitsEveryName(t *testing.T) {
 	for _, char := range []string{"N", "é", "名", "𝔑"} {
 		for n := 1; n <= MaxName; n++ {
 			name := strings.Repeat(char, n)
-			p, err := NewPartner("p1", name, "USD", "admin@contoso.example", "", now)
+			p, err := NewPartner(Partner{ID: "p1", Name: name, Currency: "USD", AccountEmail: "admin@contoso.example", Language: "", CreatedAt: now})
 			if err != nil {
 				t.Fatalf("%d-character name rejected: %v", n, err)
 			}
 			u := FirstAdmin("u1", p, now)
 			what := fmt.Sprintf("%d-character name of %q", n, char)
-			if _, err := NewUser(u.ID, u.PartnerID, u.Email, u.DisplayName, u.Roles, u.Guest, now); err != nil {
+			if _, err := NewUser(User{ID: u.ID, PartnerID: u.PartnerID, Email: u.Email, DisplayName: u.DisplayName, Roles: u.Roles, Guest: u.Guest, CreatedAt: now}); err != nil {
 				t.Fatalf("%s: the first admin is not a valid user: %v", what, err)
 			}
 			if !utf8.ValidString(u.DisplayName) || !strings.HasSuffix(u.DisplayName, " administrator") {

@@ -49,7 +49,7 @@ type PartnerInput struct {
 // prices, with its first directory user: a global admin with the account
 // email (FirstAdmin).
 func (d Directory) AddPartner(ctx context.Context, in PartnerInput, now time.Time) (Partner, User, error) {
-	p, err := NewPartner(d.NewID("ptn"), in.Name, in.Currency, in.AccountEmail, in.Language, now)
+	p, err := NewPartner(Partner{ID: d.NewID("ptn"), Name: in.Name, Currency: in.Currency, AccountEmail: in.AccountEmail, Language: in.Language, CreatedAt: now})
 	if err != nil {
 		return Partner{}, User{}, err
 	}
@@ -80,7 +80,7 @@ type UserInput struct {
 // role the user is given (access.Caller.CanGrant); the email is unique in
 // the partner's directory.
 func (d Directory) AddUser(ctx context.Context, by access.Caller, in UserInput, now time.Time) (User, error) {
-	u, err := NewUser(d.NewID("usr"), by.PartnerID, in.Email, in.DisplayName, in.Roles, in.Guest, now)
+	u, err := NewUser(User{ID: d.NewID("usr"), PartnerID: by.PartnerID, Email: in.Email, DisplayName: in.DisplayName, Roles: in.Roles, Guest: in.Guest, CreatedAt: now})
 	if err != nil {
 		return User{}, err
 	}

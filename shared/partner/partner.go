@@ -61,10 +61,12 @@ const (
 	MaxLanguage = 35  // a BCP 47 tag
 )
 
-// NewPartner validates the operator's input.
-func NewPartner(id, name, currency, accountEmail, language string, now time.Time) (Partner, error) {
+// NewPartner validates the operator's draft (ID, Name, Currency,
+// AccountEmail, Language, CreatedAt) and returns it trimmed, with the
+// default language.
+func NewPartner(draft Partner) (Partner, error) {
 	var f apperr.Fields
-	name = strings.TrimSpace(name)
+	name, language := strings.TrimSpace(draft.Name), draft.Language
 	if !f.Long("name", name, MaxName) && name == "" {
 		f.Add("name", "required, at most 256 characters")
 	}
@@ -75,21 +77,25 @@ func NewPartner(id, name, currency, accountEmail, language string, now time.Time
 	case !ValidLanguage(language):
 		f.Add("language", "must be a BCP 47 language tag such as en or ja-JP")
 	}
-	if !f.Long("currency", currency, 3) && !currencyRE.MatchString(currency) {
+	if !f.Long("currency", draft.Currency, 3) && !currencyRE.MatchString(draft.Currency) {
 		f.Add("currency", "must be an ISO 4217 code such as USD")
 	}
-	checkEmail(&f, "accountEmail", accountEmail)
+	checkEmail(&f, "accountEmail", draft.AccountEmail)
 	if err := f.Err(); err != nil {
 		return Partner{}, err
 	}
-	return Partner{ID: id, Name: name, Currency: currency, AccountEmail: strings.TrimSpace(accountEmail), Language: language, CreatedAt: now}, nil
+	p := draft
+	p.Name, p.Language, p.AccountEmail = name, language, strings.TrimSpace(draft.AccountEmail)
+	return p, nil
 }
 
-// NewUser validates a directory entry.
-func NewUser(id, partnerID, email, displayName string, roles []access.Role, guest bool, now time.Time) (User, error) {
+// NewUser validates a directory entry drafted by the caller (ID,
+// PartnerID, Email, DisplayName, Roles, Guest, CreatedAt) and returns it
+// trimmed, with no roles as an empty list.
+func NewUser(draft User) (User, error) {
 	var f apperr.Fields
-	checkEmail(&f, "email", email)
-	displayName = strings.TrimSpace(displayName)
+	checkEmail(&f, "email", draft.Email)
+	displayName, roles := strings.TrimSpace(draft.DisplayName), draft.Roles
 	if !f.Long("displayName", displayName, MaxName) && displayName == "" {
 		f.Add("displayName", "required, at most 256 characters")
 	}
@@ -108,7 +114,9 @@ func NewUser(id, partnerID, email, displayName string, roles []access.Role, gues
 	if roles == nil {
 		roles = []access.Role{}
 	}
-	return User{ID: id, PartnerID: partnerID, Email: strings.TrimSpace(email), DisplayName: displayName, Roles: roles, Guest: guest, CreatedAt: now}, nil
+	u := draft
+	u.Email, u.DisplayName, u.Roles = strings.TrimSpace(draft.Email), displayName, roles
+	return u, nil
 }
 
 // adminSuffix ends the first admin's display name.

@@ -24,10 +24,13 @@ func fieldsOf(t *testing.T, err error) map[string]bool {
 }
 
 func TestNewPartnerValidates(t *testing.T) {
-	if _, err := NewPartner("p1", "Contoso", "JPY", "admin@contoso.example", "ja", now); err != nil {
+	if _, err := NewPartner(Partner{ID: "p1", Name: "Contoso", Currency: "JPY", AccountEmail: "admin@contoso.example", Language: "ja", CreatedAt: now}); err != nil {
 		t.Fatalf("valid partner rejected: %v", err)
 	}
-	got := fieldsOf(t, func() error { _, err := NewPartner("p1", " ", "yen", "not-an-email", "not a tag", now); return err }())
+	got := fieldsOf(t, func() error {
+		_, err := NewPartner(Partner{ID: "p1", Name: " ", Currency: "yen", AccountEmail: "not-an-email", Language: "not a tag", CreatedAt: now})
+		return err
+	}())
 	for _, f := range []string{"name", "currency", "accountEmail", "language"} {
 		if !got[f] {
 			t.Errorf("no error for %s", f)
@@ -36,7 +39,7 @@ func TestNewPartnerValidates(t *testing.T) {
 }
 
 func TestNewUserValidates(t *testing.T) {
-	u, err := NewUser("u1", "p1", "ann@contoso.example", "Ann", nil, true, now)
+	u, err := NewUser(User{ID: "u1", PartnerID: "p1", Email: "ann@contoso.example", DisplayName: "Ann", Roles: nil, Guest: true, CreatedAt: now})
 	if err != nil {
 		t.Fatalf("member rejected: %v", err)
 	}
@@ -57,7 +60,7 @@ func TestNewUserValidates(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := NewUser("u1", "p1", tc.email, "Ann", tc.roles, false, now)
+			_, err := NewUser(User{ID: "u1", PartnerID: "p1", Email: tc.email, DisplayName: "Ann", Roles: tc.roles, Guest: false, CreatedAt: now})
 			if !fieldsOf(t, err)[tc.field] {
 				t.Errorf("no error for %s: %v", tc.field, err)
 			}

@@ -33,7 +33,7 @@ func TestGlobalAdminEmails(t *testing.T) {
 			roles = nil
 		}
 		email := fmt.Sprintf("user%03d@audience.example", i)
-		u, err := partner.NewUser(ids.New("usr"), p.ID, email, "User", roles, false, now)
+		u, err := partner.NewUser(partner.User{ID: ids.New("usr"), PartnerID: p.ID, Email: email, DisplayName: "User", Roles: roles, Guest: false, CreatedAt: now})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -51,11 +51,11 @@ func TestGlobalAdminEmails(t *testing.T) {
 		t.Errorf("got %d addresses (%v), want %d", len(got), err, len(want))
 	}
 
-	q, err := partner.NewPartner("ptn_noadmin", "No admin", "USD", "account@noadmin.example", "en", now)
+	q, err := partner.NewPartner(partner.Partner{ID: "ptn_noadmin", Name: "No admin", Currency: "USD", AccountEmail: "account@noadmin.example", Language: "en", CreatedAt: now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	member, _ := partner.NewUser("usr_member_noadmin", q.ID, "member@noadmin.example", "Member", nil, false, now)
+	member, _ := partner.NewUser(partner.User{ID: "usr_member_noadmin", PartnerID: q.ID, Email: "member@noadmin.example", DisplayName: "Member", Roles: nil, Guest: false, CreatedAt: now})
 	if err := s.CreatePartner(ctx, q, member); err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +93,7 @@ func TestAudienceMailIsSplitOnceThroughTheStore(t *testing.T) {
 	ctx := context.Background()
 	p := mustPartner(t, s, "ptn_split")
 	for i := range 119 {
-		u, _ := partner.NewUser(ids.New("usr"), p.ID, fmt.Sprintf("a%03d@split.example", i), "Admin", []access.Role{access.GlobalAdmin}, false, now)
+		u, _ := partner.NewUser(partner.User{ID: ids.New("usr"), PartnerID: p.ID, Email: fmt.Sprintf("a%03d@split.example", i), DisplayName: "Admin", Roles: []access.Role{access.GlobalAdmin}, Guest: false, CreatedAt: now})
 		if err := s.CreateUser(ctx, u); err != nil {
 			t.Fatal(err)
 		}

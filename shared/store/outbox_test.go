@@ -24,11 +24,11 @@ import (
 func newMailPartner(t *testing.T, s *store.Store, language string) partner.Partner {
 	t.Helper()
 	id := ids.New("ptn")
-	p, err := partner.NewPartner(id, "Contoso "+language, "USD", strings.ToLower(id)+"@mail-test.example", language, now)
+	p, err := partner.NewPartner(partner.Partner{ID: id, Name: "Contoso " + language, Currency: "USD", AccountEmail: strings.ToLower(id) + "@mail-test.example", Language: language, CreatedAt: now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	admin, err := partner.NewUser(ids.New("usr"), id, p.AccountEmail, "Admin", []access.Role{access.GlobalAdmin}, false, now)
+	admin, err := partner.NewUser(partner.User{ID: ids.New("usr"), PartnerID: id, Email: p.AccountEmail, DisplayName: "Admin", Roles: []access.Role{access.GlobalAdmin}, Guest: false, CreatedAt: now})
 	if err != nil {
 		t.Fatal(err)
 	}

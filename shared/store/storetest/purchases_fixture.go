@@ -39,9 +39,9 @@ func SeedShop(t testing.TB, s ShopStore) ShopFixture {
 	ctx := context.Background()
 	fx := ShopFixture{At: time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC), Catalog: DemoCatalog(t), Partner: "ptn_shop_a", Other: "ptn_shop_b"}
 	for id, cur := range map[string]string{fx.Partner: "EUR", fx.Other: "USD"} {
-		p, err := partner.NewPartner(id, "Partner "+id, cur, "billing@"+id+".example", "ja", fx.At)
+		p, err := partner.NewPartner(partner.Partner{ID: id, Name: "Partner " + id, Currency: cur, AccountEmail: "billing@" + id + ".example", Language: "ja", CreatedAt: fx.At})
 		must(t, err)
-		admin, err := partner.NewUser("usr_admin_"+id, id, p.AccountEmail, "Admin", []access.Role{access.GlobalAdmin}, false, fx.At)
+		admin, err := partner.NewUser(partner.User{ID: "usr_admin_" + id, PartnerID: id, Email: p.AccountEmail, DisplayName: "Admin", Roles: []access.Role{access.GlobalAdmin}, Guest: false, CreatedAt: fx.At})
 		must(t, err)
 		must(t, s.CreatePartner(ctx, p, admin))
 	}

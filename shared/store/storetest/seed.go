@@ -55,7 +55,7 @@ func (sd *seeder) must(err error) {
 // usr_admin_<id>, and returns the admin's id.
 func (sd *seeder) partner(id string) string {
 	sd.t.Helper()
-	p, err := partner.NewPartner(id, "Partner "+id, "USD", "admin@"+id+".example", "en", seedAt)
+	p, err := partner.NewPartner(partner.Partner{ID: id, Name: "Partner " + id, Currency: "USD", AccountEmail: "admin@" + id + ".example", Language: "en", CreatedAt: seedAt})
 	sd.must(err)
 	admin := sd.newUser("usr_admin_"+id, id, p.AccountEmail, access.GlobalAdmin)
 	sd.must(sd.s.CreatePartner(sd.ctx, p, admin))
@@ -70,7 +70,7 @@ func (sd *seeder) user(id, partnerID, email string, roles ...access.Role) {
 
 func (sd *seeder) newUser(id, partnerID, email string, roles ...access.Role) partner.User {
 	sd.t.Helper()
-	u, err := partner.NewUser(id, partnerID, email, "User "+id, append([]access.Role{}, roles...), false, seedAt)
+	u, err := partner.NewUser(partner.User{ID: id, PartnerID: partnerID, Email: email, DisplayName: "User " + id, Roles: append([]access.Role{}, roles...), Guest: false, CreatedAt: seedAt})
 	sd.must(err)
 	return u
 }
