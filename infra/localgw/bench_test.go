@@ -175,7 +175,7 @@ func BenchmarkVisualStudioBulk50(b *testing.B) {
 	var body strings.Builder
 	body.WriteString(`{"assignments":[`)
 	for i := range rows {
-		u, err := partner.NewUser(partner.User{ID: fmt.Sprintf("usr_bench%04d", i), PartnerID: pid, Email: fmt.Sprintf("dev%d@bulk.example", i), DisplayName: "Dev", Roles: nil, Guest: false, CreatedAt: h.clock.Now()})
+		u, err := partner.NewUser(partner.User{ID: fmt.Sprintf("usr_bench%04d", i), PartnerID: pid, Email: fmt.Sprintf("dev%d@bulk.example", i), DisplayName: "Dev", CreatedAt: h.clock.Now()})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -49,7 +49,7 @@ func TestMailBoundsWithManyAdmins(t *testing.T) {
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			u, err := partner.NewUser(partner.User{ID: h.svc.NewID("usr"), PartnerID: pid, Email: addrs[i], DisplayName: "Admin " + strconv.Itoa(i), Roles: []access.Role{access.GlobalAdmin}, Guest: false, CreatedAt: start})
+			u, err := partner.NewUser(partner.User{ID: h.svc.NewID("usr"), PartnerID: pid, Email: addrs[i], DisplayName: "Admin " + strconv.Itoa(i), Roles: []access.Role{access.GlobalAdmin}, CreatedAt: start})
 			if err == nil {
 				err = h.svc.Store.CreateUser(ctx, u)
 			}

@@ -246,7 +246,7 @@ func newRouteFixture(h *harness, n int) *routeFixture {
 		f.toCancel = append(f.toCancel, h.buy(f.work, "action-pack-2026")["id"].(string))
 	}
 	for i := range 3 * n {
-		u, err := partner.NewUser(partner.User{ID: fmt.Sprintf("usr_work%05d", i), PartnerID: f.workID, Email: fmt.Sprintf("w%05d@work.example", i), DisplayName: "Worker", Roles: nil, Guest: false, CreatedAt: h.clock.Now()})
+		u, err := partner.NewUser(partner.User{ID: fmt.Sprintf("usr_work%05d", i), PartnerID: f.workID, Email: fmt.Sprintf("w%05d@work.example", i), DisplayName: "Worker", CreatedAt: h.clock.Now()})
 		if err != nil {
 			t.Fatal(err)
 		}

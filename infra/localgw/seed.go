@@ -74,7 +74,7 @@ func seed(ctx context.Context, st *store.Store, now func() time.Time) (seedSumma
 	if err != nil {
 		return sum, err
 	}
-	admin, err := partner.NewUser(partner.User{ID: demoAdminID, PartnerID: p.ID, Email: p.AccountEmail, DisplayName: demoUsers[0].Name, Roles: []access.Role{access.GlobalAdmin}, Guest: false, CreatedAt: t})
+	admin, err := partner.NewUser(partner.User{ID: demoAdminID, PartnerID: p.ID, Email: p.AccountEmail, DisplayName: demoUsers[0].Name, Roles: []access.Role{access.GlobalAdmin}, CreatedAt: t})
 	if err != nil {
 		return sum, err
 	}

@@ -33,7 +33,7 @@ func TestGlobalAdminEmails(t *testing.T) {
 			roles = nil
 		}
 		email := fmt.Sprintf("user%03d@audience.example", i)
-		u, err := partner.NewUser(partner.User{ID: ids.New("usr"), PartnerID: p.ID, Email: email, DisplayName: "User", Roles: roles, Guest: false, CreatedAt: now})
+		u, err := partner.NewUser(partner.User{ID: ids.New("usr"), PartnerID: p.ID, Email: email, DisplayName: "User", Roles: roles, CreatedAt: now})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -55,7 +55,7 @@ func TestGlobalAdminEmails(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	member, _ := partner.NewUser(partner.User{ID: "usr_member_noadmin", PartnerID: q.ID, Email: "member@noadmin.example", DisplayName: "Member", Roles: nil, Guest: false, CreatedAt: now})
+	member, _ := partner.NewUser(partner.User{ID: "usr_member_noadmin", PartnerID: q.ID, Email: "member@noadmin.example", DisplayName: "Member", CreatedAt: now})
 	if err := s.CreatePartner(ctx, q, member); err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +93,7 @@ func TestAudienceMailIsSplitOnceThroughTheStore(t *testing.T) {
 	ctx := context.Background()
 	p := mustPartner(t, s, "ptn_split")
 	for i := range 119 {
-		u, _ := partner.NewUser(partner.User{ID: ids.New("usr"), PartnerID: p.ID, Email: fmt.Sprintf("a%03d@split.example", i), DisplayName: "Admin", Roles: []access.Role{access.GlobalAdmin}, Guest: false, CreatedAt: now})
+		u, _ := partner.NewUser(partner.User{ID: ids.New("usr"), PartnerID: p.ID, Email: fmt.Sprintf("a%03d@split.example", i), DisplayName: "Admin", Roles: []access.Role{access.GlobalAdmin}, CreatedAt: now})
 		if err := s.CreateUser(ctx, u); err != nil {
 			t.Fatal(err)
 		}

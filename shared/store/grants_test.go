@@ -41,7 +41,7 @@ func newGrantFixture(t *testing.T, api store.API, tableName string, n, seats int
 	gen := ids.Sequence()
 	users := make([]partner.User, seats)
 	for i := range users {
-		u, err := partner.NewUser(partner.User{ID: fmt.Sprintf("usr_g%d", i), PartnerID: p.ID, Email: fmt.Sprintf("g%d@g.example", i), DisplayName: "G", Roles: []access.Role{}, Guest: false, CreatedAt: now})
+		u, err := partner.NewUser(partner.User{ID: fmt.Sprintf("usr_g%d", i), PartnerID: p.ID, Email: fmt.Sprintf("g%d@g.example", i), DisplayName: "G", Roles: []access.Role{}, CreatedAt: now})
 		if err != nil {
 			t.Fatal(err)
 		}

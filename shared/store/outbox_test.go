@@ -28,7 +28,7 @@ func newMailPartner(t *testing.T, s *store.Store, language string) partner.Partn
 	if err != nil {
 		t.Fatal(err)
 	}
-	admin, err := partner.NewUser(partner.User{ID: ids.New("usr"), PartnerID: id, Email: p.AccountEmail, DisplayName: "Admin", Roles: []access.Role{access.GlobalAdmin}, Guest: false, CreatedAt: now})
+	admin, err := partner.NewUser(partner.User{ID: ids.New("usr"), PartnerID: id, Email: p.AccountEmail, DisplayName: "Admin", Roles: []access.Role{access.GlobalAdmin}, CreatedAt: now})
 	if err != nil {
 		t.Fatal(err)
 	}

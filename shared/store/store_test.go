@@ -36,7 +36,7 @@ func mustPartner(t *testing.T, s *store.Store, id string) partner.Partner {
 	if err != nil {
 		t.Fatal(err)
 	}
-	admin, err := partner.NewUser(partner.User{ID: "usr_admin_" + id, PartnerID: id, Email: p.AccountEmail, DisplayName: "Admin", Roles: []access.Role{access.GlobalAdmin}, Guest: false, CreatedAt: now})
+	admin, err := partner.NewUser(partner.User{ID: "usr_admin_" + id, PartnerID: id, Email: p.AccountEmail, DisplayName: "Admin", Roles: []access.Role{access.GlobalAdmin}, CreatedAt: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +67,7 @@ func TestCreatePartnerAddsAdminAndRejectsRepeat(t *testing.T) {
 	if err != nil || admin.Email != p.AccountEmail || len(admin.Roles) != 1 || admin.Roles[0] != access.GlobalAdmin {
 		t.Fatalf("admin = %+v, %v", admin, err)
 	}
-	admin2, _ := partner.NewUser(partner.User{ID: "usr_other", PartnerID: "ptn_a", Email: "x@y.example", DisplayName: "X", Roles: nil, Guest: false, CreatedAt: now})
+	admin2, _ := partner.NewUser(partner.User{ID: "usr_other", PartnerID: "ptn_a", Email: "x@y.example", DisplayName: "X", CreatedAt: now})
 	if err := s.CreatePartner(ctx, p, admin2); !errors.Is(err, store.ErrPartnerExists) {
 		t.Errorf("second create: want ErrPartnerExists, got %v", err)
 	}
@@ -97,7 +97,7 @@ func TestUserEmailIsUniquePerPartnerUnderConcurrency(t *testing.T) {
 			if i%2 == 1 {
 				email = "ann@contoso.example"
 			}
-			u, _ := partner.NewUser(partner.User{ID: fmt.Sprintf("usr_%02d", i), PartnerID: "ptn_a", Email: email, DisplayName: "Ann", Roles: nil, Guest: false, CreatedAt: now})
+			u, _ := partner.NewUser(partner.User{ID: fmt.Sprintf("usr_%02d", i), PartnerID: "ptn_a", Email: email, DisplayName: "Ann", CreatedAt: now})
 			errs[i] = s.CreateUser(ctx, u)
 		}()
 	}
@@ -123,7 +123,7 @@ func TestUserEmailIsUniquePerPartnerUnderConcurrency(t *testing.T) {
 		t.Errorf("directory has %d users, want 2", len(users))
 	}
 	// Another partner may hold the same address.
-	u, _ := partner.NewUser(partner.User{ID: "usr_b_ann", PartnerID: "ptn_b", Email: "ann@contoso.example", DisplayName: "Ann", Roles: nil, Guest: true, CreatedAt: now})
+	u, _ := partner.NewUser(partner.User{ID: "usr_b_ann", PartnerID: "ptn_b", Email: "ann@contoso.example", DisplayName: "Ann", Guest: true, CreatedAt: now})
 	if err := s.CreateUser(ctx, u); err != nil {
 		t.Errorf("same email in another partner: %v", err)
 	}
@@ -131,7 +131,7 @@ func TestUserEmailIsUniquePerPartnerUnderConcurrency(t *testing.T) {
 
 func TestCreateUserNeedsPartner(t *testing.T) {
 	s, _ := newStore(t)
-	u, _ := partner.NewUser(partner.User{ID: "usr_x", PartnerID: "ptn_none", Email: "a@b.example", DisplayName: "A", Roles: nil, Guest: false, CreatedAt: now})
+	u, _ := partner.NewUser(partner.User{ID: "usr_x", PartnerID: "ptn_none", Email: "a@b.example", DisplayName: "A", CreatedAt: now})
 	if err := s.CreateUser(context.Background(), u); !errors.Is(err, apperr.ErrNotFound) {
 		t.Errorf("want not found, got %v", err)
 	}
@@ -142,7 +142,7 @@ func TestUsersPages(t *testing.T) {
 	ctx := context.Background()
 	mustPartner(t, s, "ptn_a")
 	for i := range 4 {
-		u, _ := partner.NewUser(partner.User{ID: fmt.Sprintf("usr_%02d", i), PartnerID: "ptn_a", Email: fmt.Sprintf("u%d@a.example", i), DisplayName: "U", Roles: nil, Guest: false, CreatedAt: now})
+		u, _ := partner.NewUser(partner.User{ID: fmt.Sprintf("usr_%02d", i), PartnerID: "ptn_a", Email: fmt.Sprintf("u%d@a.example", i), DisplayName: "U", CreatedAt: now})
 		if err := s.CreateUser(ctx, u); err != nil {
 			t.Fatal(err)
 		}

@@ -22,7 +22,7 @@ func vsFixture(t *testing.T, s *store.Store, partnerID string, n int) (benefit.B
 	lines := softwareLines(t, s, partnerID, "vs-enterprise")
 	users := make([]visualstudio.User, n)
 	for i := range users {
-		u, err := partner.NewUser(partner.User{ID: fmt.Sprintf("usr_%03d", i), PartnerID: partnerID, Email: fmt.Sprintf("u%d@%s.example", i, partnerID), DisplayName: "U", Roles: nil, Guest: false, CreatedAt: now})
+		u, err := partner.NewUser(partner.User{ID: fmt.Sprintf("usr_%03d", i), PartnerID: partnerID, Email: fmt.Sprintf("u%d@%s.example", i, partnerID), DisplayName: "U", CreatedAt: now})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -65,10 +65,10 @@ func SeedGTM(t testing.TB, s GTMStore) GTMFixture {
 	newPartner := func(id string) (admin, user string) {
 		p, err := partner.NewPartner(partner.Partner{ID: id, Name: "Partner " + id, Currency: "USD", AccountEmail: "admin@" + id + ".example", Language: "en", CreatedAt: at})
 		must(err)
-		a, err := partner.NewUser(partner.User{ID: "usr_admin_" + id, PartnerID: id, Email: p.AccountEmail, DisplayName: "Admin " + id, Roles: []access.Role{access.GlobalAdmin}, Guest: false, CreatedAt: at})
+		a, err := partner.NewUser(partner.User{ID: "usr_admin_" + id, PartnerID: id, Email: p.AccountEmail, DisplayName: "Admin " + id, Roles: []access.Role{access.GlobalAdmin}, CreatedAt: at})
 		must(err)
 		must(s.CreatePartner(ctx, p, a))
-		u, err := partner.NewUser(partner.User{ID: "usr_user_" + id, PartnerID: id, Email: "user@" + id + ".example", DisplayName: "User " + id, Roles: nil, Guest: false, CreatedAt: at})
+		u, err := partner.NewUser(partner.User{ID: "usr_user_" + id, PartnerID: id, Email: "user@" + id + ".example", DisplayName: "User " + id, CreatedAt: at})
 		must(err)
 		must(s.CreateUser(ctx, u))
 		return a.ID, u.ID
@@ -92,7 +92,7 @@ func SeedGTM(t testing.TB, s GTMStore) GTMFixture {
 	}
 	f := GTMFixture{At: at, Catalog: cat, Partner: "ptn_g", Second: "ptn_h"}
 	f.Admin, f.User = newPartner(f.Partner)
-	o, err := partner.NewUser(partner.User{ID: "usr_other_" + f.Partner, PartnerID: f.Partner, Email: "other@" + f.Partner + ".example", DisplayName: "Other", Roles: nil, Guest: false, CreatedAt: at})
+	o, err := partner.NewUser(partner.User{ID: "usr_other_" + f.Partner, PartnerID: f.Partner, Email: "other@" + f.Partner + ".example", DisplayName: "Other", CreatedAt: at})
 	must(err)
 	must(s.CreateUser(ctx, o))
 	f.Other = o.ID

@@ -72,7 +72,7 @@ func DirectoryContract(t *testing.T, newStore func(t *testing.T) DirectoryStore)
 
 	run("EmailIsUniquePerPartner", func(t *testing.T, s DirectoryStore, fx DirectoryFixture) {
 		add := func(partnerID, email string) (partner.User, error) {
-			u, err := partner.NewUser(partner.User{ID: ids.New("usr"), PartnerID: partnerID, Email: email, DisplayName: "Ann", Roles: nil, Guest: false, CreatedAt: fx.At})
+			u, err := partner.NewUser(partner.User{ID: ids.New("usr"), PartnerID: partnerID, Email: email, DisplayName: "Ann", CreatedAt: fx.At})
 			must(t, err)
 			return u, s.CreateUser(ctx, u)
 		}
@@ -95,7 +95,7 @@ func DirectoryContract(t *testing.T, newStore func(t *testing.T) DirectoryStore)
 	})
 
 	run("NoPartnerNoUser", func(t *testing.T, s DirectoryStore, fx DirectoryFixture) {
-		u, err := partner.NewUser(partner.User{ID: ids.New("usr"), PartnerID: "ptn_none", Email: "ann@none.example", DisplayName: "Ann", Roles: nil, Guest: false, CreatedAt: fx.At})
+		u, err := partner.NewUser(partner.User{ID: ids.New("usr"), PartnerID: "ptn_none", Email: "ann@none.example", DisplayName: "Ann", CreatedAt: fx.At})
 		must(t, err)
 		if err := s.CreateUser(ctx, u); !errors.Is(err, apperr.ErrNotFound) {
 			t.Fatalf("user of no partner: %v", err)

@@ -41,7 +41,7 @@ func SeedShop(t testing.TB, s ShopStore) ShopFixture {
 	for id, cur := range map[string]string{fx.Partner: "EUR", fx.Other: "USD"} {
 		p, err := partner.NewPartner(partner.Partner{ID: id, Name: "Partner " + id, Currency: cur, AccountEmail: "billing@" + id + ".example", Language: "ja", CreatedAt: fx.At})
 		must(t, err)
-		admin, err := partner.NewUser(partner.User{ID: "usr_admin_" + id, PartnerID: id, Email: p.AccountEmail, DisplayName: "Admin", Roles: []access.Role{access.GlobalAdmin}, Guest: false, CreatedAt: fx.At})
+		admin, err := partner.NewUser(partner.User{ID: "usr_admin_" + id, PartnerID: id, Email: p.AccountEmail, DisplayName: "Admin", Roles: []access.Role{access.GlobalAdmin}, CreatedAt: fx.At})
 		must(t, err)
 		must(t, s.CreatePartner(ctx, p, admin))
 	}

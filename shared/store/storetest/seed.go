@@ -70,7 +70,7 @@ func (sd *seeder) user(id, partnerID, email string, roles ...access.Role) {
 
 func (sd *seeder) newUser(id, partnerID, email string, roles ...access.Role) partner.User {
 	sd.t.Helper()
-	u, err := partner.NewUser(partner.User{ID: id, PartnerID: partnerID, Email: email, DisplayName: "User " + id, Roles: append([]access.Role{}, roles...), Guest: false, CreatedAt: seedAt})
+	u, err := partner.NewUser(partner.User{ID: id, PartnerID: partnerID, Email: email, DisplayName: "User " + id, Roles: append([]access.Role{}, roles...), CreatedAt: seedAt})
 	sd.must(err)
 	return u
 }
