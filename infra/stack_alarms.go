@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/pbs/benefits/shared/mail"
 )
 
 // newAlarmTopic is the SNS topic every alarm notifies, with the operator's
@@ -85,6 +87,15 @@ func (b *builder) newServiceAlarms(api awsapigatewayv2.HttpApi) {
 			Period:     fiveMinutes,
 		}),
 		float64(threshold), awscloudwatch.ComparisonOperator_LESS_THAN_THRESHOLD)
+
+	// send-mail writes MailDeadLetters (namespace PartnerBenefits, no
+	// dimension) in embedded metric format for every message it gave up
+	// on: after its last retry, or at once when SES rejected it for good
+	// (an unverified sender identity in the sandbox, a malformed address).
+	b.anyAbove("MailDeadLettersAlarm", "mail-dead-letters", "send-mail gave up on a message (MailDeadLetters); its log line \"mail dead letter\" says why, e.g. an SES identity that is not verified",
+		awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+			Namespace: jsii.String(mail.MetricNamespace), MetricName: jsii.String("MailDeadLetters"), Statistic: jsii.String("Sum"), Period: fiveMinutes,
+		}))
 
 	// Account-wide SES reputation (AWS/SES, no dimension).
 	hour := awscdk.Duration_Hours(jsii.Number(1))

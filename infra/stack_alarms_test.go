@@ -94,6 +94,14 @@ func TestAlarms(t *testing.T) {
 			t.Errorf("Threshold %v %v, want LessThanThreshold %d (keyPoolLowWater)", p["ComparisonOperator"], p["Threshold"], testLowWater)
 		}
 	})
+	t.Run("mail dead letters", func(t *testing.T) {
+		check(t, func() {
+			s.template.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), map[string]any{
+				"Namespace": "PartnerBenefits", "MetricName": "MailDeadLetters", "Statistic": "Sum",
+				"ComparisonOperator": "GreaterThanThreshold", "Threshold": 0,
+			})
+		})
+	})
 	t.Run("SES reputation", func(t *testing.T) {
 		for _, metric := range []string{"Reputation.BounceRate", "Reputation.ComplaintRate"} {
 			check(t, func() {
@@ -105,8 +113,9 @@ func TestAlarms(t *testing.T) {
 	})
 	t.Run("no other alarms", func(t *testing.T) {
 		// Errors and Throttles per function; DLQ and on-failure queue per
-		// job; API 5xx, key pools, SES bounces and complaints.
-		if want := 2*len(functionNames()) + 2*len(schedules.All) + 4; len(all) != want {
+		// job; API 5xx, key pools, mail dead letters, SES bounces and
+		// complaints.
+		if want := 2*len(functionNames()) + 2*len(schedules.All) + 5; len(all) != want {
 			t.Errorf("%d alarms, want %d", len(all), want)
 		}
 	})

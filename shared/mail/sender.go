@@ -42,6 +42,20 @@ func Backoff(n int) time.Duration {
 	return min(d, time.Hour)
 }
 
+// ErrPermanent marks a send that no retry can fix (SES rejected the
+// message or its sender identity, a malformed address): the message is dead
+// at once, with the alarmed dead-letter log, instead of eight attempts over
+// two hours that end the same way. Transports wrap it with Permanent.
+var ErrPermanent = errors.New("mail: permanent failure")
+
+// Permanent marks err as a failure no retry can fix.
+func Permanent(err error) error { return permanentError{err} }
+
+type permanentError struct{ err error }
+
+func (e permanentError) Error() string   { return e.err.Error() }
+func (e permanentError) Unwrap() []error { return []error{e.err, ErrPermanent} }
+
 // Errors of the Outbox.
 var (
 	// ErrNotClaimable: the message is not due, another sender holds its
@@ -86,7 +100,7 @@ func (c Claim) Fail(now time.Time, err error) Failure {
 		text = text[:maxErrorText]
 	}
 	f := Failure{At: now, Error: text, Attempts: c.Attempts + 1}
-	if f.Attempts >= MaxAttempts {
+	if f.Attempts >= MaxAttempts || errors.Is(err, ErrPermanent) {
 		f.Dead = true
 	} else {
 		f.RetryAt = now.Add(Backoff(f.Attempts))
@@ -243,8 +257,10 @@ func (s *Sender) deliver(ctx context.Context, id string, now time.Time, lease ti
 			return err
 		}
 		if f.Dead {
-			// A dead letter needs a person: this record is what the alarm counts.
-			log.Error("mail dead letter", "error", sendErr.Error(), "attempts", f.Attempts)
+			// A dead letter needs a person: the MailDeadLetters metric
+			// (embedded metric format) is what the alarm counts.
+			log.Error("mail dead letter", "error", sendErr.Error(), "attempts", f.Attempts,
+				"permanent", errors.Is(sendErr, ErrPermanent), "_aws", deadLetterMetric(now), "MailDeadLetters", 1)
 			sum.Dead++
 		} else {
 			log.Warn("mail send failed; will retry", "error", sendErr.Error(), "retryAt", f.RetryAt)
@@ -305,3 +321,20 @@ func (s *Sender) log() *slog.Logger {
 	}
 	return slog.New(slog.DiscardHandler)
 }
+
+// deadLetterMetric is the embedded-metric-format header of the dead-letter
+// log line: CloudWatch turns the line into one MailDeadLetters data point
+// (namespace PartnerBenefits, no dimension), which the stack alarms on.
+func deadLetterMetric(now time.Time) map[string]any {
+	return map[string]any{
+		"Timestamp": now.UnixMilli(),
+		"CloudWatchMetrics": []map[string]any{{
+			"Namespace":  MetricNamespace,
+			"Dimensions": [][]string{{}},
+			"Metrics":    []map[string]string{{"Name": "MailDeadLetters", "Unit": "Count"}},
+		}},
+	}
+}
+
+// MetricNamespace is the CloudWatch namespace of the service's own metrics.
+const MetricNamespace = "PartnerBenefits"

@@ -43,10 +43,10 @@ func (s *SES) Send(ctx context.Context, m mail.Message, r mail.Rendered) (err er
 		}
 	}()
 	if len(m.To) == 0 {
-		return errors.New("no recipient")
+		return mail.Permanent(errors.New("no recipient"))
 	}
 	if len(m.To) > mail.MaxRecipients {
-		return fmt.Errorf("%d recipients, SES takes at most %d", len(m.To), mail.MaxRecipients)
+		return mail.Permanent(fmt.Errorf("%d recipients, SES takes at most %d", len(m.To), mail.MaxRecipients))
 	}
 	body := &types.Body{}
 	if r.Text != "" {
@@ -68,6 +68,24 @@ func (s *SES) Send(ctx context.Context, m mail.Message, r mail.Rendered) (err er
 		in.ConfigurationSetName = aws.String(s.ConfigurationSet)
 	}
 	_, err = s.client.SendEmail(ctx, in)
+	return classify(err)
+}
+
+// classify marks the SES errors no retry of this message can fix as
+// permanent: the message was rejected (in the SES sandbox, also a sender
+// identity or recipient that is not verified), the MAIL FROM domain is not
+// verified, or the request itself is malformed. Throttling, a paused or
+// suspended account and server errors stay retried: they end with time or
+// with the operator's fix, and the retries ride them out.
+func classify(err error) error {
+	var (
+		rejected   *types.MessageRejected
+		mailFrom   *types.MailFromDomainNotVerifiedException
+		badRequest *types.BadRequestException
+	)
+	if errors.As(err, &rejected) || errors.As(err, &mailFrom) || errors.As(err, &badRequest) {
+		return mail.Permanent(err)
+	}
 	return err
 }
 
