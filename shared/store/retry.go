@@ -21,20 +21,50 @@ var ErrConflict = errors.New("store: changed concurrently")
 // "busy, retry" answer (credit.ErrBusy, …); or ctx's error if it ends while
 // waiting. Each noun's UpdateX method (UpdateCredit, …) uses it, and so do
 // the fakes of shared/store/storetest, so both give up after the same rounds.
+//
+// A round DynamoDB refused for load (Unavailable: throttled, over capacity)
+// is not a lost race: it runs again after a longer wait (below 25 ms ·
+// 2^n, at most ThrottleAttempts times, not counted as lost rounds), and
+// when that budget is spent the throttle itself comes back, which the API
+// answers 503 with Retry-After, never the noun's "busy" or a refusal.
 func RetryConflicts(ctx context.Context, attempts int, fn func() error) error {
-	for attempt := range attempts {
-		if attempt > 0 {
-			t := time.NewTimer(time.Duration(rand.IntN(10<<attempt)) * time.Millisecond)
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				return ctx.Err()
-			case <-t.C:
+	throttled := 0
+	for attempt := 0; attempt < attempts; {
+		err := fn()
+		switch {
+		case Unavailable(err) && throttled < ThrottleAttempts:
+			throttled++
+			if err := pause(ctx, 25<<throttled); err != nil {
+				return err
 			}
-		}
-		if err := fn(); !errors.Is(err, ErrConflict) {
+			continue
+		case !errors.Is(err, ErrConflict):
 			return err
+		}
+		attempt++
+		if attempt < attempts {
+			if err := pause(ctx, 10<<attempt); err != nil {
+				return err
+			}
 		}
 	}
 	return ErrConflict
+}
+
+// ThrottleAttempts bounds the rounds RetryConflicts runs again after
+// DynamoDB refused them for load: with the SDK's own retries of a single
+// call, a throttled request waits at most about 1.6 s before its 503.
+const ThrottleAttempts = 5
+
+// pause sleeps a random time below ms milliseconds (full jitter), or
+// returns ctx's error if it ends first.
+func pause(ctx context.Context, ms int) error {
+	t := time.NewTimer(time.Duration(rand.IntN(ms)) * time.Millisecond)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }

@@ -61,10 +61,14 @@ func isConditionFailed(err error) bool {
 }
 
 // cancelReasons returns per-item reason codes of a cancelled transaction
-// ("ConditionalCheckFailed", "None", …), or nil if err is something else.
+// ("ConditionalCheckFailed", "None", …), or nil if err is something else,
+// including a transaction DynamoDB refused for load (ThrottlingError).
 func cancelReasons(err error) []string {
 	var tce *types.TransactionCanceledException
-	if !errors.As(err, &tce) {
+	if !errors.As(err, &tce) || Unavailable(err) && !conflictOnly(tce) {
+		// Refused for load (throttled, over capacity), not for the data:
+		// not a lost race for the caller to re-read, but an error that
+		// RetryConflicts backs off on and the API answers 503.
 		return nil
 	}
 	out := make([]string, len(tce.CancellationReasons))
@@ -72,6 +76,17 @@ func cancelReasons(err error) []string {
 		out[i] = aws.ToString(r.Code)
 	}
 	return out
+}
+
+// conflictOnly reports whether a cancelled transaction met only other
+// transactions (TransactionConflict): a lost race, read again.
+func conflictOnly(tce *types.TransactionCanceledException) bool {
+	for _, r := range tce.CancellationReasons {
+		if c := aws.ToString(r.Code); c != "None" && c != "" && c != "TransactionConflict" {
+			return false
+		}
+	}
+	return true
 }
 
 // failedAt reports whether item i of a cancelled transaction failed its condition.
