@@ -87,3 +87,28 @@ func mustParse(t *testing.T) *Catalog {
 	}
 	return c
 }
+
+// TestValidateBoundsPackageItems: a package whose purchase writes
+// MaxPackageItems items (a credit line counts twice) is valid; one more
+// item is refused at packages[i].benefits.
+func TestValidateBoundsPackageItems(t *testing.T) {
+	for _, extra := range []int{0, 1} {
+		c := mustParse(t)
+		credit := Line{Kind: CreditMonthly, Product: "cloud-credit-monthly", Quantity: 1, BenefitType: Core, Credit: Money{}}
+		for _, cur := range c.Currencies {
+			credit.Credit[cur] = 1
+		}
+		lines := []Line{credit}
+		for range MaxPackageItems - 2 + extra {
+			lines = append(lines, Line{Kind: Software, Product: "office-suite-pro", Quantity: 1, BenefitType: Core})
+		}
+		c.Packages[0].Benefits = lines
+		if got := c.Packages[0].Items(); got != MaxPackageItems+extra {
+			t.Fatalf("Items() = %d, want %d", got, MaxPackageItems+extra)
+		}
+		refused := slices.ContainsFunc(c.Validate(), func(f apperr.FieldError) bool { return f.Field == "packages[0].benefits" })
+		if refused != (extra > 0) {
+			t.Errorf("%d items: refused %v", MaxPackageItems+extra, refused)
+		}
+	}
+}

@@ -152,7 +152,26 @@ const (
 	MaxQuantity = 100_000
 	// MaxMonths bounds a line's validity and an offer's active months.
 	MaxMonths = 60
+	// MaxPackageItems bounds the items a package's purchase writes per
+	// line: one per line and one more per credit line (its credit state).
+	// Buying writes them with 5 more (the purchase, the partner check, the
+	// receipt, the audit event, an Idempotency-Key claim) and cancelling
+	// revokes them with 5 more (the purchase, both copies of the service
+	// request, the mail, the audit event), so both fit in one DynamoDB
+	// transaction of at most 100 actions.
+	MaxPackageItems = 95
 )
+
+// Items is what buying the package writes per line (MaxPackageItems).
+func (p Package) Items() int {
+	n := len(p.Benefits)
+	for _, l := range p.Benefits {
+		if l.Kind.IsCredit() {
+			n++
+		}
+	}
+	return n
+}
 
 // Months returns the line's validity in months.
 func (l Line) Months() int {

@@ -187,8 +187,11 @@ func (c *Catalog) checkPackage(f *apperr.Fields, at string, p Package, seen map[
 	}
 	checkText(f, at+".name", p.Name, MaxNameLen, notBlank, "required")
 	c.checkMoney(f, at+".price", p.Price)
-	if len(p.Benefits) == 0 {
+	switch {
+	case len(p.Benefits) == 0:
 		f.Add(at+".benefits", "a package needs at least one benefit line")
+	case p.Items() > MaxPackageItems:
+		f.Add(at+".benefits", fmt.Sprintf("at most %d items: one per line and one more per credit line, so that buying and cancelling each fit in one transaction", MaxPackageItems))
 	}
 	for j, l := range p.Benefits {
 		c.checkLine(f, fmt.Sprintf("%s.benefits[%d]", at, j), l)
