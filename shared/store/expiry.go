@@ -17,20 +17,30 @@ import (
 	"github.com/pbs/benefits/shared/mail"
 )
 
-// ExpiringOn lists the lines whose expiry falls on a UTC day, from GSI1
+// ExpiringOn lists the lines whose expiry falls on a UTC day, from the
+// day's GSI1 shards, queried at once
 // (eventually consistent: every write the job makes is conditional on the
 // base item).
 func (s *Store) ExpiringOn(ctx context.Context, day time.Time) (lines []benefit.Benefit, err error) {
 	defer wrap(&err, "lines expiring on %s", day.Format(time.DateOnly))
-	err = s.queryEach(ctx, s.gsi1Query(expiryDuePK(day)), func(raw map[string]types.AttributeValue) error {
+	pages, err := s.queryShards(ctx, shardKeys(expiryDayPK(day), expiryShards), func(ctx context.Context, pk string) (items []map[string]types.AttributeValue, err error) {
+		err = s.queryEach(ctx, s.gsi1Query(pk), func(raw map[string]types.AttributeValue) error {
+			items = append(items, raw)
+			return nil
+		})
+		return items, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, raw := range mergeByDue(pages) {
 		var it benefitItem
 		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
-			return err
+			return nil, err
 		}
 		lines = append(lines, it.domain())
-		return nil
-	})
-	return lines, err
+	}
+	return lines, nil
 }
 
 // Expire marks a line expired and takes it out of the expiry index, with

@@ -202,7 +202,7 @@ func (s *Store) ConfirmOffer(ctx context.Context, l gtm.Link, b benefit.Benefit,
 		"SET #status = :active, activatedAt = :now, expiresAt = :until, GSI1PK = :due REMOVE linkExpiresAt, linkSentTo, linkHash",
 		"#status = :pending AND (attribute_not_exists(linkHash) OR linkHash = :hash)", map[string]string{"#status": "status"},
 		map[string]types.AttributeValue{":active": stringAttr(string(benefit.Active)), ":pending": stringAttr(string(benefit.Pending)),
-			":now": timeValue(now), ":until": timeValue(activeUntil), ":due": stringAttr(expiryDuePK(activeUntil)), ":hash": stringAttr(l.Hash)})
+			":now": timeValue(now), ":until": timeValue(activeUntil), ":due": stringAttr(expiryDuePK(activeUntil, b.ID)), ":hash": stringAttr(l.Hash)})
 	record, err := s.auditPut(ev)
 	if err != nil {
 		return err

@@ -172,14 +172,12 @@ type redemptionAttr struct {
 	TermUnder12Months bool      `dynamodbav:"termUnder12Months"`
 }
 
-func expiryDuePK(day time.Time) string { return "DUE#EXPIRY#" + day.UTC().Format(time.DateOnly) }
-
 func newBenefitItem(b benefit.Benefit) benefitItem {
 	return benefitItem{PK: partnerPK(b.PartnerID), SK: benefitSK(b.ID), Type: typeBenefit, ID: b.ID,
 		PartnerID: b.PartnerID, PurchaseID: b.PurchaseID, Kind: string(b.Kind), Product: b.Product,
 		ProductName: b.ProductName, Quantity: b.Quantity, Used: b.Used, BenefitType: string(b.BenefitType),
 		Status: string(b.Status), CreatedAt: b.CreatedAt, ExpiresAt: b.ExpiresAt, Credit: b.Credit, Plan: string(b.Plan), Key: b.Key, KeyIssuedAt: b.KeyIssuedAt,
-		ActivatedAt: b.ActivatedAt, GSI1PK: expiryDuePK(b.ExpiresAt), GSI1SK: b.PartnerID + "#" + b.ID}
+		ActivatedAt: b.ActivatedAt, GSI1PK: expiryDuePK(b.ExpiresAt, b.ID), GSI1SK: b.PartnerID + "#" + b.ID}
 }
 
 func (i benefitItem) domain() benefit.Benefit {

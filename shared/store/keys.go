@@ -19,14 +19,13 @@ import (
 // Query with begins_with(SK, "DASH#") returns the whole dashboard.
 
 const (
-	dashPrefix  = "DASH#"
-	userPrefix  = "USER#"
-	profileSK   = "PROFILE"
-	catalogPK   = "CATALOG"
-	currentSK   = "CURRENT"
-	idemSK      = "IDEMPOTENCY"
-	outboxSK    = "OUTBOX"
-	outboxDuePK = "DUE#OUTBOX" // GSI1 partition of unsent mail (low volume)
+	dashPrefix = "DASH#"
+	userPrefix = "USER#"
+	profileSK  = "PROFILE"
+	catalogPK  = "CATALOG"
+	currentSK  = "CURRENT"
+	idemSK     = "IDEMPOTENCY"
+	outboxSK   = "OUTBOX"
 )
 
 // Item types, stored in the "type" attribute.

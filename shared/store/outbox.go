@@ -59,7 +59,7 @@ func outboxItemOf(m mail.Message) (map[string]types.AttributeValue, error) {
 	return attributevalue.MarshalMap(outboxItem{
 		PK: outboxPK(m.ID), SK: outboxSK, Type: typeOutbox, ID: m.ID, To: m.To, AdminsOf: m.AdminsOf, Template: m.Template,
 		Language: m.Language, Data: m.Data, CreatedAt: m.CreatedAt, Status: mail.StatusPending,
-		DueAt: m.CreatedAt.UnixMilli(), GSI1PK: outboxDuePK, GSI1SK: outboxDueSK(m.CreatedAt, m.ID),
+		DueAt: m.CreatedAt.UnixMilli(), GSI1PK: outboxDuePK(m.ID), GSI1SK: outboxDueSK(m.CreatedAt, m.ID),
 	})
 }
 
@@ -80,31 +80,42 @@ func (i outboxItem) queued() mail.Queued {
 }
 
 // PendingMail returns up to limit unsent messages due at now, earliest due
-// first: one Query of GSI1's DUE#OUTBOX partition up to now. Messages in
-// backoff or under a live lease sort after now and are not returned.
+// first: one Query of each GSI1 outbox shard up to now (limit items each,
+// all at once), merged. Messages in backoff or under a live lease sort
+// after now and are not returned.
 func (s *Store) PendingMail(ctx context.Context, now time.Time, limit int) (out []mail.Queued, err error) {
 	defer wrap(&err, "pending mail")
 	if limit <= 0 {
 		limit = 25
 	}
-	res, err := s.db.Query(ctx, &dynamodb.QueryInput{
-		TableName:              aws.String(s.table),
-		IndexName:              aws.String(table.GSI1),
-		KeyConditionExpression: aws.String("#pk = :pk AND #sk < :upto"),
-		ExpressionAttributeNames: map[string]string{
-			"#pk": table.GSI1PK, "#sk": table.GSI1SK,
-		},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk": &types.AttributeValueMemberS{Value: outboxDuePK},
-			// '$' sorts right after '#': every id due at this millisecond.
-			":upto": &types.AttributeValueMemberS{Value: now.UTC().Format(dueLayout) + "$"},
-		},
-		Limit: aws.Int32(int32(min(limit, 1000))),
+	limit = min(limit, 1000)
+	pages, err := s.queryShards(ctx, shardKeys(outboxDuePrefix, outboxShards), func(ctx context.Context, pk string) ([]map[string]types.AttributeValue, error) {
+		res, err := s.db.Query(ctx, &dynamodb.QueryInput{
+			TableName:              aws.String(s.table),
+			IndexName:              aws.String(table.GSI1),
+			KeyConditionExpression: aws.String("#pk = :pk AND #sk < :upto"),
+			ExpressionAttributeNames: map[string]string{
+				"#pk": table.GSI1PK, "#sk": table.GSI1SK,
+			},
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":pk": &types.AttributeValueMemberS{Value: pk},
+				// '$' sorts right after '#': every id due at this millisecond.
+				":upto": &types.AttributeValueMemberS{Value: now.UTC().Format(dueLayout) + "$"},
+			},
+			Limit: aws.Int32(int32(limit)),
+		})
+		if err != nil {
+			return nil, err
+		}
+		return res.Items, nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	for _, raw := range res.Items {
+	for _, raw := range mergeByDue(pages) {
+		if len(out) == limit {
+			break
+		}
 		var it outboxItem
 		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
 			return nil, err
