@@ -7,8 +7,6 @@ import (
 	"strconv"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/pbs/benefits/shared/apperr"
 	"github.com/pbs/benefits/shared/audit"
 	"github.com/pbs/benefits/shared/benefit"
@@ -43,12 +41,25 @@ func (e *QuotaExceeded) Error() string {
 	return "gtm: quota " + e.Quota.Scope + " of " + strconv.Itoa(e.Quota.Max) + " used up"
 }
 
-// OfferState is what an activation reads: the line and the partner's
-// contact.
+// OfferState is what an activation and a confirmation read: the line,
+// the partner's name (the link mail and the page show it) and the
+// partner's contact.
 type OfferState struct {
-	Line       benefit.Benefit
-	Contact    Contact
-	HasContact bool
+	Line        benefit.Benefit
+	PartnerName string
+	Contact     Contact
+	HasContact  bool
+}
+
+// ContactState is what naming a contact reads: the partner, the directory
+// user named (Found = false if not in the directory) and the contact it
+// would replace.
+type ContactState struct {
+	Partner partner.Partner
+	User    partner.User
+	Found   bool
+	Old     Contact
+	HadOld  bool
 }
 
 // OfferChange is a decided activation: a new Link mailed with Mail, and
@@ -65,20 +76,28 @@ type OfferChange struct {
 type DecideOffer func(OfferState) (OfferChange, error)
 
 // Store is what the go-to-market use cases need of storage.
+//
+// Each use case reads what it decides on in one call (ContactState,
+// OfferState), which the DynamoDB store answers with one BatchGetItem.
 type Store interface {
-	Partner(ctx context.Context, partnerID string) (partner.Partner, error)
-	DirectoryUsers(ctx context.Context, partnerID string, ids []string) (map[string]partner.User, error)
-	Benefit(ctx context.Context, partnerID, benefitID string) (benefit.Benefit, error)
+	// ContactState reads the partner, directory user userID and the
+	// partner's contact, strongly consistent. No such partner is
+	// apperr.ErrNotFound.
+	ContactState(ctx context.Context, partnerID, userID string) (ContactState, error)
 	// Contact reads the partner's marketing contact (found = false if none).
 	Contact(ctx context.Context, partnerID string) (c Contact, found bool, err error)
 	// SetContact writes the contact (replacing any), its mail and event,
 	// and counts the mail against each quota, in one transaction. Errors:
 	// user_not_found (not in the directory), *QuotaExceeded.
 	SetContact(ctx context.Context, c Contact, owed mail.Message, ev audit.Event, quotas []Quota) error
-	// UpdateOffer reads the line and the contact, calls decide, and writes
-	// its OfferChange conditionally. On a lost condition it reads and
-	// decides again, at most benefit.DrawAttempts rounds, then
-	// benefit.ErrBusy. decide's errors come back as they are.
+	// OfferState reads a line with its partner's name and contact,
+	// strongly consistent. Another partner's line, or none, is
+	// apperr.ErrNotFound.
+	OfferState(ctx context.Context, partnerID, benefitID string) (OfferState, error)
+	// UpdateOffer reads the OfferState, calls decide, and writes its
+	// OfferChange conditionally. On a lost condition it reads and decides
+	// again, at most benefit.DrawAttempts rounds, then benefit.ErrBusy.
+	// decide's errors come back as they are.
 	UpdateOffer(ctx context.Context, partnerID, benefitID string, decide DecideOffer) error
 	// LinkOf reads a link by its token's hash (found = false for a token
 	// used, never issued, or removed by TTL).
@@ -109,31 +128,21 @@ type Offers struct {
 // of actorID and mails them the instructions, in one transaction. A change
 // that changes nothing (a double click) sends nothing and uses no quota.
 func (o Offers) SetContact(ctx context.Context, partnerID, actorID, userID, email, phone, lang string, now time.Time) (Contact, error) {
-	var (
-		users map[string]partner.User
-		old   Contact
-		had   bool
-		p     partner.Partner
-	)
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() (err error) { users, err = o.Store.DirectoryUsers(gctx, partnerID, []string{userID}); return err })
-	g.Go(func() (err error) { old, had, err = o.Store.Contact(gctx, partnerID); return err })
-	g.Go(func() (err error) { p, err = o.Store.Partner(gctx, partnerID); return err })
-	if err := g.Wait(); err != nil {
-		return Contact{}, err
-	}
-	u, found := users[userID]
-	c, err := NewContact(u, found, Contact{Email: email, Phone: phone, Language: lang, UpdatedBy: actorID, UpdatedAt: now})
+	st, err := o.Store.ContactState(ctx, partnerID, userID)
 	if err != nil {
 		return Contact{}, err
 	}
-	if Unchanged(old, had, c) {
-		return old, nil
+	c, err := NewContact(st.User, st.Found, Contact{Email: email, Phone: phone, Language: lang, UpdatedBy: actorID, UpdatedAt: now})
+	if err != nil {
+		return Contact{}, err
+	}
+	if Unchanged(st.Old, st.HadOld, c) {
+		return st.Old, nil
 	}
 	// The address has confirmed nothing yet, so the mail carries no text a
 	// caller wrote: only the operator's partner name.
 	msg := mail.Message{ID: o.NewID("msg"), To: []string{c.Email}, Template: "gtm-contact-instructions", Language: c.Language,
-		CreatedAt: now, Data: map[string]string{"partnerName": p.Name}}
+		CreatedAt: now, Data: map[string]string{"partnerName": st.Partner.Name}}
 	ev := audit.New(o.NewID, partnerID, actorID, audit.ContactSet, "", now).About(c.UserID, nil)
 	err = o.Store.SetContact(ctx, c, msg, ev, ContactQuotas(c, now))
 	if qe, ok := errors.AsType[*QuotaExceeded](err); ok {
@@ -171,24 +180,21 @@ func (o Offers) Activate(ctx context.Context, partnerID, actorID, benefitID stri
 		if o.PublicURL == "" {
 			return OfferChange{}, ErrNoPublicURL
 		}
-		ch, err := o.offerLink(ctx, st.Line, st.Contact, actorID, now)
+		ch, err := o.offerLink(ctx, st, actorID, now)
 		line.Status, line.LinkExpiresAt = benefit.Pending, ch.Link.ExpiresAt
 		return ch, err
 	})
 	return line, err
 }
 
-// offerLink makes a new link for line b, the mail that carries it to c,
-// and the activation's event.
-func (o Offers) offerLink(ctx context.Context, b benefit.Benefit, c Contact, actorID string, now time.Time) (OfferChange, error) {
+// offerLink makes a new link for the line read, the mail that carries it
+// to the contact, and the activation's event.
+func (o Offers) offerLink(ctx context.Context, st OfferState, actorID string, now time.Time) (OfferChange, error) {
 	cat, err := o.Catalog(ctx)
 	if err != nil {
 		return OfferChange{}, err
 	}
-	p, err := o.Store.Partner(ctx, b.PartnerID)
-	if err != nil {
-		return OfferChange{}, err
-	}
+	b, c := st.Line, st.Contact
 	tok := NewToken(now)
 	product := cat.Products[b.Product]
 	name := b.ProductName
@@ -196,7 +202,7 @@ func (o Offers) offerLink(ctx context.Context, b benefit.Benefit, c Contact, act
 		name = product.Name
 	}
 	msg := mail.Message{ID: o.NewID("msg"), To: []string{c.Email}, Template: "gtm-offer-confirm", Language: c.Language, CreatedAt: now,
-		Data: map[string]string{"partnerName": p.Name, "offerName": name, "offerType": product.OfferType,
+		Data: map[string]string{"partnerName": st.PartnerName, "offerName": name, "offerType": product.OfferType,
 			"confirmUrl":    o.PublicURL + "/v1/gtm/confirm?token=" + url.QueryEscape(tok.Secret),
 			"linkExpiresOn": tok.ExpiresAt.UTC().Format("2006-01-02 15:04 UTC")}}
 	ev := audit.New(o.NewID, b.PartnerID, actorID, audit.OfferRequested, b.ID, now).About(c.UserID, map[string]string{"sentTo": c.Email})
@@ -229,24 +235,15 @@ func (o Offers) ConfirmPage(ctx context.Context, secret string, now time.Time) (
 	if !found || !now.Before(l.ExpiresAt) {
 		return c, ErrTokenInvalid
 	}
-	var (
-		contact    Contact
-		hasContact bool
-	)
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() (err error) { c.Line, err = o.Store.Benefit(gctx, l.PartnerID, l.BenefitID); return err })
-	g.Go(func() error {
-		p, err := o.Store.Partner(gctx, l.PartnerID)
-		c.PartnerName = p.Name
-		return err
-	})
-	g.Go(func() (err error) { contact, hasContact, err = o.Store.Contact(gctx, l.PartnerID); return err })
-	if err := g.Wait(); err != nil {
+	st, err := o.Store.OfferState(ctx, l.PartnerID, l.BenefitID)
+	if err != nil {
 		if errors.Is(err, apperr.ErrNotFound) {
 			return Confirmation{}, ErrTokenInvalid
 		}
 		return Confirmation{}, err
 	}
+	c.Line, c.PartnerName = st.Line, st.PartnerName
+	contact, hasContact := st.Contact, st.HasContact
 	if c.Line.EffectiveStatus(now) != benefit.Pending {
 		return c, ErrTokenInvalid
 	}

@@ -9,7 +9,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/pbs/benefits/shared/apperr"
 	"github.com/pbs/benefits/shared/audit"
@@ -90,8 +89,84 @@ func (s *Store) Contact(ctx context.Context, partnerID string) (c gtm.Contact, f
 	case err != nil:
 		return c, false, err
 	}
-	return gtm.Contact{PartnerID: partnerID, UserID: it.UserID, DisplayName: it.DisplayName, Email: it.Email, Phone: it.Phone,
-		Language: it.Language, UpdatedAt: it.UpdatedAt, UpdatedBy: it.UpdatedBy}, true, nil
+	return it.domain(partnerID), true, nil
+}
+
+func (i contactItem) domain(partnerID string) gtm.Contact {
+	return gtm.Contact{PartnerID: partnerID, UserID: i.UserID, DisplayName: i.DisplayName, Email: i.Email, Phone: i.Phone,
+		Language: i.Language, UpdatedAt: i.UpdatedAt, UpdatedBy: i.UpdatedBy}
+}
+
+// ContactState reads what naming a contact decides on, the partner, the
+// user named and the current contact, in one strongly consistent
+// BatchGetItem. No such partner is apperr.ErrNotFound.
+func (s *Store) ContactState(ctx context.Context, partnerID, userID string) (st gtm.ContactState, err error) {
+	defer wrap(&err, "marketing contact state of %s", partnerID)
+	pk := partnerPK(partnerID)
+	got, err := s.getItems(ctx, itemKey{pk, profileSK}, itemKey{pk, userSK(userID)}, itemKey{pk, contactSK})
+	if err != nil {
+		return st, err
+	}
+	var (
+		p partnerItem
+		u userItem
+		c contactItem
+	)
+	found, err := got.decode(pk, profileSK, &p)
+	if err != nil {
+		return st, err
+	}
+	if !found {
+		return st, apperr.ErrNotFound
+	}
+	if st.Found, err = got.decode(pk, userSK(userID), &u); err != nil {
+		return st, err
+	}
+	if st.HadOld, err = got.decode(pk, contactSK, &c); err != nil {
+		return st, err
+	}
+	st.Partner, st.User = p.domain(), u.domain()
+	if st.HadOld {
+		st.Old = c.domain(partnerID)
+	}
+	return st, nil
+}
+
+// OfferState reads a line with its partner's name and contact in one
+// strongly consistent BatchGetItem: what an activation decides on, and
+// what a confirmation link's page shows. No such line (or partner) is
+// apperr.ErrNotFound.
+func (s *Store) OfferState(ctx context.Context, partnerID, benefitID string) (st gtm.OfferState, err error) {
+	defer wrap(&err, "offer %s", benefitID)
+	pk := partnerPK(partnerID)
+	got, err := s.getItems(ctx, itemKey{pk, benefitSK(benefitID)}, itemKey{pk, profileSK}, itemKey{pk, contactSK})
+	if err != nil {
+		return st, err
+	}
+	var (
+		b benefitItem
+		p partnerItem
+		c contactItem
+	)
+	line, err := got.decode(pk, benefitSK(benefitID), &b)
+	if err != nil {
+		return st, err
+	}
+	found, err := got.decode(pk, profileSK, &p)
+	if err != nil {
+		return st, err
+	}
+	if !line || !found {
+		return st, apperr.ErrNotFound
+	}
+	if st.HasContact, err = got.decode(pk, contactSK, &c); err != nil {
+		return st, err
+	}
+	st.Line, st.PartnerName = b.domain(), p.Name
+	if st.HasContact {
+		st.Contact = c.domain(partnerID)
+	}
+	return st, nil
 }
 
 // tokenItem is a confirmation link, found by the hash of its token.
@@ -108,15 +183,12 @@ type tokenItem struct {
 }
 
 // UpdateOffer runs one activation, read–decide–write through Update: it
-// reads the line and the contact in parallel, lets decide choose, and
-// writes the change with requestOffer; a lost condition reads and decides
-// again, at most benefit.DrawAttempts rounds, then benefit.ErrBusy.
+// reads the OfferState (one BatchGetItem), lets decide choose, and writes
+// the change with requestOffer; a lost condition reads and decides again,
+// at most benefit.DrawAttempts rounds, then benefit.ErrBusy.
 func (s *Store) UpdateOffer(ctx context.Context, partnerID, benefitID string, decide gtm.DecideOffer) error {
-	return Update(ctx, benefit.DrawAttempts, benefit.ErrBusy, func() (st gtm.OfferState, err error) {
-		g, gctx := errgroup.WithContext(ctx)
-		g.Go(func() (err error) { st.Line, err = s.Benefit(gctx, partnerID, benefitID); return err })
-		g.Go(func() (err error) { st.Contact, st.HasContact, err = s.Contact(gctx, partnerID); return err })
-		return st, g.Wait()
+	return Update(ctx, benefit.DrawAttempts, benefit.ErrBusy, func() (gtm.OfferState, error) {
+		return s.OfferState(ctx, partnerID, benefitID)
 	}, decide, func(st gtm.OfferState, ch gtm.OfferChange) error {
 		if ch.Link.Hash == "" {
 			return nil

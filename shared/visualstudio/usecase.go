@@ -40,9 +40,6 @@ type Decide func(sub *Subscription, users map[string]User) ([]Write, error)
 
 // Store is what the seat use cases need of storage.
 type Store interface {
-	// Benefit reads one line of the partner's alone; another partner's id,
-	// or none, is apperr.ErrNotFound.
-	Benefit(ctx context.Context, partnerID, benefitID string) (benefit.Benefit, error)
 	// Seats reads one page of a line's seats in user id order, with the
 	// line (whatever its kind: the use case refuses others).
 	Seats(ctx context.Context, partnerID, benefitID string, limit int, cursor string) (benefit.Benefit, []Seat, string, error)
@@ -87,7 +84,7 @@ type Result struct {
 // who already holds a seat gets Change{Kind: Unchanged}, and nothing is
 // written.
 func (s Seats) Assign(ctx context.Context, partnerID, actorID, benefitID string, row Row, now time.Time) (Change, error) {
-	res, err := s.assign(ctx, partnerID, actorID, benefitID, []Row{row}, now)
+	res, err := s.assign(ctx, partnerID, actorID, benefitID, []Row{row}, nil, now)
 	if err != nil {
 		return Change{}, err
 	}
@@ -97,19 +94,21 @@ func (s Seats) Assign(ctx context.Context, partnerID, actorID, benefitID string,
 // AssignMany applies a bulk of rows (at most the line's quantity), each all
 // or nothing, decided in order against one read; a row refused gets its
 // error, the others are written. Only a refusal of the line itself (not
-// found, revoked, expired) fails the whole request.
+// found, revoked, expired) fails the whole request, and so do more rows
+// than the line's quantity.
 func (s Seats) AssignMany(ctx context.Context, partnerID, actorID, benefitID string, rows []Row, now time.Time) ([]Result, error) {
-	line, err := s.Store.Benefit(ctx, partnerID, benefitID)
-	if err != nil {
-		return nil, err
-	}
-	if line.Kind != catalog.VisualStudio {
-		return nil, apperr.ErrNotFound
-	}
-	if len(rows) > line.Quantity {
-		var f apperr.Fields
-		f.Add("assignments", fmt.Sprintf("at most %d rows: the subscription's seat count", line.Quantity))
-		return nil, f.Err()
+	// The line's kind and quantity are checked on the subscription the
+	// decision reads, so the request reads the line once.
+	fits := func(line benefit.Benefit) error {
+		if line.Kind != catalog.VisualStudio {
+			return apperr.ErrNotFound
+		}
+		if len(rows) > line.Quantity {
+			var f apperr.Fields
+			f.Add("assignments", fmt.Sprintf("at most %d rows: the subscription's seat count", line.Quantity))
+			return f.Err()
+		}
+		return nil
 	}
 	results := make([]Result, len(rows))
 	var valid []Row
@@ -121,7 +120,7 @@ func (s Seats) AssignMany(ctx context.Context, partnerID, actorID, benefitID str
 		}
 		valid, at = append(valid, row), append(at, i)
 	}
-	res, err := s.assign(ctx, partnerID, actorID, benefitID, valid, now)
+	res, err := s.assign(ctx, partnerID, actorID, benefitID, valid, fits, now)
 	if err != nil {
 		return nil, err
 	}
@@ -134,8 +133,10 @@ func (s Seats) AssignMany(ctx context.Context, partnerID, actorID, benefitID str
 // assign decides and writes rows in order against one read of the
 // subscription and of the users the rows name. When a write loses a race,
 // everything from the first unwritten change's row on is read and decided
-// again; rows still open after Attempts rounds are ErrBusy.
-func (s Seats) assign(ctx context.Context, partnerID, actorID, benefitID string, rows []Row, now time.Time) ([]Result, error) {
+// again; rows still open after Attempts rounds are ErrBusy. fits, if not
+// nil, checks the line read before any row is decided: its error fails
+// the whole request, with nothing written.
+func (s Seats) assign(ctx context.Context, partnerID, actorID, benefitID string, rows []Row, fits func(benefit.Benefit) error, now time.Time) ([]Result, error) {
 	results := make([]Result, len(rows))
 	userIDs := make([]string, len(rows))
 	for i, row := range rows {
@@ -152,6 +153,11 @@ func (s Seats) assign(ctx context.Context, partnerID, actorID, benefitID string,
 		return from
 	}
 	err := s.Store.UpdateSubscription(ctx, partnerID, benefitID, userIDs, func(sub *Subscription, users map[string]User) ([]Write, error) {
+		if fits != nil {
+			if err := fits(sub.Line); err != nil {
+				return nil, err
+			}
+		}
 		from, rowOf, done = next(), nil, 0
 		var ws []Write
 		for i := from; i < len(rows); i++ {

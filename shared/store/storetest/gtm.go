@@ -10,7 +10,6 @@ import (
 	"github.com/pbs/benefits/shared/benefit"
 	"github.com/pbs/benefits/shared/gtm"
 	"github.com/pbs/benefits/shared/mail"
-	"github.com/pbs/benefits/shared/partner"
 	"github.com/pbs/benefits/shared/store"
 )
 
@@ -18,22 +17,6 @@ var (
 	_ GTMStore  = (*Fake)(nil)
 	_ gtm.Store = (*Fake)(nil)
 )
-
-// DirectoryUsers reads the partner's directory users with those ids (the
-// ids not found are left out).
-func (f *Fake) DirectoryUsers(_ context.Context, partnerID string, ids []string) (map[string]partner.User, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	users := map[string]partner.User{}
-	if p := f.partner(partnerID); p != nil {
-		for _, id := range ids {
-			if u, ok := p.users[id]; ok {
-				users[id] = u.user
-			}
-		}
-	}
-	return users, nil
-}
 
 // Contact reads the partner's marketing contact.
 func (f *Fake) Contact(_ context.Context, partnerID string) (gtm.Contact, bool, error) {
@@ -43,6 +26,47 @@ func (f *Fake) Contact(_ context.Context, partnerID string) (gtm.Contact, bool, 
 		return *p.contact, true, nil
 	}
 	return gtm.Contact{}, false, nil
+}
+
+// ContactState reads the partner, the user named and the contact at one
+// moment, as the real store's one BatchGetItem does.
+func (f *Fake) ContactState(_ context.Context, partnerID, userID string) (gtm.ContactState, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var st gtm.ContactState
+	p := f.partner(partnerID)
+	if p == nil {
+		return st, apperr.ErrNotFound
+	}
+	st.Partner = p.info
+	if u, ok := p.users[userID]; ok {
+		st.User, st.Found = u.user, true
+	}
+	if p.contact != nil {
+		st.Old, st.HadOld = *p.contact, true
+	}
+	return st, nil
+}
+
+// OfferState reads a line, its partner's name and contact at one moment,
+// as the real store's one BatchGetItem does.
+func (f *Fake) OfferState(_ context.Context, partnerID, benefitID string) (gtm.OfferState, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var st gtm.OfferState
+	p := f.partner(partnerID)
+	if p == nil {
+		return st, apperr.ErrNotFound
+	}
+	b, ok := p.lines[benefitID]
+	if !ok {
+		return st, apperr.ErrNotFound
+	}
+	st.Line, st.PartnerName = b, p.info.Name
+	if p.contact != nil {
+		st.Contact, st.HasContact = *p.contact, true
+	}
+	return st, nil
 }
 
 func rateKey(q gtm.Quota) string {
@@ -76,16 +100,12 @@ func (f *Fake) SetContact(_ context.Context, c gtm.Contact, owed mail.Message, e
 	return nil
 }
 
-// UpdateOffer reads the line and the contact, decides, and writes the
-// activation conditionally, retrying lost rounds with the real store's
-// helper and bounds.
+// UpdateOffer reads the OfferState, decides, and writes the activation
+// conditionally, retrying lost rounds with the real store's helper and
+// bounds.
 func (f *Fake) UpdateOffer(ctx context.Context, partnerID, benefitID string, decide gtm.DecideOffer) error {
-	return store.Update(ctx, benefit.DrawAttempts, benefit.ErrBusy, func() (st gtm.OfferState, err error) {
-		if st.Line, err = f.Benefit(ctx, partnerID, benefitID); err != nil {
-			return st, err
-		}
-		st.Contact, st.HasContact, err = f.Contact(ctx, partnerID)
-		return st, err
+	return store.Update(ctx, benefit.DrawAttempts, benefit.ErrBusy, func() (gtm.OfferState, error) {
+		return f.OfferState(ctx, partnerID, benefitID)
 	}, decide, func(st gtm.OfferState, ch gtm.OfferChange) error {
 		if ch.Link.Hash == "" {
 			return nil

@@ -16,15 +16,17 @@ import (
 	"github.com/pbs/benefits/shared/mail"
 )
 
-// GTMContract is what every gtm.Store must do: write a contact with its
-// mail and event (a user outside the directory writes nothing); count the
-// instructions mails so that exactly each quota's Max is accepted, also
-// under concurrency, and a refusal writes nothing; put one link of
-// concurrent activations; let a link confirm once; refuse a link that a
-// newer one superseded, one to a replaced address, and one whose line a
-// cancellation revoked, also when the revocation races the confirmation;
-// answer benefit.ErrBusy after benefit.DrawAttempts lost rounds. newStore
-// returns an empty store per case.
+// GTMContract is what every gtm.Store must do: read the states a contact
+// change and an offer decide on (a missing partner or line not found);
+// write a contact with its mail and event (a user outside the directory
+// writes nothing); count the instructions mails so that exactly each
+// quota's Max is accepted, also under concurrency, and a refusal writes
+// nothing; put one link of concurrent activations; let a link confirm
+// once; refuse a link that a newer one superseded, one to a replaced
+// address, and one whose line a cancellation revoked, also when the
+// revocation races the confirmation; answer benefit.ErrBusy after
+// benefit.DrawAttempts lost rounds. newStore returns an empty store per
+// case.
 func GTMContract(t *testing.T, newStore func(t *testing.T) GTMStore) {
 	run := caseRunner(t, newStore, SeedGTM)
 	ctx := context.Background()
@@ -41,6 +43,35 @@ func GTMContract(t *testing.T, newStore func(t *testing.T) GTMStore) {
 		wantGTMEvents(t, s, fx.Partner, audit.ContactSet, 1)
 		if _, found, _ := s.Contact(ctx, fx.Second); found {
 			t.Fatal("the other partner has a contact")
+		}
+	})
+
+	run("StatesReadWhatTheDecisionsNeed", func(t *testing.T, s GTMStore, fx GTMFixture) {
+		st, err := s.ContactState(ctx, fx.Partner, fx.User)
+		if err != nil || st.Partner.Name != "Partner "+fx.Partner || !st.Found || st.User.ID != fx.User || st.HadOld {
+			t.Fatalf("before a contact: %+v %v", st, err)
+		}
+		if st, err := s.ContactState(ctx, fx.Partner, fx.SecondUser); err != nil || st.Found {
+			t.Fatalf("another partner's user: %+v %v", st, err)
+		}
+		if _, err := s.ContactState(ctx, "ptn_none", fx.User); !errors.Is(err, apperr.ErrNotFound) {
+			t.Fatalf("no such partner: %v", err)
+		}
+		o, err := s.OfferState(ctx, fx.Partner, fx.Offer)
+		if err != nil || o.Line.ID != fx.Offer || o.Line.Kind != fx.Catalog.Products[o.Line.Product].Kind || o.PartnerName != "Partner "+fx.Partner || o.HasContact {
+			t.Fatalf("offer before a contact: %+v %v", o, err)
+		}
+		setContact(t, s, fx, fx.Partner, fx.User, "mkt@example.com")
+		if st, err := s.ContactState(ctx, fx.Partner, fx.Other); err != nil || !st.HadOld || st.Old.Email != "mkt@example.com" || st.Old.UserID != fx.User {
+			t.Fatalf("after a contact: %+v %v", st, err)
+		}
+		if o, err := s.OfferState(ctx, fx.Partner, fx.Offer); err != nil || !o.HasContact || o.Contact.Email != "mkt@example.com" {
+			t.Fatalf("offer after a contact: %+v %v", o, err)
+		}
+		for _, k := range [][2]string{{fx.Partner, fx.SecondOffer}, {fx.Second, fx.Offer}, {"ptn_none", fx.Offer}, {fx.Partner, "ben_none"}} {
+			if _, err := s.OfferState(ctx, k[0], k[1]); !errors.Is(err, apperr.ErrNotFound) {
+				t.Errorf("OfferState(%s, %s): %v, want not found", k[0], k[1], err)
+			}
 		}
 	})
 

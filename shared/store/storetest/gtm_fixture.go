@@ -21,6 +21,7 @@ import (
 // gives *store.Store one).
 type GTMStore interface {
 	gtm.Store
+	Benefit(ctx context.Context, partnerID, benefitID string) (benefit.Benefit, error)
 	CreatePartner(ctx context.Context, p partner.Partner, admin partner.User) error
 	CreateUser(ctx context.Context, u partner.User) error
 	CreatePurchase(ctx context.Context, p benefit.Purchase, lines []benefit.Benefit, owed ...mail.Message) error

@@ -6,18 +6,22 @@ import (
 	"time"
 
 	"github.com/pbs/benefits/shared/audit"
+	"github.com/pbs/benefits/shared/benefit"
 	"github.com/pbs/benefits/shared/catalog"
 	"github.com/pbs/benefits/shared/ids"
 	"github.com/pbs/benefits/shared/visualstudio"
 )
 
 // VisualStudioStore is what the Visual Studio contract runs on: the use
-// cases' store (visualstudio.Store), the fixture writes, and the read that
-// checks what a change wrote. *store.Store has all of it but
+// cases' store (visualstudio.Store), the fixture writes, and the reads that
+// check what a change wrote. *store.Store has all of it but
 // RevokeSubscription, which a committed cancellation does in production;
 // shared/store/export_test.go gives it one for the contract.
 type VisualStudioStore interface {
 	visualstudio.Store
+	// Benefit reads one line of the partner's alone; another partner's id,
+	// or none, is apperr.ErrNotFound.
+	Benefit(ctx context.Context, partnerID, benefitID string) (benefit.Benefit, error)
 	VisualStudio(ctx context.Context, partnerID, benefitID string) (visualstudio.Subscription, error)
 	seedStore
 	Audit(ctx context.Context, partnerID, benefitID string, limit int, cursor string) ([]audit.Event, string, error)

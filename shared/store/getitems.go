@@ -1,0 +1,57 @@
+package store
+
+import (
+	"context"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/pbs/benefits/shared/table"
+)
+
+// itemKey is an item's primary key, PK and SK.
+type itemKey struct{ pk, sk string }
+
+// items are the items getItems found, by key.
+type items map[itemKey]map[string]types.AttributeValue
+
+// decode unmarshals the item at pk, sk into out; found = false (out left
+// as it is) if there is none.
+func (m items) decode(pk, sk string, out any) (found bool, err error) {
+	raw, ok := m[itemKey{pk, sk}]
+	if !ok {
+		return false, nil
+	}
+	return true, attributevalue.UnmarshalMap(raw, out)
+}
+
+// getItems reads a few items by key (at most 100) in one strongly
+// consistent BatchGetItem, resending what DynamoDB leaves unprocessed: a
+// decision that reads several items by key reads them in one round trip
+// instead of one GetItem each, with the same consistency as s.get.
+func (s *Store) getItems(ctx context.Context, keys ...itemKey) (items, error) {
+	req := make([]map[string]types.AttributeValue, len(keys))
+	for i, k := range keys {
+		req[i] = key(k.pk, k.sk)
+	}
+	found := items{}
+	pending := map[string]types.KeysAndAttributes{s.table: {Keys: req, ConsistentRead: aws.Bool(true)}}
+	for attempt := 0; len(pending) > 0; attempt++ {
+		unprocessedPause(attempt)
+		out, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: pending})
+		if err != nil {
+			return nil, err
+		}
+		for _, raw := range out.Responses[s.table] {
+			pk, _ := raw[table.PK].(*types.AttributeValueMemberS)
+			sk, _ := raw[table.SK].(*types.AttributeValueMemberS)
+			if pk != nil && sk != nil {
+				found[itemKey{pk.Value, sk.Value}] = raw
+			}
+		}
+		pending = out.UnprocessedKeys
+	}
+	return found, nil
+}
