@@ -92,13 +92,17 @@ var functionGrants = map[string]grants{
 	// The marketing contact (ConditionCheck the user), offer activation and
 	// the public confirm page; global admins by BatchGetItem.
 	"activate-gtm": {table: with(idempotency, ddbConditionCheck, ddbBatchGet)},
-	// Cancels a purchase in one transaction, then releases its seats with
-	// BatchWriteItem.
-	"request-cancel": {table: with(idempotency, ddbBatchWrite)},
+	// Reads the purchase with its lines and partner (GetItem, BatchGetItem)
+	// and cancels it in one transaction; finish-cancellations releases.
+	"request-cancel": {table: with(idempotency, ddbBatchGet)},
 	// Reads 62 days of the expiry index and writes what is due; finishes
-	// cancellations whose request died (BatchWriteItem). A day's work is
-	// conditional writes, so a run cut short is finished by the next.
-	"expire-benefits": {table: []string{ddbGet, ddbQuery, ddbPut, ddbUpdate, ddbBatchWrite}, readsIndex: true, timeout: 300},
+	// cancellations left pending (BatchGetItem, BatchWriteItem). A day's
+	// work is conditional writes, so a run cut short is finished by the next.
+	"expire-benefits": {table: []string{ddbGet, ddbQuery, ddbPut, ddbUpdate, ddbBatchGet, ddbBatchWrite}, readsIndex: true, timeout: 300},
+	// Every minute: the pending releases on GSI1, each purchase read by key
+	// (GetItem, BatchGetItem), its seats by Query, the holders' offers and
+	// the purchase updated, the seat items deleted with BatchWriteItem.
+	"finish-cancellations": {table: []string{ddbGet, ddbQuery, ddbBatchGet, ddbUpdate, ddbBatchWrite}, readsIndex: true},
 }
 
 const (

@@ -232,8 +232,10 @@ func TestLeastPrivilege(t *testing.T) {
 		"monthly-credit-grant": {"table": sorted("dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"), "index": query,
 			"self": {"lambda:InvokeFunction"}, "on-failure queue": onFailure},
 		"activate-gtm":   {"table": plus("dynamodb:ConditionCheckItem", "dynamodb:BatchGetItem")},
-		"request-cancel": {"table": plus("dynamodb:BatchWriteItem")},
-		"expire-benefits": {"table": sorted("dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem"),
+		"request-cancel": {"table": plus("dynamodb:BatchGetItem")},
+		"expire-benefits": {"table": sorted("dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"),
+			"index": query, "on-failure queue": onFailure},
+		"finish-cancellations": {"table": sorted("dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem"),
 			"index": query, "on-failure queue": onFailure},
 	}
 	for _, name := range functionNames() {

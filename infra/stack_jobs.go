@@ -36,7 +36,8 @@ var defaultAsyncInvoke = asyncInvoke{retries: 2, maxAgeMinutes: 6 * 60}
 
 var jobAsyncInvoke = map[string]asyncInvoke{
 	// The next minute's run is the retry: a Lambda retry would only overlap it.
-	"send-mail": {retries: 0, maxAgeMinutes: 15},
+	"send-mail":            {retries: 0, maxAgeMinutes: 15},
+	"finish-cancellations": {retries: 0, maxAgeMinutes: 15},
 }
 
 // newJobs builds, for each job in schedules.All, its function, its

@@ -128,7 +128,7 @@ func TestOnFailureDestinations(t *testing.T) {
 				t.Errorf("the on-failure queue is the schedule's DLQ %s; want a queue of its own", qID)
 			}
 			wantRetries := 2
-			if job.Name == "send-mail" {
+			if job.Expression == "rate(1 minute)" {
 				wantRetries = 0 // the next minute's run is the retry
 			}
 			if got := cfg.Properties["MaximumRetryAttempts"]; got != float64(wantRetries) {

@@ -132,9 +132,15 @@ func TestCancellationRevokesEverything(t *testing.T) {
 	must(r, http.StatusCreated)
 	srID := r.json(t)["serviceRequestId"].(string)
 
-	// Seats released.
+	// Seats released: hidden from the commit on, deleted by the job.
 	if holders := h.vsHolders(admin, vs); len(holders) != 0 {
 		t.Fatalf("Visual Studio holders after the cancellation: %v", holders)
+	}
+	if sum := h.runJob("finish-cancellations"); sum["released"] != float64(1) {
+		t.Fatalf("release job %v", sum)
+	}
+	if sub, err := h.svc.Store.VisualStudio(context.Background(), h.partnerOf(admin), vs); err != nil || len(sub.Seats) != 0 || len(sub.Locks) != 0 {
+		t.Fatalf("Visual Studio seats and locks after the release: %+v %v", sub, err)
 	}
 	must(h.assign(admin, monthly, users[0]), http.StatusCreated)
 	// Nothing of the purchase can be used any more.

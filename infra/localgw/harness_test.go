@@ -83,7 +83,8 @@ func buildSite(t testing.TB, withMail bool, wrap func(store.API) store.API, site
 		t.Fatal(err)
 	}
 	jobs := map[string]job{"expire-benefits": expiryJob(boot.NewExpiryJob(tableName, counting, log)),
-		"monthly-credit-grant": grantJob(boot.NewGrantJob(tableName, counting, nil, "", log))}
+		"monthly-credit-grant": grantJob(boot.NewGrantJob(tableName, counting, nil, "", log)),
+		"finish-cancellations": releaseJob(boot.NewReleaseJob(tableName, counting, log))}
 	var sender *mail.Sender
 	if withMail {
 		sender = boot.NewSender(boot.MailSettings{TableName: tableName, From: mail.DefaultFrom}, counting, sesmail.New(testenv.SES(t), mail.DefaultFrom), log)

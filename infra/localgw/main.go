@@ -25,6 +25,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/pbs/benefits/shared/boot"
+	"github.com/pbs/benefits/shared/cancel"
 	"github.com/pbs/benefits/shared/clock"
 	"github.com/pbs/benefits/shared/credit"
 	"github.com/pbs/benefits/shared/devstack"
@@ -109,10 +110,12 @@ func run(ctx context.Context, log *slog.Logger) error {
 	}
 	sender := newMailSender(cfg, db, tableName, log)
 	grants := boot.NewGrantJob(tableName, db, nil, "", boot.Logger())
-	gw, err := newGateway(svc, clk, tok, localJobs(sender, grants, boot.NewExpiryJob(tableName, db, boot.Logger())), log)
+	releases := boot.NewReleaseJob(tableName, db, boot.Logger())
+	gw, err := newGateway(svc, clk, tok, localJobs(sender, grants, boot.NewExpiryJob(tableName, db, boot.Logger()), releases), log)
 	if err != nil {
 		return err
 	}
+	go everyMinute(ctx, releases, clk, log)
 	webDir := os.Getenv("WEB_DIR")
 	if webDir == "" {
 		webDir = ".build/web"
@@ -162,8 +165,33 @@ const localIssuer = "http://127.0.0.1/_local"
 const devSigningSeed = "ZGV2ZWxvcG1lbnQtb25seS1zaWduaW5nLXNlZWQtMDA="
 
 // localJobs are the scheduled functions /_local/jobs/{name} can run.
-func localJobs(sender *mail.Sender, grants *credit.Job, exp *expiry.Job) map[string]job {
-	return map[string]job{"send-mail": sendMailJob(sender), "monthly-credit-grant": grantJob(grants), "expire-benefits": expiryJob(exp)}
+func localJobs(sender *mail.Sender, grants *credit.Job, exp *expiry.Job, releases cancel.Releases) map[string]job {
+	return map[string]job{"send-mail": sendMailJob(sender), "monthly-credit-grant": grantJob(grants), "expire-benefits": expiryJob(exp),
+		"finish-cancellations": releaseJob(releases)}
+}
+
+// releaseJob is /_local/jobs/finish-cancellations: one run at the service
+// clock.
+func releaseJob(j cancel.Releases) job {
+	return func(ctx context.Context, now time.Time, _ url.Values) (any, error) { return j.Run(ctx, now) }
+}
+
+// everyMinute stands in for the finish-cancellations schedule under make
+// dev: a cancelled purchase's seats are released within a minute, as in
+// AWS. (send-mail's stand-in is drainAfter; the daily jobs run on demand.)
+func everyMinute(ctx context.Context, j cancel.Releases, clk clock.Clock, log *slog.Logger) {
+	tick := time.NewTicker(time.Minute)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			if _, err := j.Run(ctx, clk.Now()); err != nil {
+				log.Error("finish cancellations", "error", err.Error())
+			}
+		}
+	}
 }
 
 // expiryJob is /_local/jobs/expire-benefits: the daily run, at the service

@@ -159,6 +159,13 @@ func matrixRows() []matrixRow {
 		}
 	}
 	creditReleased := func(t *testing.T, c *matrixCase) {
+		// Revoked by the request; released by the job.
+		if cr, err := c.h.svc.Store.Credit(context.Background(), c.pid, c.line); err != nil || !cr.Revoked {
+			t.Fatalf("credit after the cancel: revoked %v, %v", cr.Revoked, err)
+		}
+		if sum := c.h.runJob("finish-cancellations"); sum["released"].(float64) < 1 { // and other rows' cancellations
+			t.Fatalf("release job %v", sum)
+		}
 		cr, err := c.h.svc.Store.Credit(context.Background(), c.pid, c.line)
 		if err != nil || !cr.Revoked || len(cr.Holders) != 0 || len(cr.Grants) != 0 {
 			t.Fatalf("credit after the cancel: revoked %v, holders %v, grants %v, %v", cr.Revoked, cr.Holders, cr.Grants, err)

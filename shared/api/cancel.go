@@ -37,7 +37,7 @@ func viewServiceRequest(sr cancel.ServiceRequest) *serviceRequestView {
 
 // cancellations is the cancellation use cases over the service's store.
 func (s *Service) cancellations() cancel.Requests {
-	return cancel.Requests{Store: s.Store, NewID: s.NewID, Log: s.Log}
+	return cancel.Requests{Store: s.Store, NewID: s.NewID}
 }
 
 type cancelBody struct {

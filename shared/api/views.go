@@ -115,6 +115,9 @@ func viewBenefits(o dashboard.Overview, callerID string, now time.Time) []benefi
 		}
 		if b.Kind.IsCredit() || b.Kind == catalog.VisualStudio {
 			hs := o.Holders[b.ID]
+			if v.Status == string(benefit.Revoked) {
+				hs = nil // released from the commit on; the job deletes the items
+			}
 			holders := viewHolders(hs)
 			mine := slices.ContainsFunc(hs, func(h credit.Holder) bool { return h.UserID == callerID })
 			v.Holders, v.AssignedToCaller = &holders, &mine

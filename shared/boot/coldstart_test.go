@@ -39,6 +39,8 @@ func TestMain(m *testing.M) {
 			built = MonthlyCreditGrant(ctx, func(aws.Config) noInvoke { return noInvoke{} }) != nil
 		case "expiry":
 			built = ExpireBenefits(ctx) != nil
+		case "release":
+			built = FinishCancellations(ctx) != nil
 		case "mail":
 			built = SendMail(ctx, func(aws.Config, string) noTransport { return noTransport{} }) != nil
 		}
@@ -79,6 +81,8 @@ func TestColdStart(t *testing.T) {
 		{"expiry", nil, "TABLE_NAME is not set"},
 		{"expiry", table, "AWS config"},
 		{"expiry", join(table, aws), ""},
+		{"release", nil, "TABLE_NAME is not set"},
+		{"release", join(table, aws), ""},
 		{"mail", nil, "TABLE_NAME is not set"},
 		{"mail", table, "SES_FROM_ADDRESS is not set"},
 		{"mail", join(table, from), "AWS config"},

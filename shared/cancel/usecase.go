@@ -2,8 +2,6 @@ package cancel
 
 import (
 	"context"
-	"errors"
-	"log/slog"
 	"time"
 
 	"github.com/pbs/benefits/shared/apperr"
@@ -28,12 +26,14 @@ const Attempts = 5
 // ErrBusy: the purchase kept changing under us; the client retries.
 var ErrBusy = apperr.New(apperr.Conflict, "purchase_busy", "This purchase is being changed by other requests; retry.")
 
-// Purchase is a purchase as a cancellation reads it: its lines and the
-// state of its credit lines (by benefit id, without their holders).
+// Purchase is a purchase as a cancellation reads it: its lines, the
+// state of its credit lines (by benefit id, without their holders) and its
+// partner (name and language, for the mail), read together.
 type Purchase struct {
 	benefit.Purchase
 	Lines   []benefit.Benefit
 	Credits map[string]credit.Credit
+	Partner partner.Partner
 }
 
 // Change is a decided cancellation. The store commits it in one
@@ -51,19 +51,16 @@ type Decision func(p Purchase) (Change, error)
 type Store interface {
 	// Partner reads the partner (its name and language, for the mail).
 	Partner(ctx context.Context, partnerID string) (partner.Partner, error)
-	// UpdateCancellation reads the purchase, calls decide and commits its
-	// Change: the purchase cancelled, its lines and credits revoked (each
-	// line whose use would refuse the refund fenced by its state as read),
-	// the service request, mail and event put. On a lost condition it
-	// reads and decides again, at most Attempts rounds, then ErrBusy; a
-	// fenced line used meanwhile is its refusal (Blocks). Another
-	// partner's purchase is apperr.ErrNotFound; decide's errors come back
-	// as they are, with nothing written.
+	// UpdateCancellation reads the purchase (with its partner), calls
+	// decide and commits its Change: the purchase cancelled and marked for
+	// the release job, its lines and credits revoked (each line whose use
+	// would refuse the refund fenced by its state as read), the service
+	// request, mail and event put. On a lost condition it reads and
+	// decides again, at most Attempts rounds, then ErrBusy; a fenced line
+	// used meanwhile is its refusal (Blocks). Another partner's purchase
+	// is apperr.ErrNotFound; decide's errors come back as they are, with
+	// nothing written. The seats are the release job's (Releases).
 	UpdateCancellation(ctx context.Context, partnerID, purchaseID string, decide Decision) error
-	// FinishCancellation completes a committed cancellation (revokes what
-	// is left, releases the seats), idempotently; it does nothing to a
-	// purchase that is not cancelled.
-	FinishCancellation(ctx context.Context, partnerID, purchaseID string, now time.Time) error
 	// ServiceRequest reads one by id; ServiceRequests pages through all,
 	// or one status's, newest first.
 	ServiceRequest(ctx context.Context, id string) (ServiceRequest, error)
@@ -77,15 +74,14 @@ type Store interface {
 type Requests struct {
 	Store Store
 	NewID ids.Generator
-	// Log records a release left to the expire-benefits job (nil: the
-	// default logger).
-	Log *slog.Logger
 }
 
 // Cancel cancels purchase purchaseID of partnerID for a full refund, on
-// behalf of userID at now, and opens its service request. The release of
-// seats follows the commit; if it fails, the expire-benefits job (or a
-// retry, answered already_cancelled) finishes it.
+// behalf of userID at now, and opens its service request: one read and one
+// commit. The release of the purchase's seats, which can take hundreds of
+// writes, is the finish-cancellations job's (Releases), within about a
+// minute; from the commit on the seats are revoked, and every reader hides
+// them.
 func (r Requests) Cancel(ctx context.Context, partnerID, userID, purchaseID, reason string, now time.Time) (ServiceRequest, error) {
 	var sr ServiceRequest
 	err := r.Store.UpdateCancellation(ctx, partnerID, purchaseID, func(p Purchase) (Change, error) {
@@ -93,10 +89,7 @@ func (r Requests) Cancel(ctx context.Context, partnerID, userID, purchaseID, rea
 		if sr, err = Decide(p.Purchase, p.Lines, p.Credits, reason, userID, r.NewID("sr"), now); err != nil {
 			return Change{}, err
 		}
-		ptn, err := r.Store.Partner(ctx, partnerID)
-		if err != nil {
-			return Change{}, err
-		}
+		ptn := p.Partner
 		// To the partner's global admins, resolved by the sender.
 		msg := mail.Message{ID: r.NewID("msg"), AdminsOf: partnerID, Template: "purchase-cancelled", Language: ptn.Language, CreatedAt: now,
 			Data: map[string]string{"partnerName": ptn.Name, "packageName": p.PackageName, "purchaseId": p.ID,
@@ -106,28 +99,10 @@ func (r Requests) Cancel(ctx context.Context, partnerID, userID, purchaseID, rea
 			About("", map[string]string{"purchaseId": p.ID, "serviceRequestId": sr.ID, "refund": sr.Refund.String()})
 		return Change{Request: sr, Mail: msg, Event: ev}, nil
 	})
-	if errors.Is(err, ErrAlreadyCancelled) {
-		// A cancellation whose request died after its commit is finished
-		// by any later attempt.
-		if ferr := r.Store.FinishCancellation(ctx, partnerID, purchaseID, now); ferr != nil {
-			return ServiceRequest{}, ferr
-		}
-	}
 	if err != nil {
 		return ServiceRequest{}, err
 	}
-	if err := r.Store.FinishCancellation(ctx, partnerID, purchaseID, now); err != nil {
-		// Committed: the expire-benefits job (or a retry) finishes it.
-		r.log().ErrorContext(ctx, "finish cancellation", "purchaseId", purchaseID, "error", err.Error())
-	}
 	return sr, nil
-}
-
-func (r Requests) log() *slog.Logger {
-	if r.Log != nil {
-		return r.Log
-	}
-	return slog.Default()
 }
 
 // List pages through the service requests for the operator: status ""

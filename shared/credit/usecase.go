@@ -126,5 +126,11 @@ func (s Seats) Transfer(ctx context.Context, partnerID, actorID, benefitID, toUs
 // Ledger reads a credit with what it was granted (oldest first) and its
 // holders: one consistent read.
 func (s Seats) Ledger(ctx context.Context, partnerID, benefitID string) (Credit, error) {
-	return s.Store.Credit(ctx, partnerID, benefitID)
+	c, err := s.Store.Credit(ctx, partnerID, benefitID)
+	if c.Revoked {
+		// Released from the cancellation's commit on, before the release
+		// job deletes the seat items.
+		c.Holders = nil
+	}
+	return c, err
 }

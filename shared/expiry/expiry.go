@@ -35,8 +35,9 @@ type Store interface {
 	// Remind records that lines were reminded days before expiry, with the
 	// mail, once: lines reminded already make it return ErrChanged.
 	Remind(ctx context.Context, lines []benefit.Benefit, days int, owed mail.Message, now time.Time) error
-	// FinishCancellations completes cancellations whose request stopped
-	// after the commit (seats not yet released) and says how many.
+	// FinishCancellations completes cancellations whose seats are not yet
+	// released (the finish-cancellations job's step, run here too) and
+	// says how many.
 	FinishCancellations(ctx context.Context, now time.Time) (int, error)
 }
 
@@ -67,7 +68,7 @@ type Summary struct {
 	Emails     int    `json:"emails"`
 	Skipped    int    `json:"skipped"`
 	// Released counts cancellations this run completed (normally 0: the
-	// cancelling request completes its own).
+	// finish-cancellations job completes them within a minute).
 	Released int `json:"released"`
 	// Failed lists the partners whose expiry or reminders failed this run;
 	// the run goes on with the others and then fails, so the scheduler

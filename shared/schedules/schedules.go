@@ -20,6 +20,7 @@ var All = []Job{
 	{"send-mail", "rate(1 minute)", "drains the email outbox"},
 	{"monthly-credit-grant", "cron(0 0 1 * ? *)", "grants every monthly credit with a holder its month, once"},
 	{"expire-benefits", "cron(0 1 * * ? *)", "expires benefits past their date; emails global admins 30 and 7 days before"},
+	{"finish-cancellations", "rate(1 minute)", "releases the seats and credit offers of purchases cancelled since the last run"},
 }
 
 // Names returns the job names in list order.

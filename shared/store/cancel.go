@@ -22,6 +22,7 @@ import (
 	"github.com/pbs/benefits/shared/credit"
 	"github.com/pbs/benefits/shared/mail"
 	"github.com/pbs/benefits/shared/money"
+	"github.com/pbs/benefits/shared/partner"
 	"github.com/pbs/benefits/shared/table"
 )
 
@@ -81,19 +82,20 @@ type Cancellation struct {
 var _ cancel.Store = (*Store)(nil)
 
 // UpdateCancellation runs one cancellation, read–decide–commit: it reads
-// the purchase with its lines and credits (purchaseLines: a GetItem and a
-// BatchGetItem), lets decide choose the change, and commits it with
-// CancelPurchase, whose fences hold only if nothing the decision read has
-// changed. A lost round is read and decided again (RetryConflicts,
+// the purchase with its lines, credits and partner (purchaseLines: a
+// GetItem and a BatchGetItem), lets decide choose the change, and commits
+// it with CancelPurchase, whose fences hold only if nothing the decision
+// read has changed: three round trips, whatever the size of the partner
+// and of the package. A lost round is read and decided again (RetryConflicts,
 // cancel.Attempts rounds, then cancel.ErrBusy), so a racing cancel is
 // answered already_cancelled; a fenced line used meanwhile is its refusal.
 // decide's errors come back as they are, with nothing written.
 func (s *Store) UpdateCancellation(ctx context.Context, partnerID, purchaseID string, decide cancel.Decision) error {
 	var o Overview
 	return Update(ctx, cancel.Attempts, cancel.ErrBusy, func() (cancel.Purchase, error) {
-		p, read, err := s.purchaseLines(ctx, partnerID, purchaseID)
+		p, read, ptn, err := s.purchaseLines(ctx, partnerID, purchaseID, true)
 		o = read
-		return cancel.Purchase{Purchase: p, Lines: o.Lines, Credits: o.Credits}, err
+		return cancel.Purchase{Purchase: p, Lines: o.Lines, Credits: o.Credits, Partner: ptn}, err
 	}, decide, func(p cancel.Purchase, ch cancel.Change) error {
 		err := s.CancelPurchase(ctx, Cancellation{Purchase: p.Purchase, Overview: o, Request: ch.Request, Mail: ch.Mail, Event: ch.Event,
 			At: ch.Request.RequestedAt})
@@ -105,37 +107,45 @@ func (s *Store) UpdateCancellation(ctx context.Context, partnerID, purchaseID st
 }
 
 // purchaseLines reads a purchase with its lines and the state of its
-// credit lines (no holders) by key: a GetItem of the purchase, then a
-// BatchGetItem of the lines and credit states it lists (100 keys a call),
-// so the cost does not grow with the partner. Eventually consistent, as the
+// credit lines (no holders) by key, and with withPartner its partner: a
+// GetItem of the purchase, then a BatchGetItem of the lines, credit states
+// (and partner) it lists, so the cost does not grow with the partner. A
+// purchase holds at most 98 lines and credit states (CreatePurchase's one
+// transaction), so with the partner they are one call of at most 100 keys. Eventually consistent, as the
 // dashboard Query it replaces (half the read units): the cancellation's
 // writes are fenced, so a stale read only loses its round. A purchase
 // written before its item listed its lines is read through the dashboard
 // collection (Purchase). Errors: apperr.ErrNotFound, also for another
 // partner's purchase id.
-func (s *Store) purchaseLines(ctx context.Context, partnerID, purchaseID string) (p benefit.Purchase, o Overview, err error) {
+func (s *Store) purchaseLines(ctx context.Context, partnerID, purchaseID string, withPartner bool) (p benefit.Purchase, o Overview, ptn partner.Partner, err error) {
 	defer wrap(&err, "purchase %s with its lines", purchaseID)
 	pk := partnerPK(partnerID)
 	res, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.table), Key: key(pk, purchaseSK(purchaseID))})
 	if err != nil {
-		return benefit.Purchase{}, Overview{}, err
+		return benefit.Purchase{}, Overview{}, ptn, err
 	}
 	if res.Item == nil {
-		return benefit.Purchase{}, Overview{}, apperr.ErrNotFound
+		return benefit.Purchase{}, Overview{}, ptn, apperr.ErrNotFound
 	}
 	var it purchaseItem
 	if err := attributevalue.UnmarshalMap(res.Item, &it); err != nil {
-		return benefit.Purchase{}, Overview{}, err
+		return benefit.Purchase{}, Overview{}, ptn, err
 	}
 	if len(it.LineIDs) == 0 {
-		return s.Purchase(ctx, partnerID, purchaseID)
+		if p, o, err = s.Purchase(ctx, partnerID, purchaseID); err == nil && withPartner {
+			ptn, err = s.Partner(ctx, partnerID)
+		}
+		return p, o, ptn, err
 	}
-	keys := make([]map[string]types.AttributeValue, 0, len(it.LineIDs)+len(it.CreditIDs))
+	keys := make([]map[string]types.AttributeValue, 0, len(it.LineIDs)+len(it.CreditIDs)+1)
 	for _, id := range it.LineIDs {
 		keys = append(keys, key(pk, benefitSK(id)))
 	}
 	for _, id := range it.CreditIDs {
 		keys = append(keys, key(pk, creditSK(id)))
+	}
+	if withPartner {
+		keys = append(keys, key(pk, profileSK))
 	}
 	p = it.domain()
 	o = Overview{Purchases: []benefit.Purchase{p}, Credits: map[string]credit.Credit{}, Holders: map[string][]credit.Holder{},
@@ -154,15 +164,24 @@ func (s *Store) purchaseLines(ctx context.Context, partnerID, purchaseID string)
 				return err
 			}
 			o.Credits[c.BenefitID] = c.domain()
+		case typePartner:
+			var it partnerItem
+			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+				return err
+			}
+			ptn = it.domain()
 		}
 		return nil
 	})
 	if err != nil {
-		return benefit.Purchase{}, Overview{}, err
+		return benefit.Purchase{}, Overview{}, ptn, err
+	}
+	if withPartner && ptn.ID == "" {
+		return benefit.Purchase{}, Overview{}, ptn, apperr.ErrNotFound
 	}
 	// In sort-key order, as the dashboard Query returns them.
 	slices.SortFunc(o.Lines, func(a, b benefit.Benefit) int { return cmp.Compare(a.ID, b.ID) })
-	return p, o, nil
+	return p, o, ptn, nil
 }
 
 // ErrPurchaseChanged means the purchase or one of its lines changed
@@ -179,11 +198,13 @@ var ErrPurchaseChanged = errors.New("store: purchase changed concurrently")
 // revokedAt, grants as read". Every consuming write (a first key, a
 // redemption, a grant, a draw, a confirmation) is itself conditional on
 // the line or credit not being revoked, so a cancel and a use never both
-// succeed. Other lines (status as read) and credit states are revoked in
-// the same transaction as long as it fits in DynamoDB's 100 items; what
-// does not fit, and the release of seats, is done by FinishCancellation,
-// which the caller runs next and the expire-benefits job finishes if the
-// caller could not.
+// succeed. Other lines (status as read) are revoked in the same
+// transaction as long as it fits in DynamoDB's 100 items, credit lines
+// last: a credit line left out is already stopped by its revoked credit
+// state, any other line left out (a Visual Studio line of a package of
+// over 95 items) is revoked right after the commit, so from the commit on
+// no seat of the purchase can be assigned. The release of seats is
+// FinishCancellation's, run by the finish-cancellations job.
 // Errors: cancel.ErrSoftwareActivated and cancel.ErrBenefitConsumed (a
 // fenced line was used meanwhile), ErrPurchaseChanged.
 func (s *Store) CancelPurchase(ctx context.Context, c Cancellation) (err error) {
@@ -231,16 +252,23 @@ func (s *Store) CancelPurchase(ctx context.Context, c Cancellation) (err error) 
 		return fmt.Errorf("the cancellation's %d guarded items exceed one transaction", len(writes))
 	}
 	// The rest, as far as the transaction allows, fenced by the status
-	// they were read in.
-	for _, b := range rest {
-		if len(writes) == maxTransactItems {
-			break
-		}
+	// they were read in; credit lines last (their credit state, revoked
+	// above, already stops every seat change and grant).
+	slices.SortStableFunc(rest, func(a, b benefit.Benefit) int {
+		return cmp.Compare(boolInt(a.Kind.IsCredit()), boolInt(b.Kind.IsCredit()))
+	})
+	fit := min(len(rest), maxTransactItems-len(writes))
+	for _, b := range rest[:fit] {
 		writes = append(writes, s.revokeLine(b, "#status = :read", nil, c.At))
 	}
 	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: writes})
 	reasons := cancelReasons(err)
 	if reasons == nil {
+		if err == nil {
+			// Committed: a line left out that this cannot revoke now, the
+			// release job revokes within the minute.
+			_ = s.revokeLeftOut(ctx, rest[fit:], c.At)
+		}
 		return err
 	}
 	if failedAt(reasons, 0) {
@@ -254,6 +282,31 @@ func (s *Store) CancelPurchase(ctx context.Context, c Cancellation) (err error) 
 		}
 	}
 	return ErrPurchaseChanged
+}
+
+// revokeLeftOut revokes, after the commit, the lines that did not fit in
+// its transaction and that no revoked credit state stops (a Visual Studio
+// line: its seats' writes require the line available). None in a package
+// of up to 95 items; the release job would revoke them too.
+func (s *Store) revokeLeftOut(ctx context.Context, left []benefit.Benefit, at time.Time) error {
+	for _, b := range left {
+		if b.Kind.IsCredit() {
+			continue
+		}
+		u := update(s.table, key(partnerPK(b.PartnerID), benefitSK(b.ID)), revokeExpr, "attribute_exists(PK)", map[string]string{"#status": "status"},
+			map[string]types.AttributeValue{":revoked": stringAttr(string(benefit.Revoked)), ":at": timeValue(at)}).Update
+		if err := s.updateItem(ctx, u); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // usedFence is the extra condition under which a line whose use refuses
@@ -334,7 +387,7 @@ func (s *Store) revokeCredit(partnerID, benefitID string, at time.Time) types.Tr
 // concurrently.
 func (s *Store) FinishCancellation(ctx context.Context, partnerID, purchaseID string, now time.Time) (err error) {
 	defer wrap(&err, "finish cancellation of %s", purchaseID)
-	p, o, err := s.purchaseLines(ctx, partnerID, purchaseID)
+	p, o, _, err := s.purchaseLines(ctx, partnerID, purchaseID, false)
 	if err != nil {
 		return err
 	}
@@ -447,19 +500,26 @@ func (s *Store) PendingReleases(ctx context.Context) (out [][2]string, err error
 	return out, err
 }
 
-// FinishCancellations completes every unfinished release (the job's
-// safety net for a request that died after its commit).
+// FinishCancellations completes every pending release (the
+// finish-cancellations job's step, every minute; the daily expire-benefits
+// job runs it too). One purchase's failure does not hold up the others: it
+// stays pending for the next run, and the error is returned with the count
+// of those completed.
 func (s *Store) FinishCancellations(ctx context.Context, now time.Time) (int, error) {
 	pending, err := s.PendingReleases(ctx)
 	if err != nil {
 		return 0, err
 	}
+	done := 0
+	var errs []error
 	for _, p := range pending {
 		if err := s.FinishCancellation(ctx, p[0], p[1], now); err != nil {
-			return 0, err
+			errs = append(errs, err)
+			continue
 		}
+		done++
 	}
-	return len(pending), nil
+	return done, errors.Join(errs...)
 }
 
 // ServiceRequest reads a service request by id. Errors: apperr.ErrNotFound.

@@ -232,5 +232,10 @@ func (s Seats) List(ctx context.Context, partnerID, benefitID string, limit int,
 	if line.Kind != catalog.VisualStudio {
 		return Page{}, apperr.ErrNotFound
 	}
+	if line.Status == benefit.Revoked {
+		// Released from the cancellation's commit on, before the release
+		// job deletes the seat items.
+		seats, next = nil, ""
+	}
 	return Page{Line: line, Seats: seats, Next: next}, nil
 }

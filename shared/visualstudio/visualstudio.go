@@ -186,7 +186,9 @@ func (s *Subscription) Remove(userID string, now time.Time) (Change, error) {
 		return Change{}, apperr.ErrNotFound
 	}
 	seat, ok := s.Seat(userID)
-	if !ok {
+	// A revoked line's seats are released from the cancellation's commit
+	// on, before the release job deletes them: nobody holds one.
+	if !ok || s.Line.Status == benefit.Revoked {
 		return Change{}, ErrNotAHolder
 	}
 	s.Seats = slices.DeleteFunc(s.Seats, func(x Seat) bool { return x.UserID == userID })

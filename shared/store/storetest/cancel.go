@@ -99,7 +99,7 @@ func (f *Fake) readPurchase(partnerID, purchaseID string) (cancel.Purchase, erro
 	if !ok {
 		return cancel.Purchase{}, apperr.ErrNotFound
 	}
-	out := cancel.Purchase{Purchase: pur, Credits: map[string]credit.Credit{}}
+	out := cancel.Purchase{Purchase: pur, Credits: map[string]credit.Credit{}, Partner: p.info}
 	for _, b := range p.lines {
 		if b.PurchaseID != purchaseID {
 			continue
@@ -246,6 +246,25 @@ func (f *Fake) FinishCancellation(_ context.Context, partnerID, purchaseID strin
 	}
 	delete(p.releasing, purchaseID)
 	return nil
+}
+
+// FinishCancellations completes every pending release, as the real
+// one does, and says how many.
+func (f *Fake) FinishCancellations(ctx context.Context, now time.Time) (int, error) {
+	f.mu.Lock()
+	var pending [][2]string
+	for pid, p := range f.partners {
+		for id := range p.releasing {
+			pending = append(pending, [2]string{pid, id})
+		}
+	}
+	f.mu.Unlock()
+	for _, p := range pending {
+		if err := f.FinishCancellation(ctx, p[0], p[1], now); err != nil {
+			return 0, err
+		}
+	}
+	return len(pending), nil
 }
 
 // ServiceRequest reads a service request by id. Errors: apperr.ErrNotFound.

@@ -20,7 +20,12 @@ import (
 // nouns do in production; shared/store/export_test.go gives it one.
 type CancelStore interface {
 	cancel.Store
+	cancel.ReleaseStore
 	CreditStore
+	// FinishCancellation completes one committed cancellation (revokes
+	// what is left, releases the seats), idempotently; it does nothing to
+	// a purchase that is not cancelled.
+	FinishCancellation(ctx context.Context, partnerID, purchaseID string, now time.Time) error
 	Benefit(ctx context.Context, partnerID, benefitID string) (benefit.Benefit, error)
 	OutboxMail(ctx context.Context, id string) (mail.Queued, error)
 	// MarkLine writes what a use of a line writes: its status and used
