@@ -97,8 +97,9 @@ var functionGrants = map[string]grants{
 	"request-cancel": {table: with(idempotency, ddbBatchGet)},
 	// Reads 62 days of the expiry index and writes what is due; finishes
 	// cancellations left pending (BatchGetItem, BatchWriteItem). A day's
-	// work is conditional writes, so a run cut short is finished by the next.
-	"expire-benefits": {table: []string{ddbGet, ddbQuery, ddbPut, ddbUpdate, ddbBatchGet, ddbBatchWrite}, readsIndex: true, timeout: 300},
+	// work is conditional writes, so a run near its timeout hands the rest
+	// to a continuation of itself, which finishes it exactly.
+	"expire-benefits": {table: []string{ddbGet, ddbQuery, ddbPut, ddbUpdate, ddbBatchGet, ddbBatchWrite}, readsIndex: true, invokesItself: true, timeout: 300},
 	// Every minute: the pending releases on GSI1, each purchase read by key
 	// (GetItem, BatchGetItem), its seats by Query, the holders' offers and
 	// the purchase updated, the seat items deleted with BatchWriteItem.

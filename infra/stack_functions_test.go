@@ -234,7 +234,7 @@ func TestLeastPrivilege(t *testing.T) {
 		"activate-gtm":   {"table": plus("dynamodb:ConditionCheckItem", "dynamodb:BatchGetItem")},
 		"request-cancel": {"table": plus("dynamodb:BatchGetItem")},
 		"expire-benefits": {"table": sorted("dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"),
-			"index": query, "on-failure queue": onFailure},
+			"index": query, "self": {"lambda:InvokeFunction"}, "on-failure queue": onFailure},
 		"finish-cancellations": {"table": sorted("dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem"),
 			"index": query, "on-failure queue": onFailure},
 	}
@@ -270,20 +270,21 @@ func TestLeastPrivilege(t *testing.T) {
 	}
 }
 
-// TestGrantJobMayInvokeOnlyItself: the grant job continues itself, so its
-// role (and no other) may invoke exactly its own function.
-func TestGrantJobMayInvokeOnlyItself(t *testing.T) {
+// TestJobsMayInvokeOnlyThemselves: the jobs that continue themselves
+// (monthly-credit-grant, expire-benefits) may each invoke exactly their own
+// function, and no other function role may invoke anything.
+func TestJobsMayInvokeOnlyThemselves(t *testing.T) {
 	s := synth(t)
-	fnID, _ := s.function(t, "monthly-credit-grant")
-	functionRoles := map[string]bool{}
+	functionRoles := map[string]string{} // role id → function name
 	for _, name := range functionNames() {
 		_, fn := s.function(t, name)
 		roleID, _ := s.referenced(t, fn.Properties["Role"], "AWS::IAM::Role")
-		functionRoles[roleID] = true
+		functionRoles[roleID] = name
 	}
-	found := 0
+	found := map[string]int{}
 	for id, p := range s.ofType("AWS::IAM::Policy") {
-		if !slices.ContainsFunc(refs(p.Properties["Roles"]), func(r string) bool { return functionRoles[r] }) {
+		roles := refs(p.Properties["Roles"])
+		if !slices.ContainsFunc(roles, func(r string) bool { return functionRoles[r] != "" }) {
 			continue // Scheduler's roles invoke their job; tested with the schedules
 		}
 		raw, _ := json.Marshal(p.Properties["PolicyDocument"])
@@ -295,18 +296,20 @@ func TestGrantJobMayInvokeOnlyItself(t *testing.T) {
 			if !slices.Contains(st.actions(), "lambda:InvokeFunction") {
 				continue
 			}
-			found++
-			if res := jsonOf(st.Resource); res != jsonOf(map[string]any{"Fn::GetAtt": []any{fnID, "Arn"}}) {
-				t.Errorf("policy %s: lambda:InvokeFunction on %s, want only the job's own ARN", id, res)
+			if len(roles) != 1 {
+				t.Errorf("policy %s allows lambda:InvokeFunction to %d roles, want one job's", id, len(roles))
+				continue
 			}
-			_, fn := s.function(t, "monthly-credit-grant")
-			roleID, _ := s.referenced(t, fn.Properties["Role"], "AWS::IAM::Role")
-			if roles := refs(p.Properties["Roles"]); !slices.Equal(roles, []string{roleID}) {
-				t.Errorf("policy %s is attached to %v, want only the job's role %s", id, roles, roleID)
+			name := functionRoles[roles[0]]
+			found[name]++
+			fnID, _ := s.function(t, name)
+			if res := jsonOf(st.Resource); res != jsonOf(map[string]any{"Fn::GetAtt": []any{fnID, "Arn"}}) {
+				t.Errorf("policy %s: %s may invoke %s, want only its own ARN", id, name, res)
 			}
 		}
 	}
-	if found != 1 {
-		t.Errorf("%d statements allow lambda:InvokeFunction to a function role, want 1", found)
+	want := map[string]int{"monthly-credit-grant": 1, "expire-benefits": 1}
+	if !maps.Equal(found, want) {
+		t.Errorf("lambda:InvokeFunction statements by function %v, want %v", found, want)
 	}
 }

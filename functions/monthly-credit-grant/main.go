@@ -13,6 +13,6 @@ import (
 )
 
 func main() {
-	// Only this function continues itself, so only it links the Lambda client.
+	// Only the jobs that continue themselves link the Lambda client.
 	lambda.Start(boot.MonthlyCreditGrant(context.Background(), awslambda.New))
 }

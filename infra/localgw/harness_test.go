@@ -82,7 +82,7 @@ func buildSite(t testing.TB, withMail bool, wrap func(store.API) store.API, site
 	if err != nil {
 		t.Fatal(err)
 	}
-	jobs := map[string]job{"expire-benefits": expiryJob(boot.NewExpiryJob(tableName, counting, log)),
+	jobs := map[string]job{"expire-benefits": expiryJob(boot.NewExpiryJob(tableName, counting, nil, "", log)),
 		"monthly-credit-grant": grantJob(boot.NewGrantJob(tableName, counting, nil, "", log)),
 		"finish-cancellations": releaseJob(boot.NewReleaseJob(tableName, counting, log))}
 	var sender *mail.Sender

@@ -111,7 +111,7 @@ func run(ctx context.Context, log *slog.Logger) error {
 	sender := newMailSender(cfg, db, tableName, log)
 	grants := boot.NewGrantJob(tableName, db, nil, "", boot.Logger())
 	releases := boot.NewReleaseJob(tableName, db, boot.Logger())
-	gw, err := newGateway(svc, clk, tok, localJobs(sender, grants, boot.NewExpiryJob(tableName, db, boot.Logger()), releases), log)
+	gw, err := newGateway(svc, clk, tok, localJobs(sender, grants, boot.NewExpiryJob(tableName, db, nil, "", boot.Logger()), releases), log)
 	if err != nil {
 		return err
 	}
@@ -197,7 +197,9 @@ func everyMinute(ctx context.Context, j cancel.Releases, clk clock.Clock, log *s
 // expiryJob is /_local/jobs/expire-benefits: the daily run, at the service
 // clock.
 func expiryJob(j *expiry.Job) job {
-	return func(ctx context.Context, now time.Time, _ url.Values) (any, error) { return j.Run(ctx, now) }
+	return func(ctx context.Context, now time.Time, _ url.Values) (any, error) {
+		return j.Run(ctx, expiry.Request{}, now)
+	}
 }
 
 // grantJob is /_local/jobs/monthly-credit-grant[?period=YYYY-MM]: what the

@@ -38,7 +38,7 @@ func TestMain(m *testing.M) {
 		case "grant":
 			built = MonthlyCreditGrant(ctx, func(aws.Config) noInvoke { return noInvoke{} }) != nil
 		case "expiry":
-			built = ExpireBenefits(ctx) != nil
+			built = ExpireBenefits(ctx, func(aws.Config) noInvoke { return noInvoke{} }) != nil
 		case "release":
 			built = FinishCancellations(ctx) != nil
 		case "mail":

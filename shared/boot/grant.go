@@ -18,7 +18,8 @@ import (
 
 // InvokeAPI is what a job uses to continue itself: an asynchronous (Event)
 // invocation of a function. shared/awslambda has the Lambda client's, apart
-// so that only monthly-credit-grant links that client (every function links
+// so that only the jobs that continue themselves (monthly-credit-grant,
+// expire-benefits) link that client (every function links
 // this package).
 type InvokeAPI interface {
 	InvokeAsync(ctx context.Context, functionName string, payload []byte) error
@@ -38,8 +39,9 @@ func NewGrantJob(tableName string, db store.API, invoke InvokeAPI, functionName 
 }
 
 // continueJob invokes the function asynchronously (InvocationType Event)
-// with an event shaped like Scheduler's, carrying the request as detail.
-func continueJob(ctx context.Context, invoke InvokeAPI, functionName string, req credit.Request) error {
+// with an event shaped like Scheduler's, carrying the job's request as
+// detail.
+func continueJob(ctx context.Context, invoke InvokeAPI, functionName string, req any) error {
 	detail, err := json.Marshal(req)
 	if err != nil {
 		return err

@@ -57,7 +57,29 @@ type Job struct {
 	Store Store
 	NewID ids.Generator
 	Log   *slog.Logger
+	// Margin: stop taking work this long before the context's deadline
+	// (default 15 s), leaving time to hand over to a continuation.
+	Margin time.Duration
+	// Continue starts another run with the request, asynchronously; nil
+	// where there is none (the local gateway runs to the end).
+	Continue func(context.Context, Request) error
+	// Wall is the clock the deadline is checked against (nil: time.Now).
+	Wall func() time.Time
 }
+
+// Request is the job's input: the detail of its EventBridge event.
+type Request struct {
+	// Continuation counts the runs this one continues after nearing its
+	// deadline.
+	Continuation int `json:"continuation,omitempty"`
+}
+
+// MaxContinuations bounds a chain of continuations, against a loop.
+const MaxContinuations = 50
+
+// A run resumes exactly where the one before it stopped without keeping
+// any state: an expired line has left the index, a reminded line carries
+// its reminder, so the next run only finds what is still to do.
 
 // Summary is what a run did.
 type Summary struct {
@@ -74,13 +96,53 @@ type Summary struct {
 	// the run goes on with the others and then fails, so the scheduler
 	// retries (every write of the job is conditional, so a re-run is safe).
 	Failed []string `json:"failed,omitempty"`
+	// Complete: everything due was handled. A run that neared its deadline
+	// stops taking work and hands over to a continuation (Continued).
+	Complete  bool `json:"complete"`
+	Continued bool `json:"continued,omitempty"`
 }
 
-// Run expires what is due at now and sends the reminders due today.
-func (j *Job) Run(ctx context.Context, now time.Time) (Summary, error) {
+// Run expires what is due at now and sends the reminders due today; near
+// the context's deadline it stops and hands the rest to a continuation.
+func (j *Job) Run(ctx context.Context, req Request, now time.Time) (Summary, error) {
+	sum, err := j.run(ctx, now)
+	if !sum.Complete && err == nil && ctx.Err() == nil {
+		if j.Continue == nil {
+			return sum, errors.New("expiry: stopped before its deadline with work left; run again to resume")
+		}
+		if req.Continuation >= MaxContinuations {
+			return sum, fmt.Errorf("expiry: %d continuations and still not done; stopping", req.Continuation)
+		}
+		if err := j.Continue(ctx, Request{Continuation: req.Continuation + 1}); err != nil {
+			return sum, fmt.Errorf("expiry: hand over to a continuation: %w", err)
+		}
+		sum.Continued = true
+	}
+	return sum, err
+}
+
+// stopAt is when a run stops taking work: Margin before ctx's deadline.
+func (j *Job) stopAt(ctx context.Context) func() bool {
+	dl, ok := ctx.Deadline()
+	if !ok {
+		return func() bool { return false }
+	}
+	margin, now := j.Margin, j.Wall
+	if margin <= 0 {
+		margin = 15 * time.Second
+	}
+	if now == nil {
+		now = time.Now
+	}
+	stop := dl.Add(-margin)
+	return func() bool { return !now().Before(stop) }
+}
+
+func (j *Job) run(ctx context.Context, now time.Time) (Summary, error) {
 	now = now.UTC()
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
 	sum := Summary{Date: today.Format(time.DateOnly)}
+	late := j.stopAt(ctx)
 	// One partner's failure (a line that cannot be written, a release that
 	// stops) never keeps the others from being expired and reminded: it is
 	// recorded, and the run fails at the end. A failed read of the index is
@@ -98,6 +160,9 @@ func (j *Job) Run(ctx context.Context, now time.Time) (Summary, error) {
 			return sum, err
 		}
 		for _, b := range lines {
+			if late() {
+				return sum, errors.Join(failed...)
+			}
 			if err := j.expire(ctx, b, now, &sum); err != nil {
 				j.log().ErrorContext(ctx, "expire failed", "partnerId", b.PartnerID, "benefitId", b.ID, "error", err.Error())
 				sum.fail(b.PartnerID)
@@ -106,6 +171,9 @@ func (j *Job) Run(ctx context.Context, now time.Time) (Summary, error) {
 		}
 	}
 	for d := 1; d <= thresholds[0]; d++ {
+		if late() {
+			return sum, errors.Join(failed...)
+		}
 		day := today.AddDate(0, 0, d)
 		lines, err := j.Store.ExpiringOn(ctx, day)
 		if err != nil {
@@ -113,6 +181,7 @@ func (j *Job) Run(ctx context.Context, now time.Time) (Summary, error) {
 		}
 		failed = append(failed, j.remind(ctx, lines, d, day, now, &sum)...)
 	}
+	sum.Complete = true
 	if len(failed) > 0 {
 		// Re-runs are safe: each write of the job is conditional.
 		return sum, fmt.Errorf("expiry: %d failure(s), partners %v: %w", len(failed), sum.Failed, errors.Join(failed...))

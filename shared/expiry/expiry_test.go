@@ -120,7 +120,7 @@ func job(s expiry.Store) *expiry.Job { return &expiry.Job{Store: s, NewID: ids.S
 
 func run(t *testing.T, j *expiry.Job) expiry.Summary {
 	t.Helper()
-	sum, err := j.Run(context.Background(), now)
+	sum, err := j.Run(context.Background(), expiry.Request{}, now)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/pbs/benefits/shared/expiry"
 )
 
 // TestRemindGoesOnPastAFailingPartner: the first partner's reminder fails
@@ -13,7 +15,7 @@ import (
 // it, so the scheduler retries (the reminder writes are conditional).
 func TestRemindGoesOnPastAFailingPartner(t *testing.T) {
 	s := newStore(line("a-broken", "ptn_x", day(30, 12)), line("b-fine", "ptn_b", day(30, 12)))
-	sum, err := job(s).Run(context.Background(), now)
+	sum, err := job(s).Run(context.Background(), expiry.Request{}, now)
 	if err == nil || !strings.Contains(err.Error(), "ptn_x") {
 		t.Errorf("error %v, want one naming ptn_x", err)
 	}
@@ -36,7 +38,7 @@ func TestExpiryGoesOnPastAFailure(t *testing.T) {
 	s := newStore(line("a-stuck", "ptn_a", day(-1, 12)), line("b-due", "ptn_b", day(-1, 12)), line("b-soon", "ptn_b", day(30, 12)))
 	s.failExpire = map[string]bool{"ptn_a": true}
 	s.failRelease = errors.New("throttled")
-	sum, err := job(s).Run(context.Background(), now)
+	sum, err := job(s).Run(context.Background(), expiry.Request{}, now)
 	if err == nil || !strings.Contains(err.Error(), "ptn_a") || !strings.Contains(err.Error(), "releases") {
 		t.Errorf("error %v, want one naming ptn_a and the releases", err)
 	}

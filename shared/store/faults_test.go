@@ -165,7 +165,7 @@ func TestExpiryJobKilledMidRunRemindsAndExpiresOnce(t *testing.T) {
 		killCtx, kill := context.WithCancel(ctx)
 		defer kill()
 		killer := &testenv.CancelAfter{API: db, Op: "TransactWriteItems", N: killAfter, Cancel: kill}
-		sum, err := job(killer).Run(killCtx, at)
+		sum, err := job(killer).Run(killCtx, expiry.Request{}, at)
 		if err == nil {
 			t.Fatalf("%s: killed run finished: %+v", name, sum)
 		}
@@ -176,14 +176,14 @@ func TestExpiryJobKilledMidRunRemindsAndExpiresOnce(t *testing.T) {
 			Rate: 0.2, AfterRate: 0.15})
 		var i int
 		for i = 1; i < 40; i++ {
-			if _, err := job(faults).Run(ctx, at.Add(time.Duration(i)*time.Second)); err == nil {
+			if _, err := job(faults).Run(ctx, expiry.Request{}, at.Add(time.Duration(i)*time.Second)); err == nil {
 				break
 			}
 		}
 		runs += i + 1
 		injected += faults.Stats().Injected() + reads.Stats().Injected()
 		t.Logf("%s: %d runs under faults: writes: %v; reads: %v", name, i, faults.Stats(), reads.Stats())
-		sum, err = job(db).Run(ctx, at.Add(time.Minute))
+		sum, err = job(db).Run(ctx, expiry.Request{}, at.Add(time.Minute))
 		if err != nil || sum.Expired+sum.Reminded30+sum.Reminded7+sum.Emails != 0 {
 			t.Fatalf("%s: clean re-run did work: %+v %v", name, sum, err)
 		}
