@@ -125,6 +125,9 @@ func (fakeIdem) CompleteIdempotency(context.Context, string, string, string, int
 	return nil
 }
 func (fakeIdem) ReleaseIdempotency(context.Context, string, string, string) error { return nil }
+func (fakeIdem) RecordIdempotency(context.Context, string, string, string, time.Time, time.Duration, int, map[string]string, string) (*store.IdempotencyRecord, error) {
+	return nil, errors.New("unused")
+}
 
 func TestRouterAccessAndFailures(t *testing.T) {
 	rs := []routes.Route{

@@ -48,6 +48,9 @@ type IdempotencyStore interface {
 	ClaimIdempotency(ctx context.Context, scope, key, hash string, now time.Time, lock, keep time.Duration) (*store.IdempotencyRecord, error)
 	CompleteIdempotency(ctx context.Context, scope, key, hash string, status int, headers map[string]string, body string) error
 	ReleaseIdempotency(ctx context.Context, scope, key, hash string) error
+	// RecordIdempotency stores the reply of a request that committed
+	// nothing; it returns nil when stored, else the record holding the key.
+	RecordIdempotency(ctx context.Context, scope, key, hash string, now time.Time, keep time.Duration, status int, headers map[string]string, body string) (*store.IdempotencyRecord, error)
 }
 
 // Idempotency timings: the lock outlives any Lambda run (timeout 10 s), so a
@@ -198,7 +201,8 @@ func (rt *Router) call(ctx context.Context, req *Request, r route) (resp Respons
 }
 
 // idempotent runs a POST at most once per (caller, key): the first request
-// claims the key with a conditional put, its response is stored, and a retry
+// claims the key with a conditional put (or, on a route that claims in its
+// commit, in that transaction: claimInCommit), its response is stored, and a retry
 // with the same body replays it. A different body is 422; a duplicate that
 // arrives while the first still runs gets 409 and Retry-After.
 func (rt *Router) idempotent(ctx context.Context, req *Request, r route, key string) (Response, error) {
@@ -219,23 +223,15 @@ func (rt *Router) idempotent(ctx context.Context, req *Request, r route, key str
 	if req.Caller.PartnerID == "" {
 		scope = "operator/" + req.Caller.UserID
 	}
+	if r.ClaimsInCommit() {
+		return rt.claimInCommit(ctx, req, r, scope, key, hash)
+	}
 	existing, err := rt.idem.ClaimIdempotency(ctx, scope, key, hash, rt.clock.Now(), idemLock, idemKeep)
 	if err != nil {
 		return Problem(err, req.Event.RawPath, req.RequestID), err
 	}
 	if existing != nil {
-		switch {
-		case existing.RequestHash != hash:
-			return Problem(ErrKeyReused, req.Event.RawPath, req.RequestID), nil
-		case !existing.Done:
-			return Problem(ErrKeyInProgress, req.Event.RawPath, req.RequestID), nil
-		}
-		headers := map[string]string{}
-		for k, v := range existing.Headers {
-			headers[k] = v
-		}
-		headers["Idempotent-Replayed"] = "true"
-		return Response{StatusCode: existing.Status, Headers: headers, Body: existing.Body}, nil
+		return answer(existing, hash, req), nil
 	}
 	resp, callErr := rt.call(ctx, req, r)
 	if resp.StatusCode >= 500 {
@@ -247,6 +243,64 @@ func (rt *Router) idempotent(ctx context.Context, req *Request, r route, key str
 	if err := rt.idem.CompleteIdempotency(ctx, scope, key, hash, resp.StatusCode, resp.Headers, resp.Body); err != nil {
 		// The work is done; a retry will get 409 until the lock lapses, then rerun.
 		rt.log.ErrorContext(ctx, "store idempotent response", "error", err.Error())
+	}
+	return resp, callErr
+}
+
+// answer is the reply to a request whose key a record holds: a different
+// request is 422, one still running 409, else the stored reply replayed.
+func answer(existing *store.IdempotencyRecord, hash string, req *Request) Response {
+	switch {
+	case existing.RequestHash != hash:
+		return Problem(ErrKeyReused, req.Event.RawPath, req.RequestID)
+	case !existing.Done:
+		return Problem(ErrKeyInProgress, req.Event.RawPath, req.RequestID)
+	}
+	headers := map[string]string{}
+	for k, v := range existing.Headers {
+		headers[k] = v
+	}
+	headers["Idempotent-Replayed"] = "true"
+	return Response{StatusCode: existing.Status, Headers: headers, Body: existing.Body}
+}
+
+// claimInCommit runs a request of a route that claims its key in its
+// commit transaction (routes.Route.ClaimsInCommit): no claim before the
+// handler; the store writes it with the work, or finds the key held and
+// writes nothing, and the record then answers. After a commit the reply
+// is stored whatever its status (the work is done; running it again would
+// repeat it), and a committed record is never taken over. A reply below
+// 500 that committed nothing (a refusal) is stored by a conditional put,
+// so it is replayed as before; a 5xx that committed nothing leaves no
+// record, and the retry runs again.
+func (rt *Router) claimInCommit(ctx context.Context, req *Request, r route, scope, key, hash string) (Response, error) {
+	now := rt.clock.Now()
+	claim := store.NewIdempotencyClaim(scope, key, hash, now, idemLock, idemKeep)
+	resp, callErr := rt.call(store.WithIdempotencyClaim(ctx, claim), req, r)
+	outcome, existing := claim.Outcome()
+	switch {
+	case outcome == store.ClaimTaken && existing == nil: // a duplicate's transaction held the key
+		return Problem(ErrKeyInProgress, req.Event.RawPath, req.RequestID), nil
+	case outcome == store.ClaimTaken:
+		return answer(existing, hash, req), nil
+	case outcome == store.ClaimWritten:
+		if err := rt.idem.CompleteIdempotency(ctx, scope, key, hash, resp.StatusCode, resp.Headers, resp.Body); err != nil {
+			// The work is done; a retry gets 409 until the record expires.
+			rt.log.ErrorContext(ctx, "store idempotent response", "error", err.Error())
+		}
+		return resp, callErr
+	case outcome == store.ClaimUnknown || resp.StatusCode >= 500:
+		// ClaimUnknown: the commit may have happened; its record, if any,
+		// is never taken over, so the request cannot run twice.
+		return resp, callErr
+	}
+	existing, err := rt.idem.RecordIdempotency(ctx, scope, key, hash, now, idemKeep, resp.StatusCode, resp.Headers, resp.Body)
+	if err != nil {
+		rt.log.ErrorContext(ctx, "store idempotent response", "error", err.Error())
+		return resp, callErr
+	}
+	if existing != nil { // another request's record holds the key: it answers
+		return answer(existing, hash, req), nil
 	}
 	return resp, callErr
 }

@@ -134,6 +134,19 @@ var All = []Route{
 	{ResolveServiceRequest, "POST", "/v1/admin/service-requests/{id}/resolve", "admin", Operator, ""},
 }
 
+// claimsInCommit are the POST routes whose request commits in one
+// TransactWriteItems, through the store's commit, which writes the
+// Idempotency-Key claim in that transaction. Marking a route whose use case
+// writes any other way would run it unclaimed: TestClaimInCommitRoutes
+// (infra/localgw) sends each marked route and checks its one transaction.
+var claimsInCommit = map[ID]bool{CreatePurchase: true, CreateUser: true, CreatePartner: true, PublishCatalog: true}
+
+// ClaimsInCommit says whether a request with an Idempotency-Key claims the
+// key inside the route's commit transaction (shared/httpapi) rather than
+// with a PutItem before the handler runs: one round trip less, and the
+// record exists exactly when the work does.
+func (r Route) ClaimsInCommit() bool { return claimsInCommit[r.ID] }
+
 // Functions returns the distinct HTTP function names in first-seen order.
 func Functions() []string {
 	var names []string

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/pbs/benefits/shared/apperr"
@@ -47,9 +46,7 @@ func (s *Store) PublishCatalog(ctx context.Context, c *catalog.Catalog, doc []by
 	if err != nil {
 		return err
 	}
-	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		put(s.table, vi, notExists), put(s.table, ci, ""),
-	}})
+	err = s.commit(ctx, []types.TransactWriteItem{put(s.table, vi, notExists), put(s.table, ci, "")})
 	if failedAt(cancelReasons(err), 0) {
 		return ErrCatalogVersionExists
 	}

@@ -31,7 +31,7 @@ type idemItem struct {
 	SK          string
 	Type        string            `dynamodbav:"type"`
 	RequestHash string            `dynamodbav:"requestHash"`
-	State       string            `dynamodbav:"state"` // running, done
+	State       string            `dynamodbav:"state"` // running, committed (IdempotencyClaim), done
 	LockedUntil int64             `dynamodbav:"lockedUntil"`
 	ExpiresAt   int64             `dynamodbav:"ttl"` // table.TTL: DynamoDB deletes it after this
 	Status      int               `dynamodbav:"status,omitempty"`
@@ -40,6 +40,9 @@ type idemItem struct {
 	// BodyGzip holds a response body over compressAbove, gzipped, instead
 	// of Body.
 	BodyGzip []byte `dynamodbav:"bodyGzip,omitempty"`
+	// Owner tells the request whose commit transaction wrote a committed
+	// record, when that transaction's answer was lost (IdempotencyClaim).
+	Owner string `dynamodbav:"owner,omitempty"`
 }
 
 // compressAbove: a stored response body larger than this is gzipped. JSON
@@ -66,20 +69,55 @@ func (it idemItem) body() (string, error) {
 // taken over, and a record past its retention is treated as absent.
 func (s *Store) ClaimIdempotency(ctx context.Context, scope, idemKey, hash string, now time.Time, lock, keep time.Duration) (existing *IdempotencyRecord, err error) {
 	defer wrap(&err, "claim idempotency key")
-	item, err := attributevalue.MarshalMap(idemItem{PK: idemPK(scope, idemKey), SK: idemSK, Type: typeIdempotency,
-		RequestHash: hash, State: "running", LockedUntil: now.Add(lock).Unix(), ExpiresAt: now.Add(keep).Unix()})
+	return s.putIdem(ctx, idemItem{PK: idemPK(scope, idemKey), SK: idemSK, Type: typeIdempotency,
+		RequestHash: hash, State: "running", LockedUntil: now.Add(lock).Unix(), ExpiresAt: now.Add(keep).Unix()}, now)
+}
+
+// RecordIdempotency stores the reply of a request that committed nothing
+// (a refusal, on a route that claims its key in its commit transaction:
+// IdempotencyClaim) as a done record, under the claim's condition. Like
+// ClaimIdempotency it returns nil when the record is now this reply, else
+// the record that holds the key, which answers instead.
+func (s *Store) RecordIdempotency(ctx context.Context, scope, idemKey, hash string, now time.Time, keep time.Duration, status int, headers map[string]string, body string) (existing *IdempotencyRecord, err error) {
+	defer wrap(&err, "record idempotent reply")
+	it := idemItem{PK: idemPK(scope, idemKey), SK: idemSK, Type: typeIdempotency,
+		RequestHash: hash, State: "done", LockedUntil: now.Unix(), ExpiresAt: now.Add(keep).Unix(), Status: status, Headers: headers}
+	if len(body) > compressAbove {
+		if it.BodyGzip, err = gzipped(body); err != nil {
+			return nil, err
+		}
+	} else {
+		it.Body = body
+	}
+	return s.putIdem(ctx, it, now)
+}
+
+// claimCondition is when a key may be taken: no record, a record past its
+// retention, or a running claim whose owner died (its lock passed). A
+// committed record (IdempotencyClaim) is never taken over: its work is done.
+const claimCondition = "attribute_not_exists(PK) OR #ttl < :now OR (#state = :running AND lockedUntil < :now)"
+
+func claimValues(now time.Time) (map[string]string, map[string]types.AttributeValue) {
+	return map[string]string{"#ttl": table.TTL, "#state": "state"}, map[string]types.AttributeValue{
+		":now":     &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Unix(), 10)},
+		":running": &types.AttributeValueMemberS{Value: "running"},
+	}
+}
+
+// putIdem puts a record under claimCondition: nil when it was written,
+// else the record that holds the key.
+func (s *Store) putIdem(ctx context.Context, it idemItem, now time.Time) (*IdempotencyRecord, error) {
+	item, err := attributevalue.MarshalMap(it)
 	if err != nil {
 		return nil, err
 	}
+	names, values := claimValues(now)
 	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:                aws.String(s.table),
-		Item:                     item,
-		ConditionExpression:      aws.String("attribute_not_exists(PK) OR #ttl < :now OR (#state = :running AND lockedUntil < :now)"),
-		ExpressionAttributeNames: map[string]string{"#ttl": table.TTL, "#state": "state"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":now":     &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Unix(), 10)},
-			":running": &types.AttributeValueMemberS{Value: "running"},
-		},
+		TableName:                           aws.String(s.table),
+		Item:                                item,
+		ConditionExpression:                 aws.String(claimCondition),
+		ExpressionAttributeNames:            names,
+		ExpressionAttributeValues:           values,
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
 	if err == nil {
@@ -89,13 +127,20 @@ func (s *Store) ClaimIdempotency(ctx context.Context, scope, idemKey, hash strin
 	if !asCCF(err, &ccf) {
 		return nil, err
 	}
-	old := ccf.Item
+	return s.idemRecord(ctx, it.PK, ccf.Item)
+}
+
+// idemRecord decodes the record that failed a claim's condition, old, or
+// reads it when the emulator did not return it.
+func (s *Store) idemRecord(ctx context.Context, pk string, old map[string]types.AttributeValue) (*IdempotencyRecord, error) {
 	if old == nil { // emulators without ReturnValuesOnConditionCheckFailure
-		res, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.table), Key: key(idemPK(scope, idemKey), idemSK), ConsistentRead: aws.Bool(true)})
+		res, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.table), Key: key(pk, idemSK), ConsistentRead: aws.Bool(true)})
 		if err != nil {
 			return nil, err
 		}
-		old = res.Item
+		if old = res.Item; old == nil {
+			return nil, nil
+		}
 	}
 	var it idemItem
 	if err := attributevalue.UnmarshalMap(old, &it); err != nil {
@@ -108,7 +153,21 @@ func (s *Store) ClaimIdempotency(ctx context.Context, scope, idemKey, hash strin
 	return &IdempotencyRecord{RequestHash: it.RequestHash, Done: it.State == "done", Status: it.Status, Headers: it.Headers, Body: body}, nil
 }
 
+// gzipped is body gzipped, for a reply over compressAbove.
+func gzipped(body string) ([]byte, error) {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	if _, err := io.WriteString(zw, body); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
 // CompleteIdempotency stores the response so retries replay it.
+// Errors: ErrIdempotencyNotHeld when no record of this request holds the key.
 func (s *Store) CompleteIdempotency(ctx context.Context, scope, idemKey, hash string, status int, headers map[string]string, body string) (err error) {
 	defer wrap(&err, "complete idempotency key")
 	hv, err := attributevalue.Marshal(headers)
@@ -117,15 +176,11 @@ func (s *Store) CompleteIdempotency(ctx context.Context, scope, idemKey, hash st
 	}
 	set, bv := "body", types.AttributeValue(&types.AttributeValueMemberS{Value: body})
 	if len(body) > compressAbove {
-		var buf bytes.Buffer
-		zw := gzip.NewWriter(&buf)
-		if _, err := io.WriteString(zw, body); err != nil {
+		gz, err := gzipped(body)
+		if err != nil {
 			return err
 		}
-		if err := zw.Close(); err != nil {
-			return err
-		}
-		set, bv = "bodyGzip", &types.AttributeValueMemberB{Value: buf.Bytes()}
+		set, bv = "bodyGzip", &types.AttributeValueMemberB{Value: gz}
 	}
 	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                aws.String(s.table),
@@ -141,6 +196,9 @@ func (s *Store) CompleteIdempotency(ctx context.Context, scope, idemKey, hash st
 			":hash":    &types.AttributeValueMemberS{Value: hash},
 		},
 	})
+	if isConditionFailed(err) {
+		return ErrIdempotencyNotHeld
+	}
 	return err
 }
 

@@ -29,7 +29,7 @@ func (s *Store) CreatePartner(ctx context.Context, p partner.Partner, admin part
 	if err != nil {
 		return err
 	}
-	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: append(items, userItems...)})
+	err = s.commit(ctx, append(items, userItems...))
 	if r := cancelReasons(err); r != nil {
 		switch {
 		case failedAt(r, 0):
@@ -78,7 +78,7 @@ func (s *Store) CreateUser(ctx context.Context, u partner.User) (err error) {
 		TableName: aws.String(s.table), Key: key(partnerPK(u.PartnerID), profileSK),
 		ConditionExpression: aws.String("attribute_exists(PK)"),
 	}}
-	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: append(writes, exists)})
+	err = s.commit(ctx, append(writes, exists))
 	if r := cancelReasons(err); r != nil {
 		switch {
 		case failedAt(r, 0) || failedAt(r, 1):

@@ -6,7 +6,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/pbs/benefits/shared/apperr"
@@ -23,7 +22,8 @@ const maxTransactItems = 100
 // CreatePurchase writes a purchase, all its benefit lines (with the credit
 // state of each credit line) and the mail it owes in one transaction: either
 // the partner has the whole package and its receipt is queued, or nothing
-// was written.
+// was written. An Idempotency-Key claim on ctx (IdempotencyClaim) rides in
+// the same transaction.
 func (s *Store) CreatePurchase(ctx context.Context, p benefit.Purchase, lines []benefit.Benefit, owed ...mail.Message) (err error) {
 	defer wrap(&err, "create purchase %s", p.ID)
 	credits := 0
@@ -32,7 +32,7 @@ func (s *Store) CreatePurchase(ctx context.Context, p benefit.Purchase, lines []
 			credits++
 		}
 	}
-	if n := 2 + len(lines) + credits + len(owed); n > maxTransactItems {
+	if n := 2 + len(lines) + credits + len(owed) + claimItems(ctx); n > maxTransactItems {
 		return fmt.Errorf("a purchase of %d items exceeds one transaction", n)
 	}
 	pi := newPurchaseItem(p)
@@ -73,7 +73,7 @@ func (s *Store) CreatePurchase(ctx context.Context, p benefit.Purchase, lines []
 		}
 		writes = append(writes, w)
 	}
-	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: writes})
+	err = s.commit(ctx, writes)
 	if r := cancelReasons(err); failedAt(r, 1) {
 		return apperr.ErrNotFound
 	}
