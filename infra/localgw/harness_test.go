@@ -255,9 +255,26 @@ func (h *harness) partnerOf(token string) string {
 	return claims["partner_id"]
 }
 
-// publishPackages publishes the demo catalogue plus extra packages (JSON
-// objects in the catalogue's shape), as a new version.
-func (h *harness) publishPackages(version string, pkgs ...map[string]any) {
+// publishUnchecked publishes the demo catalogue plus extra packages
+// straight into the store, without the catalogue's validation, as a
+// catalogue published before a newer rule would hold; the service then
+// reads the catalogue afresh on every request.
+func (h *harness) publishUnchecked(version string, pkgs ...map[string]any) {
+	h.t.Helper()
+	raw := h.catalogWith(version, pkgs...)
+	var c catalog.Catalog
+	if err := json.Unmarshal(raw, &c); err != nil {
+		h.t.Fatal(err)
+	}
+	if err := h.svc.Store.PublishCatalog(context.Background(), &c, raw, "test", h.clock.Now()); err != nil {
+		h.t.Fatal(err)
+	}
+	h.svc.CatalogTTL = 0
+}
+
+// catalogWith is the demo catalogue plus extra packages (JSON objects in the
+// catalogue's shape, priced here), as version.
+func (h *harness) catalogWith(version string, pkgs ...map[string]any) []byte {
 	h.t.Helper()
 	var doc map[string]any
 	if err := json.Unmarshal(catalog.Demo, &doc); err != nil {
@@ -269,6 +286,14 @@ func (h *harness) publishPackages(version string, pkgs ...map[string]any) {
 		doc["packages"] = append(doc["packages"].([]any), p)
 	}
 	raw, _ := json.Marshal(doc)
+	return raw
+}
+
+// publishPackages publishes the demo catalogue plus extra packages (JSON
+// objects in the catalogue's shape), as a new version.
+func (h *harness) publishPackages(version string, pkgs ...map[string]any) {
+	h.t.Helper()
+	raw := h.catalogWith(version, pkgs...)
 	r := h.do(call{method: "POST", path: "/v1/admin/catalog", token: h.operator(), body: string(raw)})
 	if r.Status != http.StatusCreated && r.Status != http.StatusOK {
 		h.t.Fatalf("publish: %d %s", r.Status, r.Body)

@@ -64,7 +64,7 @@ func (s *Store) CurrentCatalog(ctx context.Context) (c *catalog.Catalog, doc []b
 		}
 		return nil, nil, err
 	}
-	c, err = catalog.Parse([]byte(item.Document))
+	c, err = catalog.Decode([]byte(item.Document))
 	if err != nil {
 		return nil, nil, err
 	}

@@ -35,7 +35,7 @@ func (f *Fake) CurrentCatalog(context.Context) (*catalog.Catalog, []byte, error)
 	if doc == nil {
 		return nil, nil, catalog.ErrNotPublished
 	}
-	c, err := catalog.Parse(doc)
+	c, err := catalog.Decode(doc)
 	if err != nil {
 		return nil, nil, err
 	}
