@@ -2,6 +2,7 @@ package license
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/pbs/benefits/shared/apperr"
@@ -90,12 +91,15 @@ type Store interface {
 	// ErrKeyPoolExhausted). decide's errors come back as they are.
 	UpdateKey(ctx context.Context, partnerID, benefitID string, decide DecideKey) (b benefit.Benefit, left int64, err error)
 	// UpdateRedemption reads the line and calls check; reads the tenant's
-	// subscription to the line's product (only for a line check accepts);
-	// calls decide; and writes the RedeemChange conditionally, in one
-	// transaction with the key it takes, if any. On a lost
-	// condition it reads and decides again, at most Attempts rounds, then
-	// ErrBusy. left is as for UpdateKey.
-	UpdateRedemption(ctx context.Context, partnerID, benefitID, tenantID string, check func(benefit.Benefit) error, decide DecideRedemption) (left int64, err error)
+	// subscription to the line's product; calls decide (only for a line
+	// check accepts); and writes the RedeemChange conditionally, in one
+	// transaction with the key it takes, if any. products are the licence
+	// products the line may be of (the current catalogue's): a store may
+	// read the tenant's subscriptions to all of them with the line, so the
+	// reads do not wait for the line; a line of another product still gets
+	// its own. On a lost condition it reads and decides again, at most
+	// Attempts rounds, then ErrBusy. left is as for UpdateKey.
+	UpdateRedemption(ctx context.Context, partnerID, benefitID, tenantID string, products []string, check func(benefit.Benefit) error, decide DecideRedemption) (left int64, err error)
 }
 
 // Signer signs licence keys (the service's Ed25519 key, an adapter).
@@ -194,7 +198,11 @@ func (k Keys) Redeem(ctx context.Context, partnerID, actorID, benefitID, tenantI
 		}
 		return nil
 	}
-	left, err := k.Store.UpdateRedemption(ctx, partnerID, benefitID, tenantID, check, func(b benefit.Benefit, sub Subscription) (RedeemChange, error) {
+	cat, err := k.Catalog(ctx)
+	if err != nil {
+		return Redemption{}, err
+	}
+	left, err := k.Store.UpdateRedemption(ctx, partnerID, benefitID, tenantID, licenceProducts(cat), check, func(b benefit.Benefit, sub Subscription) (RedeemChange, error) {
 		key, err := k.keyChange(ctx, b, actorID, audit.LicenseKeyIssued, now)
 		pooled, product = pooled || key.Op == KeyFromPool, b.Product
 		if err != nil {
@@ -212,6 +220,18 @@ func (k Keys) Redeem(ctx context.Context, partnerID, actorID, benefitID, tenantI
 		return Redemption{}, err
 	}
 	return red, nil
+}
+
+// licenceProducts are the catalogue's licence products, in name order.
+func licenceProducts(cat *catalog.Catalog) []string {
+	var out []string
+	for name, p := range cat.Products {
+		if p.Kind == catalog.License {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // keyChange decides how line b gets its key: none when it has one, else a

@@ -38,7 +38,7 @@ const (
 	typeCatalog     = "catalog"
 	typePoolKey     = "pool-key"
 	typePoolFree    = "pool-free"
-	typePoolMeta    = "pool-meta"
+	typePoolCount   = "pool-count"
 	typeIdempotency = "idempotency"
 	typeOutbox      = "outbox"
 	typeCredit      = "credit"
@@ -101,11 +101,16 @@ const (
 // out once is still a duplicate on re-import) and one "free" item per key not
 // yet handed out; allocation deletes the free item under a condition. A pool
 // is spread over poolShards partitions by a hash of the key, so a large
-// import is not throttled on one partition key; META holds an approximate
-// count of free keys for the low-water warning.
+// import is not throttled on one partition key. Each shard counts its free
+// and taken keys in one item whose sort key is the free-key prefix itself:
+// it sorts first among the free keys, so the Query that finds free keys
+// reads it too. A pool imported before the shard counters has one counter
+// for the whole product (META under poolMetaPK) until an import recounts
+// its shards and removes it.
 const (
 	poolShards     = 16
 	poolFreePrefix = "FREE#"
+	poolCountSK    = poolFreePrefix // no key is empty, so no FREE#<key> is it
 	poolMetaSK     = "META"
 )
 

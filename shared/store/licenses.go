@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -171,8 +172,8 @@ var _ license.Store = (*Store)(nil)
 // UpdateKey gives a line its key, read–decide–write: it reads the line (one
 // GetItem), lets decide choose the key, and writes it with its audit event
 // in one transaction fenced by "no key yet and available" (AllocateKey for
-// a pool key: a Query of the pool, the transaction and the pool counter's
-// UpdateItem; SetBenefitKey for a signed one). On a lost condition the
+// a pool key: a Query of a pool shard, with its counter, and the
+// transaction, which moves the counter; SetBenefitKey for a signed one). On a lost condition the
 // line is read and decided again (RetryConflicts, license.KeyAttempts
 // rounds, then license.ErrKeyRace): the second read finds the winner's key,
 // or the revocation that won.
@@ -226,26 +227,32 @@ func (s *Store) writeKey(ctx context.Context, b benefit.Benefit, ch license.KeyC
 }
 
 // UpdateRedemption runs one redemption, read–decide–write: it reads the
-// line (GetItem) and lets check refuse it; reads the tenant's subscription
-// to its product (GetItem, consistent); lets decide choose the change; and
-// writes it in one transaction (Redeem's), fenced by the line's key, "not
-// yet redeemed" and the tenant as read; a line with no key yet takes it in
-// the same transaction (redeemWithKey: the pool allocation's, with the
-// redemption's items and both events; a Query of the pool before it and the
-// pool counter's UpdateItem after). On a lost
-// condition it reads and decides again (RetryConflicts, license.Attempts
+// line and the tenant's subscriptions to products (one BatchGetItem,
+// consistent: the tenant's items are keyed by product, and reading the
+// ones the line may be of spares waiting for the line to learn which); lets
+// check refuse the line; reads the tenant's subscription to the line's
+// product if it was not among them (a GetItem: a product the catalogue
+// dropped since the purchase); lets decide choose the change; and writes
+// it in one transaction (Redeem's), fenced by the line's key, "not yet
+// redeemed" and the tenant as read; a line with no key yet takes it in the
+// same transaction (redeemWithKey: the pool allocation's, with the
+// redemption's items and both events, after a Query of the pool). On a
+// lost condition it reads and decides again (store.Update, license.Attempts
 // rounds, then license.ErrBusy), so the caller gets the right answer
 // (key_already_redeemed after a racing redemption, the new tenant state).
-func (s *Store) UpdateRedemption(ctx context.Context, partnerID, benefitID, tenantID string, check func(benefit.Benefit) error, decide license.DecideRedemption) (left int64, err error) {
+func (s *Store) UpdateRedemption(ctx context.Context, partnerID, benefitID, tenantID string, products []string, check func(benefit.Benefit) error, decide license.DecideRedemption) (left int64, err error) {
 	left = -1
 	err = Update(ctx, license.Attempts, license.ErrBusy, func() (r redemptionRead, err error) {
-		if r.b, err = s.Benefit(ctx, partnerID, benefitID); err != nil {
+		r, err = s.readRedemption(ctx, partnerID, benefitID, tenantID, products)
+		if err != nil {
 			return r, err
 		}
 		if err := check(r.b); err != nil {
 			return r, err
 		}
-		r.sub, err = s.TenantSubscription(ctx, partnerID, tenantID, r.b.Product)
+		if r.sub.Product != r.b.Product {
+			r.sub, err = s.TenantSubscription(ctx, partnerID, tenantID, r.b.Product)
+		}
 		return r, err
 	}, func(r redemptionRead) (license.RedeemChange, error) { return decide(r.b, r.sub) }, func(r redemptionRead, ch license.RedeemChange) error {
 		if ch.Event.ID == "" {
@@ -273,3 +280,58 @@ type redemptionRead struct {
 	b   benefit.Benefit
 	sub license.Subscription
 }
+
+// readRedemption reads a line and the tenant's subscriptions to products
+// in one consistent BatchGetItem (at most 99 products; the line's own is
+// read apart otherwise). sub is the subscription to the line's product
+// when it was among them: its Product is "" when it was not.
+func (s *Store) readRedemption(ctx context.Context, partnerID, benefitID, tenantID string, products []string) (r redemptionRead, err error) {
+	defer wrap(&err, "get benefit %s with tenant %s", benefitID, tenantID)
+	pk := partnerPK(partnerID)
+	keys := []map[string]types.AttributeValue{key(pk, benefitSK(benefitID))}
+	products = slices.Compact(slices.Sorted(slices.Values(products))) // a key twice is refused
+	if len(products) < maxBatchGet {
+		for _, p := range products {
+			keys = append(keys, key(pk, tenantSK(tenantID, p)))
+		}
+	}
+	var line *benefitItem
+	subs := map[string]tenantSubItem{}
+	pending := map[string]types.KeysAndAttributes{s.table: {Keys: keys, ConsistentRead: aws.Bool(true)}}
+	for attempt := 0; len(pending) > 0; attempt++ {
+		unprocessedPause(attempt)
+		out, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: pending})
+		if err != nil {
+			return r, err
+		}
+		for _, raw := range out.Responses[s.table] {
+			switch sk := raw["SK"].(*types.AttributeValueMemberS); {
+			case sk != nil && sk.Value == benefitSK(benefitID):
+				line = &benefitItem{}
+				err = attributevalue.UnmarshalMap(raw, line)
+			default:
+				var it tenantSubItem
+				err = attributevalue.UnmarshalMap(raw, &it)
+				subs[it.Product] = it
+			}
+			if err != nil {
+				return r, err
+			}
+		}
+		pending = out.UnprocessedKeys
+	}
+	if line == nil {
+		return r, apperr.ErrNotFound
+	}
+	r.b = line.domain()
+	if len(keys) > 1 && slices.Contains(products, r.b.Product) {
+		r.sub = license.Subscription{TenantID: tenantID, Product: r.b.Product}
+		if it, ok := subs[r.b.Product]; ok {
+			r.sub.Seats, r.sub.EndDate, r.sub.Exists = it.Seats, it.EndDate, true
+		}
+	}
+	return r, nil
+}
+
+// maxBatchGet is how many keys one BatchGetItem takes.
+const maxBatchGet = 100

@@ -40,6 +40,14 @@ func (f *Fake) ImportKeys(_ context.Context, product string, keys []string, _ ti
 	return imported, duplicates, nil
 }
 
+// PoolLevels counts a product's free and taken keys.
+func (f *Fake) PoolLevels(_ context.Context, product string) (free, taken int64, err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	pool := f.pool(product)
+	return int64(len(pool.free)), int64(len(pool.registry) - len(pool.free)), nil
+}
+
 func (f *Fake) pool(product string) *poolState {
 	if f.pools == nil {
 		f.pools = map[string]*poolState{}
@@ -147,8 +155,10 @@ func (f *Fake) writeKey(b benefit.Benefit, ch license.KeyChange) (benefit.Benefi
 
 // UpdateRedemption reads the line, checks it, reads the tenant, decides,
 // and writes the redemption (with the key, if decided) conditionally,
-// retrying lost rounds as the real store does.
-func (f *Fake) UpdateRedemption(ctx context.Context, partnerID, benefitID, tenantID string, check func(benefit.Benefit) error, decide license.DecideRedemption) (left int64, err error) {
+// retrying lost rounds as the real store does. It reads the tenant's
+// subscription to the line's product whatever products says, as the real
+// store does in the end.
+func (f *Fake) UpdateRedemption(ctx context.Context, partnerID, benefitID, tenantID string, _ []string, check func(benefit.Benefit) error, decide license.DecideRedemption) (left int64, err error) {
 	left = -1
 	var sub license.Subscription
 	err = store.Update(ctx, license.Attempts, license.ErrBusy, func() (benefit.Benefit, error) {

@@ -25,6 +25,8 @@ type LicenseStore interface {
 	license.Store
 	TenantSubscription(ctx context.Context, partnerID, tenantID, product string) (license.Subscription, error)
 	ImportKeys(ctx context.Context, product string, keys []string, now time.Time) (imported, duplicates int, err error)
+	// PoolLevels is a product's pool: the keys still free and the keys taken.
+	PoolLevels(ctx context.Context, product string) (free, taken int64, err error)
 	seedStore
 	Audit(ctx context.Context, partnerID, benefitID string, limit int, cursor string) ([]audit.Event, string, error)
 	RevokeLine(ctx context.Context, partnerID, benefitID string, at time.Time) error
