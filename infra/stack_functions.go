@@ -40,6 +40,9 @@ type grants struct {
 	// readsIndex: Query on the GSI1 index (due mail, due grants, expiry
 	// days, service requests, one benefit's history).
 	readsIndex bool
+	// readsHoldings: Query on the GSI2 index (a partner's live support and
+	// advisory lines, contract and best plan).
+	readsHoldings bool
 	// sendsMail: ses:SendEmail on the sender identity and the configuration
 	// set only, plus SES_FROM_ADDRESS and SES_CONFIGURATION_SET.
 	sendsMail bool
@@ -70,7 +73,7 @@ var functionGrants = map[string]grants{
 	// Dashboard, catalogue, ledger, seats, history (GSI1 for one benefit's),
 	// support activation, incidents and advisory hours (transactions of
 	// Put and Update).
-	"benefits": {table: idempotency, readsIndex: true},
+	"benefits": {table: idempotency, readsIndex: true, readsHoldings: true},
 	// Purchases: Put lines and outbox mail, ConditionCheck the partner.
 	"purchases": {table: with(idempotency, ddbConditionCheck)},
 	// Directory users: Put user and email, ConditionCheck the partner.
@@ -177,9 +180,14 @@ func (b *builder) grant(name string, fn awslambda.Function, g grants) {
 	// tbl.Grants(), whose read/write sets include scans, batch calls and
 	// stream actions.
 	fn.AddToRolePolicy(allowOn([]*string{b.table.TableArn()}, g.table...))
-	if g.readsIndex {
-		indexARN := awscdk.Fn_Join(jsii.String(""), &[]*string{b.table.TableArn(), jsii.String("/index/" + table.GSI1)})
-		fn.AddToRolePolicy(allowOn([]*string{indexARN}, ddbQuery))
+	for _, ix := range []struct {
+		name  string
+		reads bool
+	}{{table.GSI1, g.readsIndex}, {table.GSI2, g.readsHoldings}} {
+		if ix.reads {
+			indexARN := awscdk.Fn_Join(jsii.String(""), &[]*string{b.table.TableArn(), jsii.String("/index/" + ix.name)})
+			fn.AddToRolePolicy(allowOn([]*string{indexARN}, ddbQuery))
+		}
 	}
 	if g.sendsMail {
 		// Only the SES v2 SendEmail action (not SendRawEmail), only from

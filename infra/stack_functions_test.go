@@ -150,7 +150,7 @@ func variables(fn cfnResource) map[string]any {
 type access map[string][]string
 
 // access classifies every allowed action of a function's role by the
-// resource it is allowed on: the table, its GSI1, the function's own log
+// resource it is allowed on: the table, its GSI1 and GSI2, the function's own log
 // group, queue or ARN, the SES identity and configuration set, the signing
 // secret, or "*" (X-Ray only). Anything else is reported.
 func (s *synthesized) access(t *testing.T, name string) access {
@@ -160,6 +160,7 @@ func (s *synthesized) access(t *testing.T, name string) access {
 	kinds := map[string]string{
 		jsonOf(tableARN): "table",
 		jsonOf(map[string]any{"Fn::Join": []any{"", []any{tableARN, "/index/" + table.GSI1}}}): "index",
+		jsonOf(map[string]any{"Fn::Join": []any{"", []any{tableARN, "/index/" + table.GSI2}}}): "holdings index",
 		jsonOf(map[string]any{"Fn::GetAtt": []any{fnID, "Arn"}}):                               "self",
 		jsonOf("*"): "*",
 	}
@@ -221,7 +222,7 @@ func TestLeastPrivilege(t *testing.T) {
 	}
 	onFailure := []string{"sqs:SendMessage"}
 	tests := map[string]access{
-		"benefits":  {"table": sorted(idem...), "index": query},
+		"benefits":  {"table": sorted(idem...), "index": query, "holdings index": query},
 		"purchases": {"table": plus("dynamodb:ConditionCheckItem")},
 		"users":     {"table": plus("dynamodb:ConditionCheckItem")},
 		"get-key":   {"table": sorted(idem...), "signing secret": {"secretsmanager:GetSecretValue"}},

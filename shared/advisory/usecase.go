@@ -15,8 +15,10 @@ import (
 // event, and leave reading and fencing to a Store, so they run on DynamoDB
 // (shared/store) and on the in-memory fake (shared/store/storetest) alike.
 
-// Holdings is what the advisory rules read of a partner: its purchases
-// (plans) and its lines (hours).
+// Holdings is what the advisory rules read of a partner, as
+// support.Holdings: its active purchases (possibly only the one of the
+// highest plan) and its support and advisory lines that can still be drawn
+// on (hours).
 type Holdings struct {
 	Purchases []benefit.Purchase
 	Lines     []benefit.Benefit
@@ -35,15 +37,17 @@ type Decide func(h Holdings) (Change, error)
 
 // Store is what the advisory use cases need of storage.
 type Store interface {
-	// AdvisoryHoldings reads the partner's purchases and lines.
+	// AdvisoryHoldings reads the lines the balance counts (Purchases is
+	// left empty).
 	AdvisoryHoldings(ctx context.Context, partnerID string) (Holdings, error)
 	// AdvisoryRequests reads one page of the partner's requests, newest
 	// first.
 	AdvisoryRequests(ctx context.Context, partnerID string, limit int, cursor string) ([]Request, string, error)
-	// UpdateAdvisory reads the holdings, calls decide, and writes its
-	// Change conditionally. On a lost condition it reads and decides again,
-	// at most benefit.DrawAttempts rounds, then benefit.ErrBusy. An error of
-	// decide (or of the read) comes back as it is, with nothing written.
+	// UpdateAdvisory reads the holdings (with Purchases), calls decide,
+	// and writes its Change conditionally. On a lost condition it reads
+	// and decides again, at most benefit.DrawAttempts rounds, then
+	// benefit.ErrBusy. An error of decide (or of the read) comes back as it
+	// is, with nothing written.
 	UpdateAdvisory(ctx context.Context, partnerID string, decide Decide) error
 }
 

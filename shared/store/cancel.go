@@ -211,7 +211,7 @@ func (s *Store) CancelPurchase(ctx context.Context, c Cancellation) (err error) 
 	defer wrap(&err, "cancel purchase %s", c.Purchase.ID)
 	pk := partnerPK(c.Purchase.PartnerID)
 	purchase := update(s.table, key(pk, purchaseSK(c.Purchase.ID)),
-		"SET #status = :cancelled, cancelledAt = :at, releasePending = :true, GSI1PK = :due, GSI1SK = :dsk",
+		"SET #status = :cancelled, cancelledAt = :at, releasePending = :true, GSI1PK = :due, GSI1SK = :dsk REMOVE GSI2PK, GSI2SK",
 		"#status = :active", map[string]string{"#status": "status"},
 		map[string]types.AttributeValue{":cancelled": stringAttr(string(benefit.PurchaseCancelled)), ":active": stringAttr(string(benefit.PurchaseActive)),
 			":at": timeValue(c.At), ":true": &types.AttributeValueMemberBOOL{Value: true}, ":due": stringAttr(releaseDuePK),
@@ -368,9 +368,10 @@ func (s *Store) usedSince(ctx context.Context, b benefit.Benefit, credits map[st
 	return cancel.Blocks(fresh, cr)
 }
 
-// revokeExpr revokes a line and takes it out of the expiry index: nothing
-// falls due for a revoked line.
-const revokeExpr = "SET #status = :revoked, revokedAt = :at REMOVE GSI1PK, GSI1SK"
+// revokeExpr revokes a line and takes it out of the expiry index (nothing
+// falls due for a revoked line) and of the holdings index (nothing is drawn
+// from it).
+const revokeExpr = "SET #status = :revoked, revokedAt = :at REMOVE GSI1PK, GSI1SK, GSI2PK, GSI2SK"
 
 // revokeCredit stops a credit's grants and seat changes: revokedAt, and out
 // of the grant index.

@@ -43,16 +43,16 @@ func (s *Store) ExpiringOn(ctx context.Context, day time.Time) (lines []benefit.
 	return lines, nil
 }
 
-// Expire marks a line expired and takes it out of the expiry index, with
-// its audit event, if the line is still in the status and expiry it was
-// read with; without an event (a revoked or expired line) it only leaves
-// the index. Errors: expiry.ErrChanged.
+// Expire marks a line expired and takes it out of the expiry and holdings
+// indexes, with its audit event, if the line is still in the status and
+// expiry it was read with; without an event (a revoked or expired line) it
+// only leaves the indexes. Errors: expiry.ErrChanged.
 func (s *Store) Expire(ctx context.Context, b benefit.Benefit, now time.Time, ev *audit.Event) (err error) {
 	defer wrap(&err, "expire %s", b.ID)
 	values := map[string]types.AttributeValue{":read": stringAttr(string(b.Status)), ":exp": timeValue(b.ExpiresAt)}
-	expr := "REMOVE GSI1PK, GSI1SK"
+	expr := "REMOVE GSI1PK, GSI1SK, GSI2PK, GSI2SK"
 	if ev != nil {
-		expr = "SET #status = :expired, expiredAt = :now REMOVE GSI1PK, GSI1SK"
+		expr = "SET #status = :expired, expiredAt = :now REMOVE GSI1PK, GSI1SK, GSI2PK, GSI2SK"
 		values[":expired"], values[":now"] = stringAttr(string(benefit.Expired)), timeValue(now)
 	}
 	writes := []types.TransactWriteItem{update(s.table, key(partnerPK(b.PartnerID), benefitSK(b.ID)), expr,

@@ -25,11 +25,16 @@ type partnerItem struct {
 	AccountEmail string    `dynamodbav:"accountEmail"`
 	Language     string    `dynamodbav:"language"`
 	CreatedAt    time.Time `dynamodbav:"createdAt"`
+	// GSI2 (holdingsMark): the partner's holdings are in GSI2, as they are
+	// from its creation on (indexHoldings marks an older partner).
+	GSI2PK string `dynamodbav:",omitempty"`
+	GSI2SK string `dynamodbav:",omitempty"`
 }
 
 func newPartnerItem(p partner.Partner) partnerItem {
 	return partnerItem{PK: partnerPK(p.ID), SK: profileSK, Type: typePartner, ID: p.ID, Name: p.Name,
-		Currency: p.Currency, AccountEmail: p.AccountEmail, Language: p.Language, CreatedAt: p.CreatedAt}
+		Currency: p.Currency, AccountEmail: p.AccountEmail, Language: p.Language, CreatedAt: p.CreatedAt,
+		GSI2PK: holdingsPK(p.ID), GSI2SK: holdingsMark}
 }
 
 func (i partnerItem) domain() partner.Partner {
@@ -105,12 +110,17 @@ type purchaseItem struct {
 	CreditIDs []string `dynamodbav:"creditIds,omitempty"`
 	GSI1PK    string   `dynamodbav:",omitempty"`
 	GSI1SK    string   `dynamodbav:",omitempty"`
+	// GSI2 ranks the purchase by plan while it is active (planSK); the
+	// cancellation's commit removes it.
+	GSI2PK string `dynamodbav:",omitempty"`
+	GSI2SK string `dynamodbav:",omitempty"`
 }
 
 func newPurchaseItem(p benefit.Purchase) purchaseItem {
 	return purchaseItem{PK: partnerPK(p.PartnerID), SK: purchaseSK(p.ID), Type: typePurchase, ID: p.ID,
 		PartnerID: p.PartnerID, PackageID: p.PackageID, PackageName: p.PackageName, Plan: string(p.Plan),
-		Status: string(p.Status), PurchasedAt: p.PurchasedAt, Price: p.Price, CatalogVersion: p.CatalogVersion}
+		Status: string(p.Status), PurchasedAt: p.PurchasedAt, Price: p.Price, CatalogVersion: p.CatalogVersion,
+		GSI2PK: holdingsPK(p.PartnerID), GSI2SK: planSK(p.Plan, p.ID)}
 }
 
 func (i purchaseItem) domain() benefit.Purchase {
@@ -159,6 +169,10 @@ type benefitItem struct {
 	// daily expiry job and its 30/7-day reminders read (ACCESS_PATTERNS.md).
 	GSI1PK string `dynamodbav:",omitempty"`
 	GSI1SK string `dynamodbav:",omitempty"`
+	// GSI2 holds a support or advisory line while it can be drawn on: the
+	// expiry job and a cancellation remove it with GSI1's keys.
+	GSI2PK string `dynamodbav:",omitempty"`
+	GSI2SK string `dynamodbav:",omitempty"`
 }
 
 // redemptionAttr is a licence line's redemption, a map on the line.
@@ -173,11 +187,15 @@ type redemptionAttr struct {
 }
 
 func newBenefitItem(b benefit.Benefit) benefitItem {
-	return benefitItem{PK: partnerPK(b.PartnerID), SK: benefitSK(b.ID), Type: typeBenefit, ID: b.ID,
+	it := benefitItem{PK: partnerPK(b.PartnerID), SK: benefitSK(b.ID), Type: typeBenefit, ID: b.ID,
 		PartnerID: b.PartnerID, PurchaseID: b.PurchaseID, Kind: string(b.Kind), Product: b.Product,
 		ProductName: b.ProductName, Quantity: b.Quantity, Used: b.Used, BenefitType: string(b.BenefitType),
 		Status: string(b.Status), CreatedAt: b.CreatedAt, ExpiresAt: b.ExpiresAt, Credit: b.Credit, Plan: string(b.Plan), Key: b.Key, KeyIssuedAt: b.KeyIssuedAt,
 		ActivatedAt: b.ActivatedAt, GSI1PK: expiryDuePK(b.ExpiresAt, b.ID), GSI1SK: b.PartnerID + "#" + b.ID}
+	if drawable(b.Kind) {
+		it.GSI2PK, it.GSI2SK = holdingsPK(b.PartnerID), drawLineSK(b.ID)
+	}
+	return it
 }
 
 func (i benefitItem) domain() benefit.Benefit {

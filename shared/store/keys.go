@@ -5,8 +5,10 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash/fnv"
+	"slices"
 	"time"
 
+	"github.com/pbs/benefits/shared/catalog"
 	"github.com/pbs/benefits/shared/credit"
 )
 
@@ -215,3 +217,32 @@ func srPK(id string) string             { return "SR#" + id }
 func srListSK(status string, at time.Time, id string) string {
 	return status + "#" + at.UTC().Format(dueLayout) + "#" + id
 }
+
+// A partner's live holdings sit in GSI2 under LIVE#<partnerId>, so the
+// support and advisory rules read what they need whatever the partner's
+// size (ACCESS_PATTERNS.md). The DRAW# range is what the decisions read
+// whole: the profile as the mark that the partner's holdings are indexed,
+// the support contract, and each support or advisory line while it can be
+// drawn on (until it expires or is revoked). The PLAN# range holds each
+// active purchase under its plan's rank, so the best plan is the last key.
+const (
+	drawPrefix    = "DRAW#"
+	holdingsMark  = "DRAW#PARTNER" // the profile's GSI2SK
+	contractDraw  = "DRAW#SUPPORT" // the support contract's GSI2SK
+	planPrefix    = "PLAN#"
+	holdingPrefix = "LIVE#"
+)
+
+func holdingsPK(partnerID string) string { return holdingPrefix + partnerID }
+
+func drawLineSK(benefitID string) string { return drawPrefix + "LINE#" + benefitID }
+
+// planSK ranks a purchase by its plan's place in catalog.Plans (Action
+// Pack, Silver, Gold: 01, 02, 03), then its id.
+func planSK(plan catalog.Plan, purchaseID string) string {
+	return fmt.Sprintf("%s%02d#%s", planPrefix, slices.Index(catalog.Plans, plan)+1, purchaseID)
+}
+
+// drawable: the kinds of line the support and advisory rules draw from,
+// the only lines in GSI2.
+func drawable(k catalog.Kind) bool { return k == catalog.Support || k == catalog.AdvisoryHours }

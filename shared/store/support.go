@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -26,6 +27,9 @@ type supportItem struct {
 	ContractID  string    `dynamodbav:"contractId"`
 	ActivatedAt time.Time `dynamodbav:"activatedAt"`
 	ActivatedBy string    `dynamodbav:"activatedBy"`
+	// GSI2: in the partner's holdings (contractDraw).
+	GSI2PK string `dynamodbav:",omitempty"`
+	GSI2SK string `dynamodbav:",omitempty"`
 }
 
 func (i supportItem) domain() support.Activation {
@@ -38,28 +42,31 @@ var (
 	_ advisory.Store = (*Store)(nil)
 )
 
-// SupportHoldings reads what the support rules need of a partner, its
-// purchases, lines and contract: the one dashboard Query.
+// SupportHoldings reads what the support summary shows of a partner, its
+// contract and the lines that can still be drawn on: one Query of GSI2
+// (readHoldings), whatever the partner's size.
 func (s *Store) SupportHoldings(ctx context.Context, partnerID string) (support.Holdings, error) {
-	o, err := s.Dashboard(ctx, partnerID)
-	if err != nil {
-		return support.Holdings{}, err
-	}
-	return support.Holdings{Purchases: o.Purchases, Lines: o.Lines, Activation: o.Support}, nil
+	h, err := s.readHoldings(ctx, partnerID, false)
+	return support.Holdings{Lines: h.lines, Activation: h.activation}, err
 }
 
-// AdvisoryHoldings reads what the advisory rules need of a partner, its
-// purchases and lines: the one dashboard Query.
+// supportDecision reads what the support rules decide on: the summary's
+// holdings and the partner's best active purchase (a second Query, in
+// parallel).
+func (s *Store) supportDecision(ctx context.Context, partnerID string) (support.Holdings, error) {
+	h, err := s.readHoldings(ctx, partnerID, true)
+	return support.Holdings{Purchases: h.purchases, Lines: h.lines, Activation: h.activation}, err
+}
+
+// AdvisoryHoldings reads the lines the advisory balance counts: one Query
+// of GSI2, as SupportHoldings.
 func (s *Store) AdvisoryHoldings(ctx context.Context, partnerID string) (advisory.Holdings, error) {
-	o, err := s.Dashboard(ctx, partnerID)
-	if err != nil {
-		return advisory.Holdings{}, err
-	}
-	return advisory.Holdings{Purchases: o.Purchases, Lines: o.Lines}, nil
+	h, err := s.readHoldings(ctx, partnerID, false)
+	return advisory.Holdings{Lines: h.lines}, err
 }
 
 // UpdateSupport runs one support change, read–decide–write: it reads the
-// holdings (the dashboard Query), lets decide choose the change, and writes
+// holdings (supportDecision), lets decide choose the change, and writes
 // it with its audit event in one transaction whose conditions hold only if
 // what the decision read still holds: no contract yet, or the support line
 // still live with an incident left. On a lost condition the holdings are
@@ -69,7 +76,7 @@ func (s *Store) AdvisoryHoldings(ctx context.Context, partnerID string) (advisor
 // decide's errors come back as they are, with nothing written.
 func (s *Store) UpdateSupport(ctx context.Context, partnerID string, decide support.Decide) error {
 	return Update(ctx, benefit.DrawAttempts, benefit.ErrBusy,
-		func() (support.Holdings, error) { return s.SupportHoldings(ctx, partnerID) }, decide,
+		func() (support.Holdings, error) { return s.supportDecision(ctx, partnerID) }, decide,
 		func(_ support.Holdings, ch support.Change) error { return s.writeSupportChange(ctx, partnerID, ch) })
 }
 
@@ -95,7 +102,10 @@ func (s *Store) writeSupportChange(ctx context.Context, partnerID string, ch sup
 // count as read.
 func (s *Store) UpdateAdvisory(ctx context.Context, partnerID string, decide advisory.Decide) error {
 	return Update(ctx, benefit.DrawAttempts, benefit.ErrBusy,
-		func() (advisory.Holdings, error) { return s.AdvisoryHoldings(ctx, partnerID) }, decide,
+		func() (advisory.Holdings, error) {
+			h, err := s.readHoldings(ctx, partnerID, true)
+			return advisory.Holdings{Purchases: h.purchases, Lines: h.lines}, err
+		}, decide,
 		func(_ advisory.Holdings, ch advisory.Change) error {
 			if ch.Event.ID == "" || len(ch.Request.Takes) == 0 {
 				return errors.New("store: an advisory request without its audit event or hours")
@@ -109,7 +119,8 @@ func (s *Store) UpdateAdvisory(ctx context.Context, partnerID string, decide adv
 func (s *Store) activateSupport(ctx context.Context, partnerID string, a support.Activation, ev audit.Event) (err error) {
 	defer wrap(&err, "activate support of %s", partnerID)
 	item, err := attributevalue.MarshalMap(supportItem{PK: partnerPK(partnerID), SK: supportSK, Type: typeSupport,
-		AccessID: a.AccessID, ContractID: a.ContractID, ActivatedAt: a.ActivatedAt, ActivatedBy: a.ActivatedBy})
+		AccessID: a.AccessID, ContractID: a.ContractID, ActivatedAt: a.ActivatedAt, ActivatedBy: a.ActivatedBy,
+		GSI2PK: holdingsPK(partnerID), GSI2SK: contractDraw})
 	if err != nil {
 		return err
 	}
@@ -132,17 +143,18 @@ var liveStatuses = []string{string(benefit.Available), string(benefit.Activated)
 // is live and keeps at least 0 left, so concurrent draws never overdraw.
 func (s *Store) drawWrite(partnerID string, t benefit.Take) types.TransactWriteItem {
 	values := map[string]types.AttributeValue{":n": numberAttr(int64(t.Amount)), ":max": numberAttr(int64(t.Line.Quantity - t.Amount))}
-	cond := "used <= :max AND #status IN ("
-	for i, st := range liveStatuses {
-		k := ":s" + string(rune('0'+i))
-		values[k] = stringAttr(st)
-		if i > 0 {
-			cond += ", "
-		}
-		cond += k
-	}
-	return update(s.table, key(partnerPK(partnerID), benefitSK(t.Line.ID)), "ADD used :n", cond+")",
+	return update(s.table, key(partnerPK(partnerID), benefitSK(t.Line.ID)), "ADD used :n", "used <= :max AND "+liveCond(values),
 		map[string]string{"#status": "status"}, values)
+}
+
+// liveCond is the condition "#status is live", its values added to values.
+func liveCond(values map[string]types.AttributeValue) string {
+	keys := make([]string, len(liveStatuses))
+	for i, st := range liveStatuses {
+		keys[i] = fmt.Sprintf(":s%d", i)
+		values[keys[i]] = stringAttr(st)
+	}
+	return "#status IN (" + strings.Join(keys, ", ") + ")"
 }
 
 // incidentItem is one support incident.

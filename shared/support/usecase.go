@@ -15,8 +15,13 @@ import (
 // event, and leave reading and fencing to a Store, so they run on DynamoDB
 // (shared/store) and on the in-memory fake (shared/store/storetest) alike.
 
-// Holdings is what the support rules read of a partner: its purchases
-// (plans), its lines (incident counts) and its contract, if activated.
+// Holdings is what the support rules read of a partner: its active
+// purchases, of which the store may give only the one of the highest plan
+// (catalog.Plans order), since that decides every rule (every plan is
+// eligible, and Gold and Silver, which have signature cloud support, rank
+// above Action Pack); its support and advisory lines that can still be
+// drawn on (incident counts; not revoked, not expired by the expiry job:
+// the rules still check the date); and its contract, if activated.
 type Holdings struct {
 	Purchases  []benefit.Purchase
 	Lines      []benefit.Benefit
@@ -50,12 +55,14 @@ type Decide func(h Holdings) (Change, error)
 
 // Store is what the support use cases need of storage.
 type Store interface {
-	// SupportHoldings reads the partner's purchases, lines and contract.
+	// SupportHoldings reads what the summary shows: the partner's lines
+	// and contract (Purchases is left empty).
 	SupportHoldings(ctx context.Context, partnerID string) (Holdings, error)
-	// UpdateSupport reads the holdings, calls decide, and writes its Change
-	// conditionally. On a lost condition it reads and decides again, at
-	// most benefit.DrawAttempts rounds, then benefit.ErrBusy. An error of
-	// decide (or of the read) comes back as it is, with nothing written.
+	// UpdateSupport reads the holdings (with Purchases), calls decide, and
+	// writes its Change conditionally. On a lost condition it reads and
+	// decides again, at most benefit.DrawAttempts rounds, then
+	// benefit.ErrBusy. An error of decide (or of the read) comes back as it
+	// is, with nothing written.
 	UpdateSupport(ctx context.Context, partnerID string, decide Decide) error
 }
 

@@ -11,6 +11,8 @@ const (
 	SK     = "SK"
 	GSI1PK = "GSI1PK"
 	GSI1SK = "GSI1SK"
+	GSI2PK = "GSI2PK"
+	GSI2SK = "GSI2SK"
 	// TTL holds epoch seconds; DynamoDB deletes the item some time after it.
 	// Readers still check expiry themselves because deletion is lazy.
 	TTL = "ttl"
@@ -31,16 +33,25 @@ type Definition struct {
 	TTLAttribute string
 }
 
-// GSI1 is the one secondary index: work that falls due on a date (monthly
-// credit grants, expiries and their reminders). It is sparse: only items
-// carrying GSI1PK appear in it. See shared/store/ACCESS_PATTERNS.md.
+// GSI1 is the due index: work that falls due on a date (monthly credit
+// grants, expiries and their reminders). It is sparse: only items carrying
+// GSI1PK appear in it. See shared/store/ACCESS_PATTERNS.md.
 const GSI1 = "GSI1"
+
+// GSI2 is the second sparse index, of small per-partner sets read whole:
+// today a partner's live holdings (the support and advisory lines that can
+// still be drawn on, its support contract, its active purchases by plan).
+// Its name is generic: another pattern may use other partition values.
+const GSI2 = "GSI2"
 
 // Table is the definition used everywhere.
 var Table = Definition{
 	PartitionKey: PK,
 	SortKey:      SK,
-	Indexes:      []Index{{Name: GSI1, PartitionKey: GSI1PK, SortKey: GSI1SK}},
+	Indexes: []Index{
+		{Name: GSI1, PartitionKey: GSI1PK, SortKey: GSI1SK},
+		{Name: GSI2, PartitionKey: GSI2PK, SortKey: GSI2SK},
+	},
 	TTLAttribute: TTL,
 }
 

@@ -35,8 +35,8 @@ import (
 // (attribute names and values): a write 1 WCU per started KB, twice in a
 // transaction; an Update or Delete, whose stored size the client does not
 // see, 1 KB; a read 1 RCU per started 4 KB, half eventually consistent, a
-// Query summed over its items. An item that sets GSI1PK also writes the
-// index partition it names.
+// Query summed over its items. An item that sets GSI1PK or GSI2PK also
+// writes the index partition it names.
 type Capacity struct {
 	next   http.RoundTripper
 	limits CapacityLimits
@@ -387,21 +387,27 @@ func writeOf(op string, raw json.RawMessage) write {
 	switch op {
 	case "PutItem":
 		w.keys = append(w.keys, "PK "+stringValue(in.Item["PK"]))
-		if v, ok := in.Item["GSI1PK"]; ok {
-			w.keys = append(w.keys, "GSI1 "+stringValue(v))
+		for _, ix := range indexes {
+			if v, ok := in.Item[ix+"PK"]; ok {
+				w.keys = append(w.keys, ix+" "+stringValue(v))
+			}
 		}
 		w.units = math.Ceil(itemSize(in.Item) / 1024)
 	default:
 		w.keys = append(w.keys, "PK "+stringValue(in.Key["PK"]))
-		if m := setsGSI1.FindStringSubmatch(in.UpdateExpression); m != nil {
-			w.keys = append(w.keys, "GSI1 "+stringValue(in.ExpressionAttributeValues[m[1]]))
+		for _, m := range setsIndexKey.FindAllStringSubmatch(in.UpdateExpression, -1) {
+			w.keys = append(w.keys, m[1]+" "+stringValue(in.ExpressionAttributeValues[m[2]]))
 		}
 	}
 	return w
 }
 
-// setsGSI1 finds the value an update expression gives GSI1PK.
-var setsGSI1 = regexp.MustCompile(`GSI1PK\s*=\s*(:[A-Za-z0-9_]+)`)
+// indexes are the table's global secondary indexes (shared/table): an item
+// that sets <index>PK also writes that index partition.
+var indexes = []string{"GSI1", "GSI2"}
+
+// setsIndexKey finds the values an update expression gives GSI1PK or GSI2PK.
+var setsIndexKey = regexp.MustCompile(`(GSI[12])PK\s*=\s*(:[A-Za-z0-9_]+)`)
 
 // readKeys are the partition keys a read touches ("PK <v>", "GSI1 <v>").
 func readKeys(op string, in map[string]json.RawMessage) []string {

@@ -49,15 +49,19 @@ func TestTableSchemaAndConditionalTransaction(t *testing.T) {
 	if len(tb.GlobalSecondaryIndexes) != len(table.Table.Indexes) {
 		t.Fatalf("got %d GSIs, want %d", len(tb.GlobalSecondaryIndexes), len(table.Table.Indexes))
 	}
-	gsi := tb.GlobalSecondaryIndexes[0]
-	if aws.ToString(gsi.IndexName) != table.GSI1 {
-		t.Errorf("GSI name = %s, want %s", aws.ToString(gsi.IndexName), table.GSI1)
-	}
-	if got, want := keySchema(gsi.KeySchema), table.GSI1PK+" HASH,"+table.GSI1SK+" RANGE"; got != want {
-		t.Errorf("GSI key schema = %q, want %q", got, want)
-	}
-	if gsi.Projection == nil || gsi.Projection.ProjectionType != types.ProjectionTypeAll {
-		t.Errorf("GSI projection = %+v, want ALL", gsi.Projection)
+	for _, ix := range table.Table.Indexes {
+		i := slices.IndexFunc(tb.GlobalSecondaryIndexes, func(g types.GlobalSecondaryIndexDescription) bool { return aws.ToString(g.IndexName) == ix.Name })
+		if i < 0 {
+			t.Errorf("no GSI %s", ix.Name)
+			continue
+		}
+		gsi := tb.GlobalSecondaryIndexes[i]
+		if got, want := keySchema(gsi.KeySchema), ix.PartitionKey+" HASH,"+ix.SortKey+" RANGE"; got != want {
+			t.Errorf("%s key schema = %q, want %q", ix.Name, got, want)
+		}
+		if gsi.Projection == nil || gsi.Projection.ProjectionType != types.ProjectionTypeAll {
+			t.Errorf("%s projection = %+v, want ALL", ix.Name, gsi.Projection)
+		}
 	}
 
 	ttl, err := db.DescribeTimeToLive(ctx, &dynamodb.DescribeTimeToLiveInput{TableName: aws.String(name)})

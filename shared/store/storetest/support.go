@@ -5,12 +5,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 
 	"github.com/pbs/benefits/shared/advisory"
 	"github.com/pbs/benefits/shared/audit"
 	"github.com/pbs/benefits/shared/benefit"
+	"github.com/pbs/benefits/shared/catalog"
 	"github.com/pbs/benefits/shared/store"
 	"github.com/pbs/benefits/shared/support"
 )
@@ -21,20 +21,32 @@ var (
 	_ advisory.Store = (*Fake)(nil)
 )
 
-// holdings is what the dashboard Query returns: purchases and lines in key
-// order (by id), copies.
-func (f *Fake) holdings(partnerID string) ([]benefit.Purchase, []benefit.Benefit, *support.Activation) {
+// holdings is what the real store reads of its holdings index (GSI2),
+// copies: with plans, the active purchase of the highest plan (then the
+// highest id); the support and advisory lines in a status that can be
+// drawn from, by id; the contract.
+func (f *Fake) holdings(partnerID string, plans bool) ([]benefit.Purchase, []benefit.Benefit, *support.Activation) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	p := f.partner(partnerID)
 	if p == nil {
 		return nil, nil, nil
 	}
-	purchases := slices.Collect(maps.Values(p.purchases))
-	slices.SortFunc(purchases, func(a, b benefit.Purchase) int { return cmp.Compare(a.ID, b.ID) })
+	var purchases []benefit.Purchase
+	if plans {
+		rank := func(p benefit.Purchase) int { return slices.Index(catalog.Plans, p.Plan) }
+		for _, pu := range p.purchases {
+			if pu.Status == benefit.PurchaseActive && (len(purchases) == 0 ||
+				cmp.Or(cmp.Compare(rank(pu), rank(purchases[0])), cmp.Compare(pu.ID, purchases[0].ID)) > 0) {
+				purchases = []benefit.Purchase{pu}
+			}
+		}
+	}
 	var lines []benefit.Benefit
 	for _, b := range p.lines {
-		lines = append(lines, b)
+		if (b.Kind == catalog.Support || b.Kind == catalog.AdvisoryHours) && drawableStatus(b.Status) {
+			lines = append(lines, b)
+		}
 	}
 	slices.SortFunc(lines, func(a, b benefit.Benefit) int { return cmp.Compare(a.ID, b.ID) })
 	var a *support.Activation
@@ -45,23 +57,26 @@ func (f *Fake) holdings(partnerID string) ([]benefit.Purchase, []benefit.Benefit
 	return purchases, lines, a
 }
 
-// SupportHoldings reads the partner's purchases, lines and contract.
+// SupportHoldings reads the partner's lines and contract.
 func (f *Fake) SupportHoldings(_ context.Context, partnerID string) (support.Holdings, error) {
-	purchases, lines, a := f.holdings(partnerID)
-	return support.Holdings{Purchases: purchases, Lines: lines, Activation: a}, nil
+	_, lines, a := f.holdings(partnerID, false)
+	return support.Holdings{Lines: lines, Activation: a}, nil
 }
 
-// AdvisoryHoldings reads the partner's purchases and lines.
+// AdvisoryHoldings reads the partner's lines.
 func (f *Fake) AdvisoryHoldings(_ context.Context, partnerID string) (advisory.Holdings, error) {
-	purchases, lines, _ := f.holdings(partnerID)
-	return advisory.Holdings{Purchases: purchases, Lines: lines}, nil
+	_, lines, _ := f.holdings(partnerID, false)
+	return advisory.Holdings{Lines: lines}, nil
 }
 
 // UpdateSupport reads, decides and writes conditionally, retrying lost
 // rounds with the real store's helper and bounds.
 func (f *Fake) UpdateSupport(ctx context.Context, partnerID string, decide support.Decide) error {
 	return store.Update(ctx, benefit.DrawAttempts, benefit.ErrBusy,
-		func() (support.Holdings, error) { return f.SupportHoldings(ctx, partnerID) }, decide,
+		func() (support.Holdings, error) {
+			purchases, lines, a := f.holdings(partnerID, true)
+			return support.Holdings{Purchases: purchases, Lines: lines, Activation: a}, nil
+		}, decide,
 		func(_ support.Holdings, ch support.Change) error { return f.writeSupport(partnerID, ch) })
 }
 
@@ -107,7 +122,10 @@ func (f *Fake) writeSupport(partnerID string, ch support.Change) error {
 // UpdateAdvisory reads, decides and writes conditionally, as UpdateSupport.
 func (f *Fake) UpdateAdvisory(ctx context.Context, partnerID string, decide advisory.Decide) error {
 	return store.Update(ctx, benefit.DrawAttempts, benefit.ErrBusy,
-		func() (advisory.Holdings, error) { return f.AdvisoryHoldings(ctx, partnerID) }, decide,
+		func() (advisory.Holdings, error) {
+			purchases, lines, _ := f.holdings(partnerID, true)
+			return advisory.Holdings{Purchases: purchases, Lines: lines}, nil
+		}, decide,
 		func(_ advisory.Holdings, ch advisory.Change) error { return f.writeAdvisory(partnerID, ch) })
 }
 
@@ -173,15 +191,16 @@ func (f *Fake) hasEvent(p *partnerState, ev audit.Event) bool {
 // is live, and used stays within the quantity as read.
 func canDraw(p *partnerState, t benefit.Take) bool {
 	b, ok := p.lines[t.Line.ID]
-	if !ok {
-		return false
-	}
-	switch b.Status {
+	return ok && drawableStatus(b.Status) && b.Used <= t.Line.Quantity-t.Amount
+}
+
+// drawableStatus: a line in it can be drawn from (the real liveStatuses).
+func drawableStatus(s benefit.Status) bool {
+	switch s {
 	case benefit.Available, benefit.Activated, benefit.Pending, benefit.Active:
-	default:
-		return false
+		return true
 	}
-	return b.Used <= t.Line.Quantity-t.Amount
+	return false
 }
 
 func draw(p *partnerState, t benefit.Take) {
