@@ -489,38 +489,89 @@ func (s *Store) dropOfferOf(ctx context.Context, partnerID, userID string, b ben
 
 // PendingReleases lists cancelled purchases whose release is unfinished.
 func (s *Store) PendingReleases(ctx context.Context) (out [][2]string, err error) {
+	purchases, _, err := s.pendingReleases(ctx)
+	return purchases, err
+}
+
+// pendingReleases reads the DUE#RELEASE partition: cancelled purchases
+// (partner, purchase) and lines that ended by expiry (partner, line) whose
+// seats are still to be released.
+func (s *Store) pendingReleases(ctx context.Context) (purchases, lines [][2]string, err error) {
 	defer wrap(&err, "pending releases")
 	err = s.queryEach(ctx, s.gsi1Query(releaseDuePK), func(raw map[string]types.AttributeValue) error {
-		var it purchaseItem
-		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
-			return err
+		switch typeOf(raw) {
+		case typePurchase:
+			var it purchaseItem
+			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+				return err
+			}
+			purchases = append(purchases, [2]string{it.PartnerID, it.ID})
+		case typeBenefit:
+			var it benefitItem
+			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+				return err
+			}
+			lines = append(lines, [2]string{it.PartnerID, it.ID})
 		}
-		out = append(out, [2]string{it.PartnerID, it.ID})
 		return nil
 	})
-	return out, err
+	return purchases, lines, err
 }
 
 // FinishCancellations completes every pending release (the
 // finish-cancellations job's step, every minute; the daily expire-benefits
-// job runs it too). One purchase's failure does not hold up the others: it
-// stays pending for the next run, and the error is returned with the count
-// of those completed.
+// job runs it too): the cancelled purchases', and the seats of lines that
+// expired (Expire queues them). One item's failure does not hold up the
+// others: it stays pending for the next run, and the error is returned
+// with the count of those completed.
 func (s *Store) FinishCancellations(ctx context.Context, now time.Time) (int, error) {
-	pending, err := s.PendingReleases(ctx)
+	purchases, lines, err := s.pendingReleases(ctx)
 	if err != nil {
 		return 0, err
 	}
 	done := 0
 	var errs []error
-	for _, p := range pending {
+	for _, p := range purchases {
 		if err := s.FinishCancellation(ctx, p[0], p[1], now); err != nil {
 			errs = append(errs, err)
 			continue
 		}
 		done++
 	}
+	for _, l := range lines {
+		if err := s.releaseEndedLine(ctx, l[0], l[1]); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		done++
+	}
 	return done, errors.Join(errs...)
+}
+
+// releaseEndedLine releases the seats, locks and holders' credit offers of
+// a line that expired, then takes it out of DUE#RELEASE: the partner's
+// dashboard collection then holds the line item alone, not everyone who
+// ever held a seat of it (their history is in the audit trail).
+// Idempotent, like the cancellation's release.
+func (s *Store) releaseEndedLine(ctx context.Context, partnerID, benefitID string) (err error) {
+	defer wrap(&err, "release ended line %s", benefitID)
+	b, err := s.Benefit(ctx, partnerID, benefitID)
+	if err != nil {
+		return err
+	}
+	if b.Status == benefit.Expired || b.Status == benefit.Revoked {
+		if err := s.releaseSeats(ctx, partnerID, b); err != nil {
+			return err
+		}
+	}
+	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(s.table), Key: key(partnerPK(partnerID), benefitSK(benefitID)),
+		UpdateExpression:          aws.String("REMOVE GSI1PK, GSI1SK"),
+		ConditionExpression:       aws.String("GSI1PK = :due"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":due": stringAttr(releaseDuePK)}})
+	if isConditionFailed(err) {
+		return nil
+	}
+	return err
 }
 
 // ServiceRequest reads a service request by id. Errors: apperr.ErrNotFound.

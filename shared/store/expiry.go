@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -13,6 +14,7 @@ import (
 	"github.com/pbs/benefits/shared/access"
 	"github.com/pbs/benefits/shared/audit"
 	"github.com/pbs/benefits/shared/benefit"
+	"github.com/pbs/benefits/shared/catalog"
 	"github.com/pbs/benefits/shared/expiry"
 	"github.com/pbs/benefits/shared/mail"
 )
@@ -50,10 +52,22 @@ func (s *Store) ExpiringOn(ctx context.Context, day time.Time) (lines []benefit.
 func (s *Store) Expire(ctx context.Context, b benefit.Benefit, now time.Time, ev *audit.Event) (err error) {
 	defer wrap(&err, "expire %s", b.ID)
 	values := map[string]types.AttributeValue{":read": stringAttr(string(b.Status)), ":exp": timeValue(b.ExpiresAt)}
-	expr := "REMOVE GSI1PK, GSI1SK, GSI2PK, GSI2SK"
+	var set []string
 	if ev != nil {
-		expr = "SET #status = :expired, expiredAt = :now REMOVE GSI1PK, GSI1SK, GSI2PK, GSI2SK"
+		set = append(set, "#status = :expired", "expiredAt = :now")
 		values[":expired"], values[":now"] = stringAttr(string(benefit.Expired)), timeValue(now)
+	}
+	remove := "GSI1PK, GSI1SK, GSI2PK, GSI2SK"
+	if (b.Kind.IsCredit() || b.Kind == catalog.VisualStudio) && (ev != nil || b.Status == benefit.Expired) {
+		// Its seats, locks and holders' offers go next, by the release
+		// job (DUE#RELEASE), as a cancelled purchase's do.
+		set = append(set, "GSI1PK = :release", "GSI1SK = :rsk")
+		remove = "GSI2PK, GSI2SK"
+		values[":release"], values[":rsk"] = stringAttr(releaseDuePK), stringAttr(b.PartnerID+"#"+b.ID)
+	}
+	expr := "REMOVE " + remove
+	if len(set) > 0 {
+		expr = "SET " + strings.Join(set, ", ") + " " + expr
 	}
 	writes := []types.TransactWriteItem{update(s.table, key(partnerPK(b.PartnerID), benefitSK(b.ID)), expr,
 		"#status = :read AND expiresAt = :exp", map[string]string{"#status": "status"}, values)}
