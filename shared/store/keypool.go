@@ -94,6 +94,7 @@ func (s *Store) ImportKeys(ctx context.Context, product string, keys []string, n
 // them (the cancellation reasons say which) and retries the rest. It adds
 // the keys it imported to added, by shard.
 func (s *Store) importBatch(ctx context.Context, product string, batch []string, now time.Time, added *[poolShards]int64) (imported, duplicates int, err error) {
+	throttled := 0
 	for attempt := 0; len(batch) > 0; attempt++ {
 		writes := make([]types.TransactWriteItem, 0, 2*len(batch))
 		for _, k := range batch {
@@ -115,6 +116,18 @@ func (s *Store) importBatch(ctx context.Context, product string, batch []string,
 			}
 			return imported + len(batch), duplicates, nil
 		}
+		if Unavailable(err) {
+			// Refused for load (a shard over its partition's write rate):
+			// slow down and send the same batch again; only a throttle
+			// that lasts ends the import.
+			throttled++
+			if ok, werr := throttledPause(ctx, throttled); !ok || werr != nil {
+				return imported, duplicates, errors.Join(err, werr)
+			}
+			attempt--
+			continue
+		}
+		throttled = 0
 		reasons := cancelReasons(err)
 		if reasons == nil || attempt > 20 {
 			return imported, duplicates, err
@@ -395,7 +408,10 @@ func (s *Store) countImported(ctx context.Context, product string, added [poolSh
 				writes = append(writes, s.addCount(product, shard, n, 0))
 			}
 		}
-		_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: writes})
+		err := retryThrottled(ctx, func() error {
+			_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: writes})
+			return err
+		})
 		switch {
 		case failedAt(cancelReasons(err), 0):
 			return s.recountPool(ctx, product)

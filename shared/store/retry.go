@@ -56,6 +56,27 @@ func RetryConflicts(ctx context.Context, attempts int, fn func() error) error {
 // call, a throttled request waits at most about 1.6 s before its 503.
 const ThrottleAttempts = 5
 
+// The two throttle policies, here together: a caller's request gives up
+// soon (RetryConflicts, then 503 with Retry-After), while bulk work that
+// the operator or a job started (a key import, a seat bulk) slows down and
+// goes on, waiting up to bulkThrottleCap between tries and giving up only
+// after bulkThrottleAttempts refusals in a row (about a minute of waiting).
+const (
+	bulkThrottleAttempts = 16
+	bulkThrottleCap      = 5000 // ms
+)
+
+// throttledPause waits after the n-th refusal in a row (n ≥ 1) of bulk
+// work: full jitter below min(50 ms · 2^n, bulkThrottleCap). It reports
+// false when the budget is spent (the caller returns the throttle) and
+// ctx's error if it ends first.
+func throttledPause(ctx context.Context, n int) (bool, error) {
+	if n > bulkThrottleAttempts {
+		return false, nil
+	}
+	return true, pause(ctx, min(50<<min(n, 10), bulkThrottleCap))
+}
+
 // pause sleeps a random time below ms milliseconds (full jitter), or
 // returns ctx's error if it ends first.
 func pause(ctx context.Context, ms int) error {
@@ -66,5 +87,19 @@ func pause(ctx context.Context, ms int) error {
 		return ctx.Err()
 	case <-t.C:
 		return nil
+	}
+}
+
+// retryThrottled runs fn, one write of bulk work, again while DynamoDB
+// refuses it for load, pausing as throttledPause says.
+func retryThrottled(ctx context.Context, fn func() error) error {
+	for n := 1; ; n++ {
+		err := fn()
+		if !Unavailable(err) {
+			return err
+		}
+		if ok, werr := throttledPause(ctx, n); !ok || werr != nil {
+			return errors.Join(err, werr)
+		}
 	}
 }

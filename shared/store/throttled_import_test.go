@@ -1,0 +1,63 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/pbs/benefits/shared/store"
+	"github.com/pbs/benefits/shared/testenv"
+)
+
+// throttledImportKeys is how many keys TestKeyImportSlowsDownWhenThrottled
+// imports: 2,000 in make test; make bench sets BENCH_IMPORT_KEYS=100000.
+func throttledImportKeys(t *testing.T) int {
+	if v := os.Getenv("BENCH_IMPORT_KEYS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	return 2000
+}
+
+// TestKeyImportSlowsDownWhenThrottled: a key import through the capacity
+// simulator at AWS's limits (a partition 1,000 WCU/s, a new on-demand table
+// 4,000), with time scaled so that this machine's DynamoDB Local reaches
+// them (testenv.CapacityLimits.Window), meets throttled transactions and
+// completes anyway, slower: every key imported once, none lost, no error.
+// Before, the first ThrottlingError aborted the import and its 15 other
+// workers.
+func TestKeyImportSlowsDownWhenThrottled(t *testing.T) {
+	t.Parallel()
+	name := testenv.NewTable(t, testenv.DynamoDB(t))
+	limits := testenv.AWSLimits
+	limits.Window = 4 * time.Second // a simulated second: the table takes 1,000 WCU/s here
+	db, capacity := testenv.ThrottledDynamoDB(t, limits)
+	s := store.New(db, name)
+	n := throttledImportKeys(t)
+	keys := make([]string, n)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("THR-%07d-ABCDE", i)
+	}
+	start := time.Now()
+	imported, dups, err := s.ImportKeys(context.Background(), "office-suite-pro", keys, now)
+	took := time.Since(start)
+	st := capacity.Stats()
+	if err != nil || imported != n || dups != 0 {
+		t.Fatalf("import of %d keys: imported %d, duplicates %d, err %v (%+v)", n, imported, dups, err, st)
+	}
+	if st.ThrottledTransactions == 0 {
+		t.Errorf("no transaction was throttled (%+v): the simulator's limits were not reached, the test proves nothing", st)
+	}
+	free, taken, err := s.PoolLevels(context.Background(), "office-suite-pro")
+	if err != nil || free != int64(n) || taken != 0 {
+		t.Errorf("pool levels: %d free, %d taken, %v; want %d free", free, taken, err, n)
+	}
+	peaks := capacity.Peaks()
+	t.Logf("%d keys in %s: %d calls, %d throttled transactions; hottest: %v", n, took.Round(time.Millisecond), st.Calls, st.ThrottledTransactions, peaks[:min(3, len(peaks))])
+}
