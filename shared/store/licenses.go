@@ -297,28 +297,18 @@ func (s *Store) readRedemption(ctx context.Context, partnerID, benefitID, tenant
 	}
 	var line *benefitItem
 	subs := map[string]tenantSubItem{}
-	pending := map[string]types.KeysAndAttributes{s.table: {Keys: keys, ConsistentRead: aws.Bool(true)}}
-	for attempt := 0; len(pending) > 0; attempt++ {
-		unprocessedPause(attempt)
-		out, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: pending})
-		if err != nil {
-			return r, err
+	err = s.batchRead(ctx, keys, true, func(raw map[string]types.AttributeValue) error {
+		if sk, _ := raw["SK"].(*types.AttributeValueMemberS); sk != nil && sk.Value == benefitSK(benefitID) {
+			line = &benefitItem{}
+			return attributevalue.UnmarshalMap(raw, line)
 		}
-		for _, raw := range out.Responses[s.table] {
-			switch sk := raw["SK"].(*types.AttributeValueMemberS); {
-			case sk != nil && sk.Value == benefitSK(benefitID):
-				line = &benefitItem{}
-				err = attributevalue.UnmarshalMap(raw, line)
-			default:
-				var it tenantSubItem
-				err = attributevalue.UnmarshalMap(raw, &it)
-				subs[it.Product] = it
-			}
-			if err != nil {
-				return r, err
-			}
-		}
-		pending = out.UnprocessedKeys
+		var it tenantSubItem
+		err := attributevalue.UnmarshalMap(raw, &it)
+		subs[it.Product] = it
+		return err
+	})
+	if err != nil {
+		return r, err
 	}
 	if line == nil {
 		return r, apperr.ErrNotFound
@@ -332,6 +322,3 @@ func (s *Store) readRedemption(ctx context.Context, partnerID, benefitID, tenant
 	}
 	return r, nil
 }
-
-// maxBatchGet is how many keys one BatchGetItem takes.
-const maxBatchGet = 100

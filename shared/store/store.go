@@ -190,28 +190,9 @@ func (s *Store) batchWrite(ctx context.Context, reqs []types.WriteRequest) error
 	return nil
 }
 
-// batchGet reads items by key, eventually consistent, 100 keys a
-// BatchGetItem one after another, resending what DynamoDB left
-// unprocessed as batchWrite does; each gets every item found (in no
-// particular order). Keys with no item are simply not read.
+// batchGet reads items by key, eventually consistent (batchRead).
 func (s *Store) batchGet(ctx context.Context, keys []map[string]types.AttributeValue, each func(map[string]types.AttributeValue) error) error {
-	for start := 0; start < len(keys); start += 100 {
-		pending := map[string]types.KeysAndAttributes{s.table: {Keys: keys[start:min(start+100, len(keys))]}}
-		for attempt := 0; len(pending) > 0; attempt++ {
-			unprocessedPause(attempt)
-			out, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: pending})
-			if err != nil {
-				return err
-			}
-			for _, raw := range out.Responses[s.table] {
-				if err := each(raw); err != nil {
-					return err
-				}
-			}
-			pending = out.UnprocessedKeys
-		}
-	}
-	return nil
+	return s.batchRead(ctx, keys, false, each)
 }
 
 // unprocessedPause waits before resending what a batch call left

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"errors"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -123,7 +122,7 @@ func (s *Store) Seats(ctx context.Context, partnerID, benefitID string, limit in
 }
 
 // DirectoryUsers reads directory users by id, strongly consistent: one
-// GetItem for one id, BatchGetItem (100 keys a call) for more. Ids not in
+// GetItem for one id, BatchGetItem (100 keys a call, batchRead) for more. Ids not in
 // the directory are simply absent from the map.
 func (s *Store) DirectoryUsers(ctx context.Context, partnerID string, ids []string) (users map[string]partner.User, err error) {
 	defer wrap(&err, "get %d users", len(ids))
@@ -147,35 +146,15 @@ func (s *Store) DirectoryUsers(ctx context.Context, partnerID string, ids []stri
 			keys = append(keys, key(partnerPK(partnerID), userSK(id)))
 		}
 	}
-	// The chunks are read in parallel; each retries its unprocessed keys.
-	var mu sync.Mutex
-	g, gctx := errgroup.WithContext(ctx)
-	for start := 0; start < len(keys); start += 100 {
-		in := map[string]types.KeysAndAttributes{s.table: {Keys: keys[start:min(start+100, len(keys))], ConsistentRead: aws.Bool(true)}}
-		g.Go(func() error {
-			for attempt := 0; len(in) > 0; attempt++ {
-				if attempt > 0 {
-					time.Sleep(time.Duration(attempt*attempt) * 10 * time.Millisecond)
-				}
-				out, err := s.db.BatchGetItem(gctx, &dynamodb.BatchGetItemInput{RequestItems: in})
-				if err != nil {
-					return err
-				}
-				for _, raw := range out.Responses[s.table] {
-					var it userItem
-					if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
-						return err
-					}
-					mu.Lock()
-					users[it.ID] = it.domain()
-					mu.Unlock()
-				}
-				in = out.UnprocessedKeys
-			}
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
+	err = s.batchRead(ctx, keys, true, func(raw map[string]types.AttributeValue) error {
+		var it userItem
+		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+			return err
+		}
+		users[it.ID] = it.domain()
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	return users, nil
