@@ -638,12 +638,25 @@ func (s *Store) ResolveServiceRequest(ctx context.Context, sr cancel.ServiceRequ
 	if err != nil {
 		return err
 	}
-	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: append([]types.TransactWriteItem{
+	writes := append([]types.TransactWriteItem{
 		update(s.table, key(srPK(sr.ID), srSK), expr+", GSI1SK = :sk", "#status = :pending", names, byIDValues),
 		update(s.table, key(partnerPK(sr.PartnerID), cancelSK(sr.PurchaseID)), expr, "#status = :pending", names, values),
-	}, notes...)})
-	if cancelReasons(err) != nil {
-		return cancel.ErrAlreadyResolved
+	}, notes...)
+	// Only a failed "still pending" is already resolved; a transaction
+	// that met another (TransactionConflict) is sent again, and one
+	// refused for load is backed off on and then answered 503.
+	err = RetryConflicts(ctx, cancel.Attempts, func() error {
+		_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: writes})
+		switch reasons := cancelReasons(err); {
+		case failedAt(reasons, 0) || failedAt(reasons, 1):
+			return cancel.ErrAlreadyResolved
+		case reasons != nil:
+			return ErrConflict
+		}
+		return err
+	})
+	if errors.Is(err, ErrConflict) {
+		return cancel.ErrBusy
 	}
 	return err
 }

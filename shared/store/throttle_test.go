@@ -4,9 +4,15 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/pbs/benefits/shared/audit"
+	"github.com/pbs/benefits/shared/cancel"
+	"github.com/pbs/benefits/shared/mail"
 )
 
 func cancelled(codes ...string) error {
@@ -57,5 +63,55 @@ func TestThrottledTransactionIsNotALostRace(t *testing.T) {
 	err = RetryConflicts(context.Background(), 3, func() error { runs++; return ErrConflict })
 	if !errors.Is(err, ErrConflict) || runs != 3 {
 		t.Errorf("always lost: %v after %d runs, want ErrConflict after 3", err, runs)
+	}
+}
+
+// scriptedTx answers TransactWriteItems from a script, one error a call
+// (nil: committed); the other calls are not used.
+type scriptedTx struct {
+	API
+	script []error
+	calls  int
+}
+
+func (s *scriptedTx) TransactWriteItems(context.Context, *dynamodb.TransactWriteItemsInput, ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
+	s.calls++
+	if len(s.script) == 0 {
+		return &dynamodb.TransactWriteItemsOutput{}, nil
+	}
+	err := s.script[0]
+	s.script = s.script[1:]
+	return &dynamodb.TransactWriteItemsOutput{}, err
+}
+
+// TestResolveSaysAlreadyResolvedOnlyWhenItWas: resolving a service request
+// answers already_resolved only when its "still pending" condition failed;
+// a transaction that met another is sent again and succeeds, and one
+// refused for load is backed off on and comes back as the throttle (503),
+// never as "already resolved".
+func TestResolveSaysAlreadyResolvedOnlyWhenItWas(t *testing.T) {
+	at := time.Date(2026, 12, 4, 9, 0, 0, 0, time.UTC)
+	sr := cancel.ServiceRequest{ID: "sr_1", PartnerID: "ptn_1", PurchaseID: "pur_1", Status: cancel.Completed, RequestedAt: at, ResolvedAt: at, ResolvedBy: "op"}
+	msg := mail.Message{ID: "msg_1", AdminsOf: "ptn_1", Template: "refund-resolved", Language: "en", CreatedAt: at, Data: map[string]string{}}
+	ev := audit.Event{ID: "evt_1", PartnerID: "ptn_1", Actor: "operator:op", Action: audit.RefundCompleted, At: at}
+	for _, c := range []struct {
+		name   string
+		script []error
+		want   func(error) bool
+		calls  int
+	}{
+		{"committed", nil, func(err error) bool { return err == nil }, 1},
+		{"met another transaction, then committed", []error{cancelled("TransactionConflict", "None", "None", "None")}, func(err error) bool { return err == nil }, 2},
+		{"resolved by another", []error{cancelled("ConditionalCheckFailed", "None", "None", "None")}, func(err error) bool { return errors.Is(err, cancel.ErrAlreadyResolved) }, 1},
+		{"throttled throughout", []error{cancelled("ThrottlingError", "None", "None", "None"), cancelled("ThrottlingError", "None", "None", "None"),
+			cancelled("ThrottlingError", "None", "None", "None"), cancelled("ThrottlingError", "None", "None", "None"),
+			cancelled("ThrottlingError", "None", "None", "None"), cancelled("ThrottlingError", "None", "None", "None")},
+			func(err error) bool { return Unavailable(err) && !errors.Is(err, cancel.ErrAlreadyResolved) }, ThrottleAttempts + 1},
+	} {
+		db := &scriptedTx{script: c.script}
+		err := New(db, "t").ResolveServiceRequest(context.Background(), sr, msg, ev)
+		if !c.want(err) || db.calls != c.calls {
+			t.Errorf("%s: %v after %d transactions, want %d", c.name, err, db.calls, c.calls)
+		}
 	}
 }
