@@ -77,9 +77,20 @@ func throttledPause(ctx context.Context, n int) (bool, error) {
 	return true, pause(ctx, min(50<<min(n, 10), bulkThrottleCap))
 }
 
+// NoWait returns a context under which RetryConflicts runs lost rounds
+// again at once instead of backing off: for tests that make rounds lose on
+// purpose (the contract suites' "busy after attempts" cases), where no one
+// else is racing and the waits only cost time.
+func NoWait(ctx context.Context) context.Context { return context.WithValue(ctx, noWaitKey{}, true) }
+
+type noWaitKey struct{}
+
 // pause sleeps a random time below ms milliseconds (full jitter), or
 // returns ctx's error if it ends first.
 func pause(ctx context.Context, ms int) error {
+	if ctx.Value(noWaitKey{}) != nil {
+		return ctx.Err()
+	}
 	t := time.NewTimer(time.Duration(rand.IntN(ms)) * time.Millisecond)
 	defer t.Stop()
 	select {

@@ -44,12 +44,12 @@ func TestThrottledTransactionIsNotALostRace(t *testing.T) {
 	}
 
 	runs := 0
-	err := RetryConflicts(context.Background(), 3, func() error { runs++; return throttled })
+	err := RetryConflicts(NoWait(context.Background()), 3, func() error { runs++; return throttled })
 	if !errors.Is(err, throttled) || !Unavailable(err) || runs != ThrottleAttempts+1 {
 		t.Errorf("always throttled: %v after %d runs, want the throttle after %d", err, runs, ThrottleAttempts+1)
 	}
 	runs = 0
-	err = RetryConflicts(context.Background(), 3, func() error {
+	err = RetryConflicts(NoWait(context.Background()), 3, func() error {
 		runs++
 		if runs <= 2 {
 			return throttled
@@ -60,7 +60,7 @@ func TestThrottledTransactionIsNotALostRace(t *testing.T) {
 		t.Errorf("throttled twice then through: %v after %d runs", err, runs)
 	}
 	runs = 0
-	err = RetryConflicts(context.Background(), 3, func() error { runs++; return ErrConflict })
+	err = RetryConflicts(NoWait(context.Background()), 3, func() error { runs++; return ErrConflict })
 	if !errors.Is(err, ErrConflict) || runs != 3 {
 		t.Errorf("always lost: %v after %d runs, want ErrConflict after 3", err, runs)
 	}
@@ -109,7 +109,7 @@ func TestResolveSaysAlreadyResolvedOnlyWhenItWas(t *testing.T) {
 			func(err error) bool { return Unavailable(err) && !errors.Is(err, cancel.ErrAlreadyResolved) }, ThrottleAttempts + 1},
 	} {
 		db := &scriptedTx{script: c.script}
-		err := New(db, "t").ResolveServiceRequest(context.Background(), sr, msg, ev)
+		err := New(db, "t").ResolveServiceRequest(NoWait(context.Background()), sr, msg, ev)
 		if !c.want(err) || db.calls != c.calls {
 			t.Errorf("%s: %v after %d transactions, want %d", c.name, err, db.calls, c.calls)
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/pbs/benefits/shared/catalog"
 	"github.com/pbs/benefits/shared/ids"
 	"github.com/pbs/benefits/shared/mail"
+	"github.com/pbs/benefits/shared/store"
 )
 
 // CancelContract is what every cancel.Store must do: hand the decision the
@@ -28,7 +29,7 @@ import (
 // service request once. newStore returns an empty store per case.
 func CancelContract(t *testing.T, newStore func(t *testing.T) CancelStore) {
 	run := caseRunner(t, newStore, SeedCancellations)
-	ctx := context.Background()
+	ctx := store.NoWait(context.Background()) // lost rounds run again at once
 	commit := func(fx CancelFixture) cancel.Decision {
 		return func(p cancel.Purchase) (cancel.Change, error) { return cancelChange(fx, p, fx.At) }
 	}
