@@ -454,7 +454,12 @@ func (s *Store) ApplyGrants(ctx context.Context, steps []credit.Step) (outs []cr
 		}
 	}
 	outs = make([]credit.Outcome, len(steps))
-	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: writes})
+	// A grant refused for load waits and goes again (the bulk policy):
+	// the job slows down rather than leaving credits due.
+	err = retryThrottled(ctx, func() error {
+		_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: writes})
+		return err
+	})
 	var tce *types.TransactionCanceledException
 	switch {
 	case err == nil:

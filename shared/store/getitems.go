@@ -57,7 +57,9 @@ func (s *Store) batchRead(ctx context.Context, keys []map[string]types.Attribute
 	for start := 0; start < len(keys); start += maxBatchGet {
 		pending := map[string]types.KeysAndAttributes{s.table: {Keys: keys[start:min(start+maxBatchGet, len(keys))], ConsistentRead: aws.Bool(consistent)}}
 		for attempt := 0; len(pending) > 0; attempt++ {
-			unprocessedPause(attempt)
+			if err := unprocessedPause(ctx, attempt); err != nil {
+				return err
+			}
 			out, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: pending})
 			if err != nil {
 				return err

@@ -252,7 +252,9 @@ func (s *Store) allocate(ctx context.Context, b benefit.Benefit, now time.Time, 
 		}
 		if isConflict(err) {
 			// Another allocation held this shard's counter: let it finish.
-			time.Sleep(time.Duration(rand.IntN(10)) * time.Millisecond)
+			if err := pause(ctx, 10); err != nil {
+				return "", -1, err
+			}
 		}
 		// Another allocation took this key first, or held the shard's
 		// counter: try again, on this shard's keys as they are now.

@@ -114,3 +114,14 @@ func retryThrottled(ctx context.Context, fn func() error) error {
 		}
 	}
 }
+
+// unprocessedPause waits before resending what a batch call left
+// unprocessed (DynamoDB's advice: back off), longer each time: nothing
+// before the first call, then full jitter below 20 ms · 2^attempt, at most
+// bulkThrottleCap.
+func unprocessedPause(ctx context.Context, attempt int) error {
+	if attempt == 0 {
+		return nil
+	}
+	return pause(ctx, min(20<<min(attempt, 10), bulkThrottleCap))
+}

@@ -180,7 +180,9 @@ func (s *Store) queryEach(ctx context.Context, in *dynamodb.QueryInput, fn func(
 func (s *Store) batchWrite(ctx context.Context, reqs []types.WriteRequest) error {
 	pending := map[string][]types.WriteRequest{s.table: reqs}
 	for attempt := 0; len(pending) > 0; attempt++ {
-		unprocessedPause(attempt)
+		if err := unprocessedPause(ctx, attempt); err != nil {
+			return err
+		}
 		out, err := s.db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: pending})
 		if err != nil {
 			return err
@@ -193,12 +195,4 @@ func (s *Store) batchWrite(ctx context.Context, reqs []types.WriteRequest) error
 // batchGet reads items by key, eventually consistent (batchRead).
 func (s *Store) batchGet(ctx context.Context, keys []map[string]types.AttributeValue, each func(map[string]types.AttributeValue) error) error {
 	return s.batchRead(ctx, keys, false, each)
-}
-
-// unprocessedPause waits before resending what a batch call left
-// unprocessed (DynamoDB's advice: back off), a little longer each time.
-func unprocessedPause(attempt int) {
-	if attempt > 0 {
-		time.Sleep(time.Duration(attempt*attempt) * 10 * time.Millisecond)
-	}
 }
