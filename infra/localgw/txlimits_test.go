@@ -2,10 +2,12 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 
+	"github.com/pbs/benefits/shared/advisory"
 	"github.com/pbs/benefits/shared/catalog"
 )
 
@@ -60,5 +62,33 @@ func TestPackageAtTheTransactionLimit(t *testing.T) {
 	fields, _ := json.Marshal(m["errors"])
 	if want := `benefits`; !strings.Contains(string(fields), want) || !strings.Contains(string(fields), "at most 95 items") {
 		t.Errorf("refusal %s does not name the package's benefits and the limit", fields)
+	}
+}
+
+// TestAdvisoryRequestAtTheTransactionLimit: an advisory request drawing on
+// advisory.MaxDrawLines lines (one hour each) is one transaction of the
+// lines, the request and its audit event; one more line is refused before
+// anything is written, naming the most one request can ask for.
+func TestAdvisoryRequestAtTheTransactionLimit(t *testing.T) {
+	h := newHarness(t)
+	lines := make([]any, advisory.MaxDrawLines)
+	for i := range lines {
+		lines[i] = map[string]any{"kind": "advisory-hours", "product": "advisory-hours", "quantity": 1, "benefitType": "incremental"}
+	}
+	h.publishPackages("tx-limit-hours", map[string]any{"id": "hours-2026", "plan": "gold", "name": "Hours", "benefits": lines})
+	_, _, admin := h.newPartner("Hours", "USD")
+	h.buy(admin, "hours-2026")
+	h.buy(admin, "hours-2026")
+	m := h.advisory(admin, "Spread thin", advisory.MaxDrawLines+1).problem(t, http.StatusBadRequest, "validation_failed")
+	if fields, _ := json.Marshal(m["errors"]); !strings.Contains(string(fields), fmt.Sprintf("at most %d in one request", advisory.MaxDrawLines)) {
+		t.Errorf("refusal %s does not name the most one request can ask for", fields)
+	}
+	// 99 lines would be 101 items: DynamoDB refused it, a 500, before the bound.
+	h.advisory(admin, "Past the transaction", advisory.MaxDrawLines+4).problem(t, http.StatusBadRequest, "validation_failed")
+	if r := h.advisory(admin, "At the limit", advisory.MaxDrawLines); r.Status != http.StatusCreated {
+		t.Fatalf("%d hours over %d lines: %d %.300s", advisory.MaxDrawLines, advisory.MaxDrawLines, r.Status, r.Body)
+	}
+	if r := h.advisory(admin, "The rest", advisory.MaxDrawLines); r.Status != http.StatusCreated {
+		t.Fatalf("the other %d hours: %d %.300s", advisory.MaxDrawLines, r.Status, r.Body)
 	}
 }

@@ -4,6 +4,7 @@
 package advisory
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -27,6 +28,12 @@ type Request struct {
 
 // MaxHours bounds one request; larger engagements are several requests.
 const MaxHours = 1000
+
+// MaxDrawLines bounds the lines one request draws on: each is an item of
+// the request's one transaction (with the request and its audit event,
+// within DynamoDB's 100), so a request for hours spread thinly over many
+// lines is refused naming the most it can ask for.
+const MaxDrawLines = 95
 
 // MaxTopic bounds a request's topic, in characters.
 const MaxTopic = 500
@@ -56,6 +63,14 @@ func Check(r Request, purchases []benefit.Purchase, lines []benefit.Benefit, now
 	takes, available := benefit.Draw(lines, catalog.AdvisoryHours, r.Hours, now)
 	if takes == nil {
 		return nil, ErrInsufficientHours.With("hoursAvailable", available)
+	}
+	if len(takes) > MaxDrawLines {
+		most := 0
+		for _, t := range takes[:MaxDrawLines] {
+			most += t.Amount
+		}
+		f.Add("hours", fmt.Sprintf("at most %d in one request: the hours left are spread over more than %d lines; ask for the rest in another request", most, MaxDrawLines))
+		return nil, f.Err()
 	}
 	return takes, nil
 }

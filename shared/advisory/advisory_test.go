@@ -2,6 +2,7 @@ package advisory
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -125,5 +126,25 @@ func TestBalance(t *testing.T) {
 	}
 	if total, used := Balance(nil, now); total != 0 || used != 0 {
 		t.Errorf("empty Balance = %d, %d", total, used)
+	}
+}
+
+// TestCheckBoundsTheLinesOneRequestDraws: hours spread one a line over
+// more lines than one transaction holds are refused at the limit, naming
+// the most one request can ask for; at the limit they are drawn.
+func TestCheckBoundsTheLinesOneRequestDraws(t *testing.T) {
+	var lines []benefit.Benefit
+	for i := range MaxDrawLines + 5 {
+		lines = append(lines, hours(fmt.Sprintf("l%03d", i), 1, 0, 30+i))
+	}
+	takes, err := Check(Request{Topic: "x", Hours: MaxDrawLines}, silver, lines, now)
+	if err != nil || len(takes) != MaxDrawLines {
+		t.Fatalf("%d hours over %d lines: %d takes, %v", MaxDrawLines, MaxDrawLines, len(takes), err)
+	}
+	_, err = Check(Request{Topic: "x", Hours: MaxDrawLines + 1}, silver, lines, now)
+	e, ok := apperr.As(err)
+	if !ok || e.Code != "validation_failed" || len(e.Fields) != 1 || e.Fields[0].Field != "hours" ||
+		!strings.Contains(e.Fields[0].Message, fmt.Sprintf("at most %d", MaxDrawLines)) {
+		t.Errorf("one line more: %v, want validation_failed on hours naming %d", err, MaxDrawLines)
 	}
 }
