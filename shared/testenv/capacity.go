@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -41,6 +42,7 @@ type Capacity struct {
 	next   http.RoundTripper
 	limits CapacityLimits
 	now    func() time.Time
+	off    atomic.Bool // Enable(false): calls pass unmetered
 
 	mu     sync.Mutex
 	window int64              // index of the current window
@@ -97,6 +99,10 @@ func ThrottledDynamoDB(tb testing.TB, limits CapacityLimits) (*dynamodb.Client, 
 	return client, c
 }
 
+// Enable turns the limits on or off (on when made): a test builds its
+// fixture with them off, then measures with them on.
+func (c *Capacity) Enable(on bool) { c.off.Store(!on) }
+
 // Stats returns the counts so far.
 func (c *Capacity) Stats() CapacityStats {
 	c.mu.Lock()
@@ -131,7 +137,7 @@ func (c *Capacity) Peaks() []Peak {
 // throttled call.
 func (c *Capacity) RoundTrip(req *http.Request) (*http.Response, error) {
 	op := strings.TrimPrefix(req.Header.Get("X-Amz-Target"), "DynamoDB_20120810.")
-	if req.Body == nil || op == "" {
+	if req.Body == nil || op == "" || c.off.Load() {
 		return c.next.RoundTrip(req)
 	}
 	body, err := io.ReadAll(req.Body)

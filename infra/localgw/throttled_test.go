@@ -1,0 +1,194 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/pbs/benefits/shared/partner"
+	"github.com/pbs/benefits/shared/store"
+	"github.com/pbs/benefits/shared/testenv"
+)
+
+// newThrottledHarness is a harness whose service talks to DynamoDB Local
+// through the capacity simulator (testenv.Capacity) with limits, off until
+// the test turns it on (so fixtures are built at full speed). Its jobs and
+// h.calls use the plain client.
+func newThrottledHarness(t testing.TB, limits testenv.CapacityLimits) (*harness, *testenv.Capacity) {
+	client, capacity := testenv.ThrottledDynamoDB(t, limits)
+	capacity.Enable(false)
+	h := newHarnessWith(t, func(store.API) store.API { return client })
+	return h, capacity
+}
+
+// tightLimits are AWS's limits with one simulated second lasting 60 s
+// here: DynamoDB Local on this machine serves a few hundred requests a
+// second, so the simulator's partitions and table are reached at the load
+// a test can make (a documented scale factor, docs/performance.md).
+func tightLimits() testenv.CapacityLimits {
+	l := testenv.AWSLimits
+	l.Window = 60 * time.Second
+	return l
+}
+
+// TestLoadUnderThrottlingAnswersOnly2xx4xx503: the load run's request mix
+// (every route, weighted as BenchmarkLoad's) from 8 clients for 7
+// seconds against the capacity simulator at AWS's limits, scaled so that
+// they are reached: DynamoDB throttles, and every answer is still a 2xx, a
+// 4xx (business rules) or a 503 with Retry-After — never a 500, never a
+// throttle read as a refusal.
+func TestLoadUnderThrottlingAnswersOnly2xx4xx503(t *testing.T) {
+	h, capacity := newThrottledHarness(t, tightLimits())
+	f := newRouteFixture(h, 20)
+	ops := f.loadOps()
+	total := 0
+	for _, o := range ops {
+		total += o.weight
+	}
+	capacity.Enable(true)
+	client := &http.Client{Timeout: 30 * time.Second}
+	var (
+		mu       sync.Mutex
+		statuses = map[int]int{}
+		bad      []string
+		first    atomic.Int64
+	)
+	deadline := time.Now().Add(7 * time.Second)
+	var wg sync.WaitGroup
+	for w := range 8 {
+		wg.Go(func() {
+			rng := rand.New(rand.NewPCG(uint64(w), 7))
+			for time.Now().Before(deadline) {
+				k := int(first.Add(1) - 1)
+				if k >= len(ops) {
+					pick := rng.IntN(total)
+					for k = 0; pick >= ops[k].weight; k++ {
+						pick -= ops[k].weight
+					}
+				}
+				c := ops[k].req(int(ops[k].count.Add(1) - 1))
+				status, retryAfter, body := sendFull(client, h.url, c)
+				mu.Lock()
+				statuses[status]++
+				switch {
+				case status >= 200 && status < 300, status >= 400 && status < 500:
+				case status == http.StatusServiceUnavailable && retryAfter != "":
+				default:
+					bad = append(bad, ops[k].route+": "+http.StatusText(status)+" "+body)
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	st := capacity.Stats()
+	t.Logf("statuses %v; simulator %+v; hottest %v", statuses, st, capacity.Peaks()[:min(6, len(capacity.Peaks()))])
+	if len(bad) > 0 {
+		t.Errorf("%d answers outside 2xx, 4xx and 503 with Retry-After, e.g. %.400s", len(bad), bad[0])
+	}
+	if st.Throttled == 0 {
+		t.Errorf("DynamoDB was never throttled (%+v): the limits were not reached, the test proves nothing", st)
+	}
+}
+
+// sendFull makes one request and returns its status (0: no response), its
+// Retry-After and the start of its body.
+func sendFull(client *http.Client, base string, c call) (int, string, string) {
+	req, err := http.NewRequest(c.method, base+c.path, strings.NewReader(c.body))
+	if err != nil {
+		return 0, "", err.Error()
+	}
+	if c.body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	for k, v := range c.headers {
+		req.Header.Set(k, v)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, "", err.Error()
+	}
+	defer resp.Body.Close()
+	var b strings.Builder
+	buf := make([]byte, 300)
+	n, _ := resp.Body.Read(buf)
+	b.Write(buf[:n])
+	return resp.StatusCode, resp.Header.Get("Retry-After"), b.String()
+}
+
+// TestThousandRowBulkCompletesUnderThrottling: a partner assigns 1,000
+// Visual Studio seats as the console would, 20 bulk requests of 50 rows
+// one after another, against the capacity simulator at AWS's limits (one
+// simulated second per second: local requests run about as fast as AWS's,
+// so the partner's partition meets its 1,000 WCU/s as it would on AWS). The
+// seats all go to one partition, which throttles; a request that runs out
+// of its throttle budget answers 503 with Retry-After, the client waits and
+// sends it again with the same Idempotency-Key, and the bulk completes:
+// every seat assigned once, no answer but 200 and 503, no partition past
+// its limit (the simulator refuses what would pass it).
+func TestThousandRowBulkCompletesUnderThrottling(t *testing.T) {
+	h, capacity := newThrottledHarness(t, testenv.AWSLimits)
+	h.publishPackages("bulk-1000", map[string]any{"id": "vs-1000-2026", "plan": "gold", "name": "A thousand seats", "benefits": []any{
+		map[string]any{"kind": "visual-studio", "product": "vs-enterprise", "quantity": 1000, "benefitType": "core"}}})
+	pid, _, admin := h.newPartner("Thousand", "USD")
+	vs := lineOf(t, h.buy(admin, "vs-1000-2026"), "vs-enterprise")
+	users := make([]string, 1000)
+	for i := range users {
+		u, err := partner.NewUser(partner.User{ID: fmt.Sprintf("usr_k%04d", i), PartnerID: pid,
+			Email: fmt.Sprintf("k%04d@thousand.example", i), DisplayName: "User", CreatedAt: h.clock.Now()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := h.svc.Store.CreateUser(context.Background(), u); err != nil {
+			t.Fatal(err)
+		}
+		users[i] = u.ID
+	}
+	capacity.Enable(true)
+	start := time.Now()
+	retries := 0
+	for n, chunk := range slices.Collect(slices.Chunk(users, 50)) {
+		rows := make([]string, len(chunk))
+		for i, u := range chunk {
+			rows[i] = `{"userId":"` + u + `"}`
+		}
+		c := call{method: "POST", path: "/v1/visual-studio/" + vs + "/assignments:bulk", token: admin,
+			body: `{"assignments":[` + strings.Join(rows, ",") + `]}`, headers: map[string]string{"Idempotency-Key": fmt.Sprintf("bulk-%02d", n)}}
+		for attempt := 0; ; attempt++ {
+			r := h.do(c)
+			if r.Status == http.StatusOK {
+				break
+			}
+			if r.Status != http.StatusServiceUnavailable || r.Header.Get("Retry-After") == "" || attempt == 20 {
+				t.Fatalf("request %d attempt %d: %d %.300s", n, attempt, r.Status, r.Body)
+			}
+			retries++
+			secs, _ := strconv.Atoi(r.Header.Get("Retry-After"))
+			time.Sleep(time.Duration(max(secs, 1)) * time.Second)
+		}
+	}
+	took := time.Since(start)
+	capacity.Enable(false)
+	got := h.get("/v1/visual-studio/"+vs+"/assignments?limit=1", admin).json(t)
+	st := capacity.Stats()
+	peaks := capacity.Peaks()
+	t.Logf("1,000 rows in %s: %d 503s retried; simulator %+v; hottest %v", took.Round(time.Millisecond), retries, st, peaks[:min(3, len(peaks))])
+	b, err := h.svc.Store.Benefit(context.Background(), pid, vs)
+	if err != nil || b.Used != 1000 {
+		t.Fatalf("seats used %d (%v), want 1000; list %v", b.Used, err, got)
+	}
+	if st.Throttled == 0 {
+		t.Errorf("the partition was never throttled (%+v): the test proves nothing", st)
+	}
+}
