@@ -139,6 +139,8 @@ bench: $(NPM_STAMP)
 	BENCH_ROUTES_N=$(or $(BENCH_ROUTES_N),100) BENCH_LOAD_CLIENTS=$(or $(BENCH_LOAD_CLIENTS),32) \
 	  BENCH_LOAD_DURATION=$(or $(BENCH_LOAD_DURATION),20s) BENCH_LOAD_REQUESTS=$(or $(BENCH_LOAD_REQUESTS),100000) \
 	  $(GO) run ./infra/withstack -- $(GO) test -run '^$$' -bench . -benchmem -timeout 30m ./...
+	BENCH_IMPORT_KEYS=$(or $(BENCH_IMPORT_KEYS),100000) $(GO) run ./infra/withstack -- \
+	  $(GO) test -count=1 -v -run 'TestKeyImportSlowsDownWhenThrottled|TestHotKeys' -timeout 30m ./shared/store
 
 # The packages `make fuzz` searches for fuzz targets, and how long each target runs.
 FUZZ_PKGS ?= ./shared/...
