@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -58,6 +59,7 @@ func TestLoadUnderThrottlingAnswersOnly2xx4xx503(t *testing.T) {
 	var (
 		mu       sync.Mutex
 		statuses = map[int]int{}
+		codes    = map[string]int{} // the 4xx by code
 		bad      []string
 		first    atomic.Int64
 	)
@@ -78,6 +80,9 @@ func TestLoadUnderThrottlingAnswersOnly2xx4xx503(t *testing.T) {
 				status, retryAfter, body := sendFull(client, h.url, c)
 				mu.Lock()
 				statuses[status]++
+				if status >= 400 && status < 500 {
+					codes[problemCode(body)]++
+				}
 				switch {
 				case status >= 200 && status < 300, status >= 400 && status < 500:
 				case status == http.StatusServiceUnavailable && retryAfter != "":
@@ -90,7 +95,12 @@ func TestLoadUnderThrottlingAnswersOnly2xx4xx503(t *testing.T) {
 	}
 	wg.Wait()
 	st := capacity.Stats()
-	t.Logf("statuses %v; simulator %+v; hottest %v", statuses, st, capacity.Peaks()[:min(6, len(capacity.Peaks()))])
+	t.Logf("statuses %v, 4xx codes %v; simulator %+v; hottest %v", statuses, codes, st, capacity.Peaks()[:min(6, len(capacity.Peaks()))])
+	for _, busy := range []string{"seats_busy", "benefit_busy", "purchase_busy", "already_resolved"} {
+		if codes[busy] > 0 {
+			t.Errorf("%d answers %s under throttling: a throttle read as a lost race or a refusal", codes[busy], busy)
+		}
+	}
 	if len(bad) > 0 {
 		t.Errorf("%d answers outside 2xx, 4xx and 503 with Retry-After, e.g. %.400s", len(bad), bad[0])
 	}
@@ -192,3 +202,13 @@ func TestThousandRowBulkCompletesUnderThrottling(t *testing.T) {
 		t.Errorf("the partition was never throttled (%+v): the test proves nothing", st)
 	}
 }
+
+// problemCode is the code of a problem+json body ("" if none).
+func problemCode(body string) string {
+	if m := codeField.FindStringSubmatch(body); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+var codeField = regexp.MustCompile(`"code":"([a-z_]+)"`)
