@@ -64,10 +64,11 @@ func (s *Store) ImportKeys(ctx context.Context, product string, keys []string, n
 	results := make([]result, (len(unique)+keysPerTransaction-1)/keysPerTransaction)
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(importWorkers)
+	alive := newProgress()
 	for i := range results {
 		batch := unique[i*keysPerTransaction : min((i+1)*keysPerTransaction, len(unique))]
 		g.Go(func() error {
-			n, d, err := s.importBatch(gctx, product, batch, now, &results[i].added)
+			n, d, err := s.importBatch(gctx, product, batch, now, &results[i].added, alive)
 			results[i].n, results[i].d = n, d
 			return err
 		})
@@ -93,7 +94,7 @@ func (s *Store) ImportKeys(ctx context.Context, product string, keys []string, n
 // importBatch writes one transaction; when some keys already exist it drops
 // them (the cancellation reasons say which) and retries the rest. It adds
 // the keys it imported to added, by shard.
-func (s *Store) importBatch(ctx context.Context, product string, batch []string, now time.Time, added *[poolShards]int64) (imported, duplicates int, err error) {
+func (s *Store) importBatch(ctx context.Context, product string, batch []string, now time.Time, added *[poolShards]int64, alive *progress) (imported, duplicates int, err error) {
 	throttled := 0
 	for attempt := 0; len(batch) > 0; attempt++ {
 		writes := make([]types.TransactWriteItem, 0, 2*len(batch))
@@ -111,17 +112,21 @@ func (s *Store) importBatch(ctx context.Context, product string, batch []string,
 		}
 		_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: writes})
 		if err == nil {
+			alive.wrote()
 			for _, k := range batch {
 				added[shardOf(k)]++
 			}
 			return imported + len(batch), duplicates, nil
 		}
 		if Unavailable(err) {
-			// Refused for load (a shard over its partition's write rate):
-			// slow down and send the same batch again; only a throttle
-			// that lasts ends the import.
+			// Refused for load (a shard or the table over its write
+			// rate): slow down and send the same batch again; only a
+			// throttle that stops every worker for bulkStall ends it.
 			throttled++
-			if ok, werr := throttledPause(ctx, throttled); !ok || werr != nil {
+			if alive.stalled() {
+				return imported, duplicates, err
+			}
+			if _, werr := throttledPause(ctx, min(throttled, bulkThrottleAttempts)); werr != nil {
 				return imported, duplicates, errors.Join(err, werr)
 			}
 			attempt--

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"math/rand/v2"
 	"time"
 )
@@ -58,13 +59,37 @@ const ThrottleAttempts = 5
 
 // The two throttle policies, here together: a caller's request gives up
 // soon (RetryConflicts, then 503 with Retry-After), while bulk work that
-// the operator or a job started (a key import, a seat bulk) slows down and
-// goes on, waiting up to bulkThrottleCap between tries and giving up only
-// after bulkThrottleAttempts refusals in a row (about a minute of waiting).
+// the operator or a job started (a key import, the grant job's writes)
+// slows down and goes on, waiting up to bulkThrottleCap between tries and
+// giving up only after bulkThrottleAttempts refusals in a row (about a
+// minute of waiting), or, with several workers (an import's), only when
+// none of them got a write through for bulkStall.
 const (
 	bulkThrottleAttempts = 16
 	bulkThrottleCap      = 5000 // ms
 )
+
+// progress is the sign of life several workers of one bulk job share: a
+// worker refused for load gives up only when no worker got a write through
+// for bulkStall, so a throttled job slows down to the rate DynamoDB allows
+// however many workers compete for it, and stops only when that rate is
+// zero.
+type progress struct{ last atomic.Int64 }
+
+// bulkStall is how long bulk work waits without any write getting through.
+const bulkStall = time.Minute
+
+func newProgress() *progress {
+	p := &progress{}
+	p.wrote()
+	return p
+}
+
+// wrote records that a write got through.
+func (p *progress) wrote() { p.last.Store(time.Now().UnixNano()) }
+
+// stalled reports that no write got through for bulkStall.
+func (p *progress) stalled() bool { return time.Since(time.Unix(0, p.last.Load())) > bulkStall }
 
 // throttledPause waits after the n-th refusal in a row (n ≥ 1) of bulk
 // work: full jitter below min(50 ms · 2^n, bulkThrottleCap). It reports
