@@ -212,3 +212,54 @@ func problemCode(body string) string {
 }
 
 var codeField = regexp.MustCompile(`"code":"([a-z_]+)"`)
+
+// TestSeatRacesHoldUnderThrottling: the seat races of the credit and
+// Visual Studio tests, with the partner's partition throttled hard (25 WCU
+// a simulated second): some requests answer 503, but the invariants hold —
+// never more holders than seats, the line's used count equal to the
+// holders, each user at most one seat — and every answer is a 201, a 409
+// or a 503 with Retry-After.
+func TestSeatRacesHoldUnderThrottling(t *testing.T) {
+	h, capacity := newThrottledHarness(t, testenv.CapacityLimits{PartitionWCU: 25, PartitionRCU: 3000, TableWCU: 4000, TableRCU: 12000, Window: time.Second})
+	_, _, admin := h.newPartner("ThrottledRace", "USD")
+	p := h.buy(admin, "action-pack-2026")
+	monthly, vs := creditLine(t, p, "credit-monthly", 0), lineOf(t, p, "vs-professional") // 5 and 3 seats
+	users := h.users(admin, "throttledrace.example", 12)
+	capacity.Enable(true)
+	type answer struct {
+		status     int
+		retryAfter string
+	}
+	answers := make([]answer, 2*len(users))
+	var wg sync.WaitGroup
+	for i, u := range users {
+		wg.Go(func() {
+			r := h.assign(admin, monthly, u)
+			answers[i] = answer{r.Status, r.Header.Get("Retry-After")}
+		})
+		wg.Go(func() {
+			r := h.assignVS(admin, vs, u, "")
+			answers[len(users)+i] = answer{r.Status, r.Header.Get("Retry-After")}
+		})
+	}
+	wg.Wait()
+	capacity.Enable(false)
+	counts := map[int]int{}
+	for _, a := range answers {
+		counts[a.status]++
+		if a.status != http.StatusCreated && a.status != http.StatusConflict && (a.status != http.StatusServiceUnavailable || a.retryAfter == "") {
+			t.Errorf("answer %d (Retry-After %q): want 201, 409 or 503 with Retry-After", a.status, a.retryAfter)
+		}
+	}
+	credit := h.dashboardLine(admin, monthly)
+	holders := h.vsHolders(admin, vs)
+	vsLine := h.dashboardLine(admin, vs)
+	creditHolders := len(credit["holders"].([]any))
+	if creditHolders > 5 || credit["used"] != float64(creditHolders) || len(holders) > 3 || vsLine["used"] != float64(len(holders)) {
+		t.Fatalf("credit: used %v, %d holders (5 seats); Visual Studio: used %v, %d holders (3 seats)", credit["used"], creditHolders, vsLine["used"], len(holders))
+	}
+	t.Logf("answers %v; credit holders %d, Visual Studio holders %d; simulator %+v", counts, creditHolders, len(holders), capacity.Stats())
+	if capacity.Stats().Throttled == 0 {
+		t.Errorf("nothing was throttled: the test proves nothing")
+	}
+}
