@@ -3,8 +3,8 @@ package store
 import (
 	"context"
 	"errors"
-	"sync/atomic"
 	"math/rand/v2"
+	"sync/atomic"
 	"time"
 )
 
