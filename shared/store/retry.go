@@ -63,7 +63,7 @@ const ThrottleAttempts = 5
 // slows down and goes on, waiting up to bulkThrottleCap between tries and
 // giving up only after bulkThrottleAttempts refusals in a row (about a
 // minute of waiting), or, with several workers (an import's), only when
-// none of them got a write through for bulkStall.
+// none of them got a write through for bulkStall (10 s).
 const (
 	bulkThrottleAttempts = 16
 	bulkThrottleCap      = 5000 // ms
@@ -76,8 +76,12 @@ const (
 // zero.
 type progress struct{ last atomic.Int64 }
 
-// bulkStall is how long bulk work waits without any write getting through.
-const bulkStall = time.Minute
+// bulkStall is how long bulk work waits without any write getting through:
+// long enough to ride out a partition's or the table's limit (which lets
+// some writes through every second), short enough that a request-driven
+// import answers 503 well inside the HTTP API's 29 s when DynamoDB lets
+// nothing through at all.
+const bulkStall = 10 * time.Second
 
 func newProgress() *progress {
 	p := &progress{}

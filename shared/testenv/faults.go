@@ -20,7 +20,10 @@ import (
 type FaultKind string
 
 const (
-	// FaultThroughput is types.ProvisionedThroughputExceededException.
+	// FaultThroughput is types.ProvisionedThroughputExceededException; on
+	// TransactWriteItems, as AWS answers a throttled transaction, a
+	// TransactionCanceledException whose reasons are ThrottlingError (first
+	// item) and None, which the SDK does not retry.
 	FaultThroughput FaultKind = "ProvisionedThroughputExceeded"
 	// FaultThrottling is an API error with code ThrottlingException.
 	FaultThrottling FaultKind = "Throttling"
@@ -177,17 +180,16 @@ func FaultError(kind FaultKind, op string, items int) error {
 	var err error
 	switch kind {
 	case FaultThroughput:
-		err = &types.ProvisionedThroughputExceededException{Message: aws.String("The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API.")}
+		if op == "TransactWriteItems" {
+			err = cancelledWith(items, "ThrottlingError", "Throughput exceeds the current capacity of your table or index.")
+		} else {
+			err = &types.ProvisionedThroughputExceededException{Message: aws.String("The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API.")}
+		}
 	case FaultThrottling:
 		err = &smithy.GenericAPIError{Code: "ThrottlingException", Message: "Rate of requests exceeds the allowed throughput.", Fault: smithy.FaultClient}
 	case FaultConflict:
 		if op == "TransactWriteItems" {
-			reasons := make([]types.CancellationReason, max(items, 1))
-			for i := range reasons {
-				reasons[i] = types.CancellationReason{Code: aws.String("None")}
-			}
-			reasons[0] = types.CancellationReason{Code: aws.String("TransactionConflict"), Message: aws.String("Transaction is ongoing for the item")}
-			err = &types.TransactionCanceledException{Message: aws.String("Transaction cancelled, please refer cancellation reasons for specific reasons [TransactionConflict]"), CancellationReasons: reasons}
+			err = cancelledWith(items, "TransactionConflict", "Transaction is ongoing for the item")
 		} else {
 			err = &types.TransactionConflictException{Message: aws.String("Transaction is ongoing for the item")}
 		}
@@ -199,6 +201,17 @@ func FaultError(kind FaultKind, op string, items int) error {
 		panic("testenv: unknown fault " + string(kind))
 	}
 	return &smithy.OperationError{ServiceID: "DynamoDB", OperationName: op, Err: err}
+}
+
+// cancelledWith is a cancelled transaction of items whose first item
+// failed with code and the others with None.
+func cancelledWith(items int, code, message string) error {
+	reasons := make([]types.CancellationReason, max(items, 1))
+	for i := range reasons {
+		reasons[i] = types.CancellationReason{Code: aws.String("None")}
+	}
+	reasons[0] = types.CancellationReason{Code: aws.String(code), Message: aws.String(message)}
+	return &types.TransactionCanceledException{Message: aws.String("Transaction cancelled, please refer cancellation reasons for specific reasons [" + code + "]"), CancellationReasons: reasons}
 }
 
 func inject[In, Out any](f *Faults, ctx context.Context, op string, items int, in In, call func(context.Context, In) (Out, error)) (Out, error) {
