@@ -18,8 +18,15 @@ func viewNewPurchase(p benefit.Purchase, lines []benefit.Benefit, callerID strin
 type packageLineView struct {
 	Kind        catalog.Kind        `json:"kind"`
 	Product     string              `json:"product"`
+	ProductName string              `json:"productName"`
 	Quantity    int                 `json:"quantity"`
 	BenefitType catalog.BenefitType `json:"benefitType"`
+	// Credit lines: the amount per seat each creditPeriod, in the
+	// listing's currency.
+	CreditAmount *money.Money `json:"creditAmount,omitempty"`
+	CreditPeriod string       `json:"creditPeriod,omitempty"`
+	// Go-to-market lines: the offer's type.
+	OfferType string `json:"offerType,omitempty"`
 }
 
 type packageView struct {
@@ -36,7 +43,13 @@ func viewPackages(cat *catalog.Catalog, cur string) page[packageView] {
 	for _, p := range cat.Packages {
 		v := packageView{ID: p.ID, Plan: p.Plan, Name: p.Name, Price: money.Money{Amount: p.Price[cur], Currency: cur}}
 		for _, l := range p.Benefits {
-			v.Benefits = append(v.Benefits, packageLineView{l.Kind, l.Product, l.Quantity, l.BenefitType})
+			prod := cat.Products[l.Product]
+			lv := packageLineView{Kind: l.Kind, Product: l.Product, ProductName: prod.Name, Quantity: l.Quantity, BenefitType: l.BenefitType,
+				CreditPeriod: benefit.CreditPeriod(l.Kind), OfferType: prod.OfferType}
+			if amount, ok := l.Credit[cur]; ok && l.Kind.IsCredit() {
+				lv.CreditAmount = &money.Money{Amount: amount, Currency: cur}
+			}
+			v.Benefits = append(v.Benefits, lv)
 		}
 		out.Items = append(out.Items, v)
 	}

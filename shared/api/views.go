@@ -50,6 +50,12 @@ type benefitView struct {
 	BenefitType string    `json:"benefitType"`
 	Status      string    `json:"status"`
 	ExpiresAt   time.Time `json:"expiresAt"`
+	// Credit lines: the amount granted per seat each creditPeriod
+	// ("month", or "year": the enrolment year), in the partner's currency.
+	CreditAmount *money.Money `json:"creditAmount,omitempty"`
+	CreditPeriod string       `json:"creditPeriod,omitempty"`
+	// Go-to-market lines: the offer's type ("Silver core", …).
+	OfferType string `json:"offerType,omitempty"`
 	// Credit and Visual Studio lines: who holds a seat, and whether the
 	// caller does; credit lines: what was granted so far.
 	Holders          *[]holderView `json:"holders,omitempty"`
@@ -103,7 +109,8 @@ func viewBenefits(o dashboard.Overview, callerID string, now time.Time) []benefi
 	for i, b := range o.Lines {
 		v := benefitView{ID: b.ID, PurchaseID: b.PurchaseID, Kind: string(b.Kind), Product: b.Product, ProductName: b.ProductName, Plan: string(b.Plan),
 			Quantity: b.Quantity, Used: b.Used, BenefitType: string(b.BenefitType),
-			Status: string(b.EffectiveStatus(now)), ExpiresAt: b.ExpiresAt, Redemption: viewRedemption(b.Redemption)}
+			Status: string(b.EffectiveStatus(now)), ExpiresAt: b.ExpiresAt, Redemption: viewRedemption(b.Redemption),
+			CreditAmount: b.Credit, CreditPeriod: benefit.CreditPeriod(b.Kind), OfferType: b.OfferType}
 		if b.Kind == catalog.Support && o.Support != nil && v.Status == string(benefit.Available) {
 			v.Status = string(benefit.Activated) // support is activated for the partner, not per line
 		}

@@ -55,6 +55,9 @@ type Benefit struct {
 	Kind        catalog.Kind
 	Product     string
 	ProductName string
+	// OfferType is a go-to-market offer's type, as its product had it when
+	// bought ("Silver core", "Gold core", "ISV co-sell"); "" otherwise.
+	OfferType string
 	Quantity    int
 	Used        int
 	BenefitType catalog.BenefitType
@@ -128,6 +131,7 @@ func NewPurchase(partnerID, currency string, cat *catalog.Catalog, packageID str
 			Plan:        pkg.Plan,
 			Product:     l.Product,
 			ProductName: cat.Products[l.Product].Name,
+			OfferType:   cat.Products[l.Product].OfferType,
 			Quantity:    l.Quantity,
 			BenefitType: l.BenefitType,
 			Status:      Available,
@@ -237,4 +241,17 @@ func Draw(lines []Benefit, kind catalog.Kind, n int, now time.Time) ([]Take, int
 		n -= t
 	}
 	return takes, available
+}
+
+// CreditPeriod is what a credit line's amount is granted for: "month" for a
+// monthly credit, "year" (the enrolment year) for an annual one; "" for
+// other kinds.
+func CreditPeriod(k catalog.Kind) string {
+	switch k {
+	case catalog.CreditMonthly:
+		return "month"
+	case catalog.CreditAnnual:
+		return "year"
+	}
+	return ""
 }

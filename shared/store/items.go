@@ -139,6 +139,7 @@ type benefitItem struct {
 	Kind        string       `dynamodbav:"kind"`
 	Product     string       `dynamodbav:"product"`
 	ProductName string       `dynamodbav:"productName"`
+	OfferType   string       `dynamodbav:"offerType,omitempty"`
 	Quantity    int          `dynamodbav:"quantity"`
 	Used        int          `dynamodbav:"used"`
 	BenefitType string       `dynamodbav:"benefitType"`
@@ -189,7 +190,7 @@ type redemptionAttr struct {
 func newBenefitItem(b benefit.Benefit) benefitItem {
 	it := benefitItem{PK: partnerPK(b.PartnerID), SK: benefitSK(b.ID), Type: typeBenefit, ID: b.ID,
 		PartnerID: b.PartnerID, PurchaseID: b.PurchaseID, Kind: string(b.Kind), Product: b.Product,
-		ProductName: b.ProductName, Quantity: b.Quantity, Used: b.Used, BenefitType: string(b.BenefitType),
+		ProductName: b.ProductName, OfferType: b.OfferType, Quantity: b.Quantity, Used: b.Used, BenefitType: string(b.BenefitType),
 		Status: string(b.Status), CreatedAt: b.CreatedAt, ExpiresAt: b.ExpiresAt, Credit: b.Credit, Plan: string(b.Plan), Key: b.Key, KeyIssuedAt: b.KeyIssuedAt,
 		ActivatedAt: b.ActivatedAt, GSI1PK: expiryDuePK(b.ExpiresAt, b.ID), GSI1SK: b.PartnerID + "#" + b.ID}
 	if drawable(b.Kind) {
@@ -200,7 +201,7 @@ func newBenefitItem(b benefit.Benefit) benefitItem {
 
 func (i benefitItem) domain() benefit.Benefit {
 	b := benefit.Benefit{ID: i.ID, PartnerID: i.PartnerID, PurchaseID: i.PurchaseID, Kind: catalog.Kind(i.Kind),
-		Product: i.Product, ProductName: i.ProductName, Quantity: i.Quantity, Used: i.Used,
+		Product: i.Product, ProductName: i.ProductName, OfferType: i.OfferType, Quantity: i.Quantity, Used: i.Used,
 		BenefitType: catalog.BenefitType(i.BenefitType), Status: benefit.Status(i.Status), CreatedAt: i.CreatedAt,
 		ExpiresAt: i.ExpiresAt, Credit: i.Credit, Plan: catalog.Plan(i.Plan), Key: i.Key, KeyIssuedAt: i.KeyIssuedAt,
 		ActivatedAt: i.ActivatedAt, Reminded30: deref(i.Reminded30), Reminded7: deref(i.Reminded7), LinkExpiresAt: deref(i.LinkExpiresAt),
