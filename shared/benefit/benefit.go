@@ -57,7 +57,7 @@ type Benefit struct {
 	ProductName string
 	// OfferType is a go-to-market offer's type, as its product had it when
 	// bought ("Silver core", "Gold core", "ISV co-sell"); "" otherwise.
-	OfferType string
+	OfferType   string
 	Quantity    int
 	Used        int
 	BenefitType catalog.BenefitType
