@@ -204,6 +204,7 @@ var routeRequest = map[string]func(p *authzPartner, n int) call{
 		return call{method: "POST", path: "/v1/advisory/requests", body: `{"topic":"authz","hours":1}`}
 	},
 	"GET /v1/advisory/requests": func(*authzPartner, int) call { return call{method: "GET", path: "/v1/advisory/requests"} },
+	"GET /v1/support/incidents": func(*authzPartner, int) call { return call{method: "GET", path: "/v1/support/incidents"} },
 	"PUT /v1/gtm/marketing-contact": func(p *authzPartner, _ int) call {
 		return call{method: "PUT", path: "/v1/gtm/marketing-contact",
 			body: `{"userId":"` + p.user + `","email":"contact@` + strings.ToLower(p.name) + `.test","phone":"+14255550100","language":"en"}`}

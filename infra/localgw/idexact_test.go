@@ -303,6 +303,9 @@ func TestCursorsStayInTheirList(t *testing.T) {
 		if r := h.post("/v1/advisory/requests", admin, `{"topic":"cursors","hours":1}`); r.Status != http.StatusCreated {
 			t.Fatalf("advisory: %d %s", r.Status, r.Body)
 		}
+		if r := h.post("/v1/support/incidents", admin, `{"category":"azure-csp","product":"Tenant"}`); r.Status != http.StatusCreated {
+			t.Fatalf("incident: %d %s", r.Status, r.Body)
+		}
 	}
 
 	// lists: each list's path, caller and the cursor of its first page of one.
@@ -314,10 +317,25 @@ func TestCursorsStayInTheirList(t *testing.T) {
 		{"audit of the credit", "/v1/audit?benefitId=" + monthly, admin},
 		{"VS seats", "/v1/visual-studio/" + vs + "/assignments", admin},
 		{"advisory", "/v1/advisory/requests", admin},
+		{"incidents", "/v1/support/incidents", admin},
 		{"service requests", "/v1/admin/service-requests", op},
 		{"pending service requests", "/v1/admin/service-requests?status=pending", op},
 		{"completed service requests", "/v1/admin/service-requests?status=completed", op},
 		{"rejected service requests", "/v1/admin/service-requests?status=rejected", op},
+	}
+	// Every route the OpenAPI document pages with a cursor is a list here,
+	// so a new list is in the net the day it is added.
+	doc := openAPIDoc(t)
+	for _, rt := range routes.All {
+		op := dig(doc, "paths", rt.Path, strings.ToLower(rt.Method))
+		params, _ := op["parameters"].([]any)
+		paged := slices.ContainsFunc(params, func(p any) bool {
+			m, _ := p.(map[string]any)
+			return m["$ref"] == "#/components/parameters/Cursor"
+		})
+		if paged && !slices.ContainsFunc(lists, func(l list) bool { return samePath(l.path, rt.Path) }) {
+			t.Errorf("%s takes a cursor but is not in this test's lists", rt.Key())
+		}
 	}
 	page := func(l list, cursor string) reply {
 		sep := "?"
@@ -382,4 +400,20 @@ func TestCursorsStayInTheirList(t *testing.T) {
 		}
 	}
 	t.Logf("%d lists, %d cursors, %d cross-list and forged cursor checks", len(lists), len(cursors), checks)
+}
+
+// samePath reports whether a concrete path (its query dropped) matches a
+// route's path template ({x} segments match any one segment).
+func samePath(concrete, template string) bool {
+	c := strings.Split(strings.Split(concrete, "?")[0], "/")
+	p := strings.Split(template, "/")
+	if len(c) != len(p) {
+		return false
+	}
+	for i := range p {
+		if !strings.HasPrefix(p[i], "{") && p[i] != c[i] {
+			return false
+		}
+	}
+	return true
 }

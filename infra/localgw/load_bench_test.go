@@ -247,6 +247,7 @@ func (f *routeFixture) loadOps() []*loadOp {
 		from("GET /v1/audit", "first page", 30),
 		from("GET /v1/support", "", 30),
 		from("GET /v1/advisory/requests", "3 requests", 30),
+		from("GET /v1/support/incidents", "first page", 10),
 		from("GET /v1/gtm/marketing-contact", "", 20),
 		from("GET /v1/admin/catalog", "demo catalogue", 5),
 		from("GET /v1/admin/service-requests", "pending, first page", 5),

@@ -394,6 +394,7 @@ func (f *routeFixture) cases() []routeCase {
 			`{"category":"on-premises","product":"server-os-datacenter","productVersion":"2025"}`)), want: 201},
 		{route: "POST /v1/advisory/requests", note: "1 hour", req: same(post("/v1/advisory/requests", f.hoursAdmin, `{"topic":"Migration","hours":1}`)), want: 201},
 		{route: "GET /v1/advisory/requests", note: "3 requests", req: same(get("/v1/advisory/requests", f.reader)), want: 200},
+		{route: "GET /v1/support/incidents", note: "first page", req: same(get("/v1/support/incidents", f.hoursAdmin)), want: 200},
 		{route: "PUT /v1/gtm/marketing-contact", note: "same contact again", req: func(int) call {
 			return call{method: "PUT", path: "/v1/gtm/marketing-contact", token: f.reader,
 				body: `{"userId":"` + f.readerUsers[1] + `","email":"contact@reader.example","phone":"+14255550100","language":"en"}`}

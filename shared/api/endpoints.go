@@ -52,6 +52,7 @@ func BenefitsEndpoints(s *Service) map[routes.ID]httpapi.Endpoint {
 		routes.OpenSupportIncident:         decoded(s.openIncident),
 		routes.RequestAdvisoryHours:        decoded(s.requestAdvisory),
 		routes.ListAdvisoryRequests:        endpoint(s.listAdvisory),
+		routes.ListSupportIncidents:        endpoint(s.listIncidents),
 	}
 }
 

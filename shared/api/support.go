@@ -76,8 +76,36 @@ func (s *Service) openIncident(ctx context.Context, r *httpapi.Request, in incid
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	return httpapi.JSON(http.StatusCreated, map[string]any{"id": inc.ID, "category": inc.Category, "product": inc.Product,
-		"productVersion": inc.ProductVersion, "benefitId": inc.BenefitID, "status": "open", "openedBy": inc.OpenedBy, "openedAt": inc.OpenedAt})
+	return httpapi.JSON(http.StatusCreated, viewIncident(inc))
+}
+
+// listIncidents pages through the partner's incidents, newest first.
+func (s *Service) listIncidents(ctx context.Context, r *httpapi.Request) (httpapi.Response, error) {
+	limit, cursor, err := r.Paging()
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	ins, next, err := s.desk().Incidents(ctx, r.Caller.PartnerID, limit, cursor)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, pageOf(ins, next, viewIncident))
+}
+
+type incidentView struct {
+	ID             string           `json:"id"`
+	Category       support.Category `json:"category"`
+	Product        string           `json:"product"`
+	ProductVersion string           `json:"productVersion"`
+	BenefitID      string           `json:"benefitId"`
+	Status         string           `json:"status"`
+	OpenedBy       string           `json:"openedBy"`
+	OpenedAt       time.Time        `json:"openedAt"`
+}
+
+func viewIncident(in support.Incident) incidentView {
+	return incidentView{ID: in.ID, Category: in.Category, Product: in.Product, ProductVersion: in.ProductVersion, BenefitID: in.BenefitID,
+		Status: "open", OpenedBy: in.OpenedBy, OpenedAt: in.OpenedAt}
 }
 
 type advisoryView struct {

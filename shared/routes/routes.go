@@ -64,6 +64,7 @@ const (
 	ActivateSupport             ID = "activateSupport"
 	GetSupport                  ID = "getSupport"
 	OpenSupportIncident         ID = "openSupportIncident"
+	ListSupportIncidents        ID = "listSupportIncidents"
 	RequestAdvisoryHours        ID = "requestAdvisoryHours"
 	ListAdvisoryRequests        ID = "listAdvisoryRequests"
 	SetMarketingContact         ID = "setMarketingContact"
@@ -117,6 +118,7 @@ var All = []Route{
 	{ActivateSupport, "POST", "/v1/support/activate", "benefits", Partner, access.ActivateOffers},
 	{GetSupport, "GET", "/v1/support", "benefits", Partner, access.ViewBenefits},
 	{OpenSupportIncident, "POST", "/v1/support/incidents", "benefits", Partner, access.SubmitRequests},
+	{ListSupportIncidents, "GET", "/v1/support/incidents", "benefits", Partner, access.ViewBenefits},
 	{RequestAdvisoryHours, "POST", "/v1/advisory/requests", "benefits", Partner, access.SubmitRequests},
 	{ListAdvisoryRequests, "GET", "/v1/advisory/requests", "benefits", Partner, access.ViewBenefits},
 

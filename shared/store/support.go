@@ -172,6 +172,32 @@ type incidentItem struct {
 	Status         string    `dynamodbav:"status"`
 }
 
+// Incidents pages through a partner's incidents, newest first: one Query of
+// its INCIDENT# items backwards (ids are time-ordered), limit+1 to know
+// whether a next page exists (page).
+func (s *Store) Incidents(ctx context.Context, partnerID string, limit int, cursor string) (out []support.Incident, next string, err error) {
+	defer wrap(&err, "incidents of %s", partnerID)
+	pk := partnerPK(partnerID)
+	in := s.prefixQuery(pk, incidentPrefix)
+	in.ScanIndexForward = aws.Bool(false)
+	items, next, err := page(ctx, s, in, pageOf[*incidentItem]{list: "incidents",
+		startKey: func(id string) (map[string]types.AttributeValue, error) {
+			if !idPosition(id) {
+				return nil, ErrBadCursor
+			}
+			return key(pk, incidentSK(id)), nil
+		},
+		position: func(it *incidentItem) string { return it.ID }}, limit, cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	for _, it := range items {
+		out = append(out, support.Incident{ID: it.ID, PartnerID: partnerID, Category: support.Category(it.Category), Product: it.Product,
+			ProductVersion: it.ProductVersion, BenefitID: it.BenefitID, OpenedBy: it.OpenedBy, OpenedAt: it.OpenedAt})
+	}
+	return out, next, nil
+}
+
 // openIncident records an incident and counts it against line in one
 // transaction. Errors: ErrConflict (the line changed: read again).
 func (s *Store) openIncident(ctx context.Context, partnerID string, in support.Incident, line benefit.Benefit, ev audit.Event) (err error) {

@@ -64,6 +64,10 @@ type Store interface {
 	// benefit.ErrBusy. An error of decide (or of the read) comes back as it
 	// is, with nothing written.
 	UpdateSupport(ctx context.Context, partnerID string, decide Decide) error
+	// Incidents pages through the partner's incidents, newest first (one
+	// Query): limit at most, and the cursor of the next page ("" at the
+	// end). Errors: a cursor that is not this list's.
+	Incidents(ctx context.Context, partnerID string, limit int, cursor string) ([]Incident, string, error)
 }
 
 // Summary is what every user of the partner sees of support: the contract,
@@ -126,6 +130,12 @@ func (d Desk) Get(ctx context.Context, partnerID string, now time.Time) (Summary
 		return Summary{}, err
 	}
 	return Summarize(h, now), nil
+}
+
+// Incidents lists the partner's incidents, newest first, a page at a time:
+// what any user of the partner may read of its support.
+func (d Desk) Incidents(ctx context.Context, partnerID string, limit int, cursor string) ([]Incident, string, error) {
+	return d.Store.Incidents(ctx, partnerID, limit, cursor)
 }
 
 // OpenIncident opens in (category, product, productVersion) for actorID

@@ -183,6 +183,26 @@ func (f *Fake) AdvisoryRequests(_ context.Context, partnerID string, limit int, 
 	return rs[:limit], rs[limit-1].ID, nil
 }
 
+// Incidents pages through the partner's incidents as the real one does:
+// newest (highest id) first; the cursor is the last id of the page.
+func (f *Fake) Incidents(_ context.Context, partnerID string, limit int, cursor string) ([]support.Incident, string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	p := f.partner(partnerID)
+	if p == nil {
+		return nil, "", nil
+	}
+	out := slices.Clone(p.incidents)
+	slices.SortFunc(out, func(a, b support.Incident) int { return cmp.Compare(b.ID, a.ID) })
+	if cursor != "" {
+		out = slices.DeleteFunc(out, func(in support.Incident) bool { return in.ID >= cursor })
+	}
+	if limit <= 0 || len(out) <= limit {
+		return out, "", nil
+	}
+	return out[:limit], out[limit-1].ID, nil
+}
+
 func (f *Fake) hasEvent(p *partnerState, ev audit.Event) bool {
 	return slices.ContainsFunc(p.events, func(e audit.Event) bool { return e.ID == ev.ID && e.At.Equal(ev.At) })
 }

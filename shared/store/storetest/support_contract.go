@@ -76,6 +76,43 @@ func SupportContract(t *testing.T, newStore func(t *testing.T) SupportStore) {
 		wantEvents(t, s, fx.Partner, "")
 	})
 
+	run("IncidentsPageNewestFirst", func(t *testing.T, s SupportStore, fx SupportFixture) {
+		for _, p := range []struct{ partner, admin string }{{fx.Partner, fx.Admin}, {fx.Other, fx.OtherAdmin}} {
+			if _, _, err := Desk(s).Activate(ctx, p.partner, p.admin, fx.At); err != nil {
+				t.Fatal(err)
+			}
+		}
+		openIncidents(t, s, fx.Partner, fx.Admin, 5, fx)
+		openIncidents(t, s, fx.Other, fx.OtherAdmin, 1, fx)
+		var got []support.Incident
+		cursor, pages := "", 0
+		for {
+			page, next, err := Desk(s).Incidents(ctx, fx.Partner, 2, cursor)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, pages = append(got, page...), pages+1
+			if next == "" {
+				break
+			}
+			cursor = next
+		}
+		if len(got) != 5 || pages != 3 {
+			t.Fatalf("%d incidents in %d pages, want 5 in 3", len(got), pages)
+		}
+		for i, in := range got {
+			if in.PartnerID != fx.Partner || in.OpenedBy != fx.Admin || in.Product != "Tenant" || in.BenefitID == "" || !in.OpenedAt.Equal(fx.At) {
+				t.Fatalf("incident %d: %+v", i, in)
+			}
+			if i > 0 && in.ID >= got[i-1].ID {
+				t.Fatalf("not newest first: %s after %s", in.ID, got[i-1].ID)
+			}
+		}
+		if none, next, err := Desk(s).Incidents(ctx, fx.Empty, 10, ""); err != nil || len(none) != 0 || next != "" {
+			t.Fatalf("a partner with no incidents: %v %q %v", none, next, err)
+		}
+	})
+
 	run("ActivatesOnceWithItsEvent", func(t *testing.T, s SupportStore, fx SupportFixture) {
 		first, created, err := Desk(s).Activate(ctx, fx.Partner, fx.Admin, fx.At)
 		if err != nil || !created || first.Activation == nil {
