@@ -60,3 +60,38 @@ func TestIncidentListNewestFirstForEveryUser(t *testing.T) {
 		}
 	}
 }
+
+// TestSupportOffersTheOnPremisesPickList: GET /v1/support gives every user
+// the products an on-premises incident may name, by name, with the
+// versions incidents are taken for, so nobody types a product id or a
+// version the API then refuses.
+func TestSupportOffersTheOnPremisesPickList(t *testing.T) {
+	h := newHarness(t)
+	pid, _, admin := h.newPartner("Picks", "USD")
+	member := h.token(pid, h.addUser(admin, "member@picks.example"))
+	v := h.get("/v1/support", member).json(t)
+	picks, _ := v["onPremisesProducts"].([]any)
+	if len(picks) == 0 {
+		t.Fatalf("no pick list: %v", v)
+	}
+	prev := ""
+	for _, raw := range picks {
+		p := raw.(map[string]any)
+		versions, _ := p["supportedVersions"].([]any)
+		name, _ := p["name"].(string)
+		if p["id"] == "" || name == "" || len(versions) == 0 || len(versions) > 2 || name < prev {
+			t.Fatalf("pick %v (after %q)", p, prev)
+		}
+		prev = name
+	}
+	// What the pick list offers is what the incident takes.
+	h.buy(admin, "gold-2026")
+	if r := h.post("/v1/support/activate", admin, ""); r.Status != http.StatusCreated {
+		t.Fatalf("activate: %d %s", r.Status, r.Body)
+	}
+	first := picks[0].(map[string]any)
+	version := first["supportedVersions"].([]any)[0].(string)
+	if r := h.post("/v1/support/incidents", member, `{"category":"on-premises","product":"`+first["id"].(string)+`","productVersion":"`+version+`"}`); r.Status != http.StatusCreated {
+		t.Fatalf("an incident for the first pick: %d %s", r.Status, r.Body)
+	}
+}

@@ -21,6 +21,28 @@ type supportView struct {
 		Used      int `json:"used"`
 		Remaining int `json:"remaining"`
 	} `json:"incidents"`
+	// OnPremisesProducts is the pick list of an on-premises incident.
+	OnPremisesProducts []pickView `json:"onPremisesProducts"`
+}
+
+type pickView struct {
+	ID                string   `json:"id"`
+	Name              string   `json:"name"`
+	SupportedVersions []string `json:"supportedVersions"`
+}
+
+// supportView is the summary with the current catalogue's pick list.
+func (s *Service) supportView(ctx context.Context, sum support.Summary) (supportView, error) {
+	cat, err := s.catalog(ctx)
+	if err != nil {
+		return supportView{}, err
+	}
+	v := viewSupport(sum)
+	v.OnPremisesProducts = []pickView{}
+	for _, p := range support.PickList(cat) {
+		v.OnPremisesProducts = append(v.OnPremisesProducts, pickView{ID: p.ID, Name: p.Name, SupportedVersions: p.Versions})
+	}
+	return v, nil
 }
 
 func viewSupport(sum support.Summary) supportView {
@@ -43,10 +65,14 @@ func (s *Service) activateSupport(ctx context.Context, r *httpapi.Request) (http
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	if created {
-		return httpapi.JSON(http.StatusCreated, viewSupport(sum))
+	v, err := s.supportView(ctx, sum)
+	if err != nil {
+		return httpapi.Response{}, err
 	}
-	return httpapi.JSON(http.StatusOK, viewSupport(sum))
+	if created {
+		return httpapi.JSON(http.StatusCreated, v)
+	}
+	return httpapi.JSON(http.StatusOK, v)
 }
 
 // getSupport shows every user of the partner the contract ids and the
@@ -56,7 +82,11 @@ func (s *Service) getSupport(ctx context.Context, r *httpapi.Request) (httpapi.R
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	return httpapi.JSON(http.StatusOK, viewSupport(sum))
+	v, err := s.supportView(ctx, sum)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, v)
 }
 
 type incidentBody struct {

@@ -106,8 +106,12 @@ func (p Product) OfferMonths() int {
 // SupportsVersion reports whether incidents are taken for an on-premises
 // product version: the current one or the one before.
 func (p Product) SupportsVersion(v string) bool {
-	return slices.Contains(p.Versions[:min(2, len(p.Versions))], v)
+	return slices.Contains(p.SupportedVersions(), v)
 }
+
+// SupportedVersions are the versions incidents are taken for: the current
+// one and the one before (none for a product without versions).
+func (p Product) SupportedVersions() []string { return p.Versions[:min(2, len(p.Versions))] }
 
 // Download is one installable image of a software product.
 type Download struct {

@@ -5,6 +5,7 @@
 package support
 
 import (
+	"cmp"
 	"crypto/rand"
 	"slices"
 	"strings"
@@ -142,7 +143,7 @@ func CheckIncident(in Incident, purchases []benefit.Purchase, lines []benefit.Be
 			return benefit.Benefit{}, ErrMissingVersion
 		}
 		if !p.SupportsVersion(in.ProductVersion) {
-			return benefit.Benefit{}, ErrVersionNotSupp.With("supportedVersions", p.Versions[:min(2, len(p.Versions))])
+			return benefit.Benefit{}, ErrVersionNotSupp.With("supportedVersions", p.SupportedVersions())
 		}
 	}
 	if NeedsActivation(in.Category) && !activated {
@@ -158,3 +159,24 @@ func CheckIncident(in Incident, purchases []benefit.Purchase, lines []benefit.Be
 // NeedsActivation: on-premises, Azure (non-CSP) and Dynamics incidents are
 // opened with the Access ID and Contract ID.
 func NeedsActivation(c Category) bool { return c == OnPremises || c == Azure || c == Dynamics }
+
+// Pick is an on-premises product an incident may be opened for, with the
+// versions it is taken for: the pick list a caller chooses from instead of
+// typing ids.
+type Pick struct {
+	ID, Name string
+	Versions []string
+}
+
+// PickList is the catalogue's on-premises products (those with versions),
+// by name.
+func PickList(cat *catalog.Catalog) []Pick {
+	var out []Pick
+	for id, p := range cat.Products {
+		if len(p.Versions) > 0 {
+			out = append(out, Pick{ID: id, Name: p.Name, Versions: p.SupportedVersions()})
+		}
+	}
+	slices.SortFunc(out, func(a, b Pick) int { return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID)) })
+	return out
+}
