@@ -150,14 +150,14 @@ func (g *gateway) issueToken(w http.ResponseWriter, r *http.Request) {
 	}
 	var f apperr.Fields
 	if strings.TrimSpace(in.UserID) == "" {
-		f.Add("userId", "required")
+		f.Add("userId", apperr.Required, "required")
 	}
 	operator := false
 	for _, role := range in.Roles {
 		operator = operator || role == string(access.ProgramOperator)
 	}
 	if in.PartnerID == "" && !operator {
-		f.Add("partnerId", "required unless roles include program-operator")
+		f.Add("partnerId", apperr.Required, "required unless roles include program-operator")
 	}
 	if err := f.Err(); err != nil {
 		localProblem(w, r, err)
@@ -188,7 +188,7 @@ func (g *gateway) setClock(w http.ResponseWriter, r *http.Request) {
 		t, err := time.Parse(time.RFC3339, in.Now)
 		if err != nil {
 			var f apperr.Fields
-			f.Add("now", "must be an RFC 3339 time such as 2027-01-01T00:00:00Z")
+			f.Add("now", apperr.Format, "must be an RFC 3339 time such as 2027-01-01T00:00:00Z")
 			localProblem(w, r, f.Err())
 			return
 		}

@@ -55,10 +55,13 @@ func TestDashboardIsOneQueryInSpecShape(t *testing.T) {
 		want := wantB
 		switch bm["kind"] {
 		case "credit-monthly", "credit-annual":
-			// Credit lines also show their holders and balance.
-			want = append(slices.Clone(wantB), "holders", "assignedToCaller", "balance")
+			// Credit lines also show their holders, balance and what a
+			// seat is worth, per month or year.
+			want = append(slices.Clone(wantB), "holders", "assignedToCaller", "balance", "creditAmount", "creditPeriod")
 		case "visual-studio":
 			want = append(slices.Clone(wantB), "holders", "assignedToCaller")
+		case "gtm-offer":
+			want = append(slices.Clone(wantB), "offerType")
 		}
 		if bm["plan"] != "gold" && bm["plan"] != "action-pack" {
 			t.Errorf("line plan %v", bm["plan"])

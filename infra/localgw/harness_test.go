@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/pbs/benefits/shared/api"
+	"github.com/pbs/benefits/shared/apperr"
 	"github.com/pbs/benefits/shared/boot"
 	"github.com/pbs/benefits/shared/catalog"
 	"github.com/pbs/benefits/shared/clock"
@@ -189,7 +190,33 @@ func (h *harness) do(c call) reply {
 	if _, err := buf.ReadFrom(resp.Body); err != nil {
 		h.t.Fatal(err)
 	}
-	return reply{Status: resp.StatusCode, Header: resp.Header, Body: buf.Bytes()}
+	r := reply{Status: resp.StatusCode, Header: resp.Header, Body: buf.Bytes()}
+	checkFieldCodes(h.t, c, r)
+	return r
+}
+
+// fieldCodes are the stable codes a field error may carry (apperr).
+var fieldCodes = []string{apperr.Required, apperr.TooLong, apperr.TooShort, apperr.Format, apperr.OutOfRange, apperr.UnknownValue, apperr.Duplicate}
+
+// checkFieldCodes holds every field error any test meets to its contract:
+// a stable code beside the English message, so every refusal can be
+// translated (a net over all the suite's refusals).
+func checkFieldCodes(t testing.TB, c call, r reply) {
+	t.Helper()
+	if r.Header.Get("Content-Type") != "application/problem+json" {
+		return
+	}
+	var p struct {
+		Errors []struct{ Field, Code, Message string }
+	}
+	if json.Unmarshal(r.Body, &p) != nil {
+		return
+	}
+	for _, e := range p.Errors {
+		if !slices.Contains(fieldCodes, e.Code) {
+			t.Errorf("%s %s: field error %q (%q) has code %q, want one of %v", c.method, c.path, e.Field, e.Message, e.Code, fieldCodes)
+		}
+	}
 }
 
 func (h *harness) get(path, token string) reply {

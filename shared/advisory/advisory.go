@@ -49,10 +49,10 @@ var (
 func Check(r Request, purchases []benefit.Purchase, lines []benefit.Benefit, now time.Time) ([]benefit.Take, error) {
 	var f apperr.Fields
 	if t := strings.TrimSpace(r.Topic); !f.Long("topic", t, MaxTopic) && t == "" {
-		f.Add("topic", "required: 1 to 500 characters")
+		f.Add("topic", apperr.Required, "required: 1 to 500 characters")
 	}
 	if r.Hours < 1 || r.Hours > MaxHours {
-		f.Add("hours", "a whole number of hours from 1 to 1000")
+		f.Add("hours", apperr.OutOfRange, "a whole number of hours from 1 to 1000")
 	}
 	if len(f) > 0 {
 		return nil, f.Err()
@@ -69,7 +69,7 @@ func Check(r Request, purchases []benefit.Purchase, lines []benefit.Benefit, now
 		for _, t := range takes[:MaxDrawLines] {
 			most += t.Amount
 		}
-		f.Add("hours", fmt.Sprintf("at most %d in one request: the hours left are spread over more than %d lines; ask for the rest in another request", most, MaxDrawLines))
+		f.Add("hours", apperr.OutOfRange, fmt.Sprintf("at most %d in one request: the hours left are spread over more than %d lines; ask for the rest in another request", most, MaxDrawLines))
 		return nil, f.Err()
 	}
 	return takes, nil

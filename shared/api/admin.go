@@ -116,7 +116,7 @@ func parseCSVKeys(body []byte) ([]string, error) {
 			break
 		}
 		if err != nil {
-			f.Add(fmt.Sprintf("line[%d]", line), "not valid CSV")
+			f.Add(fmt.Sprintf("line[%d]", line), apperr.Format, "not valid CSV")
 			break
 		}
 		k := strings.TrimSpace(rec[0])
@@ -143,14 +143,14 @@ func parseJSONLKeys(body []byte) ([]string, error) {
 		}
 		if err := json.Unmarshal(text, &rec); err != nil {
 			if len(f) < maxLineErrors {
-				f.Add(fmt.Sprintf("line[%d]", line), `must be a JSON object {"key": "..."}`)
+				f.Add(fmt.Sprintf("line[%d]", line), apperr.Format, `must be a JSON object {"key": "..."}`)
 			}
 			continue
 		}
 		addKey(&keys, &f, line, strings.TrimSpace(rec.Key))
 	}
 	if err := sc.Err(); err != nil {
-		f.Add("body", "a line is longer than 64 KiB")
+		f.Add("body", apperr.TooLong, "a line is longer than 64 KiB")
 	}
 	return keys, lineErrors(f)
 }
@@ -161,7 +161,7 @@ func addKey(keys *[]string, f *apperr.Fields, line int, k string) {
 		// blank lines are ignored
 	case !keyRE().MatchString(k):
 		if len(*f) < maxLineErrors {
-			f.Add(fmt.Sprintf("line[%d]", line), "a key is 1–256 letters, digits and + / = . _ : -")
+			f.Add(fmt.Sprintf("line[%d]", line), apperr.Format, "a key is 1–256 letters, digits and + / = . _ : -")
 		}
 	default:
 		*keys = append(*keys, k)

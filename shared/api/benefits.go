@@ -33,7 +33,7 @@ func (s *Service) listPackages(ctx context.Context, r *httpapi.Request) (httpapi
 	cur := r.Query("currency")
 	if cur != "" && !currencyRE.MatchString(cur) {
 		var f apperr.Fields
-		f.Add("currency", "must be an ISO 4217 code such as USD")
+		f.Add("currency", apperr.Format, "must be an ISO 4217 code such as USD")
 		return httpapi.Response{}, f.Err()
 	}
 	cat, cur, err := s.shop().Packages(ctx, r.Caller.PartnerID, cur)

@@ -138,7 +138,7 @@ func (s *Service) getLedger(ctx context.Context, r *httpapi.Request) (httpapi.Re
 func requireID(field, id string) error {
 	if id == "" {
 		var f apperr.Fields
-		f.Add(field, "required")
+		f.Add(field, apperr.Required, "required")
 		return f.Err()
 	}
 	if err := apperr.CheckLen(field, id, httpapi.MaxIDLen); err != nil {

@@ -150,9 +150,9 @@ func bothOrNeither(lang, os string) error {
 	}
 	var f apperr.Fields
 	if lang == "" {
-		f.Add("language", "give both language and os, or neither to list what is on offer")
+		f.Add("language", apperr.Required, "give both language and os, or neither to list what is on offer")
 	} else {
-		f.Add("os", "give both language and os, or neither to list what is on offer")
+		f.Add("os", apperr.Required, "give both language and os, or neither to list what is on offer")
 	}
 	return f.Err()
 }

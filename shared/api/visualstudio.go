@@ -71,7 +71,7 @@ func (s *Service) assignVisualStudio(ctx context.Context, r *httpapi.Request, in
 func checkRow(row seatRow) error {
 	var f apperr.Fields
 	if row.UserID == "" {
-		f.Add("userId", "required")
+		f.Add("userId", apperr.Required, "required")
 	}
 	f.Long("userId", row.UserID, httpapi.MaxIDLen)
 	f.Long("replacesUserId", row.ReplacesUserID, httpapi.MaxIDLen)
@@ -185,9 +185,9 @@ func bulkRows(r *httpapi.Request) ([]seatRow, error) {
 	var f apperr.Fields
 	switch {
 	case len(rows) == 0:
-		f.Add("assignments", "at least one row is required")
+		f.Add("assignments", apperr.Required, "at least one row is required")
 	case len(rows) > maxBulkRows:
-		f.Add("assignments", fmt.Sprintf("at most %d rows per request", maxBulkRows))
+		f.Add("assignments", apperr.OutOfRange, fmt.Sprintf("at most %d rows per request", maxBulkRows))
 	}
 	if len(f) > 0 {
 		return nil, f.Err()
@@ -208,7 +208,7 @@ func bulkRows(r *httpapi.Request) ([]seatRow, error) {
 func csvRows(body []byte) ([]seatRow, error) {
 	bad := func(msg string) error {
 		var f apperr.Fields
-		f.Add("body", msg)
+		f.Add("body", apperr.Format, msg)
 		return f.Err()
 	}
 	rd := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(body, []byte("\xef\xbb\xbf"))))

@@ -35,14 +35,21 @@ const RetryAfter = "retryAfter"
 type FieldError struct {
 	Field   string `json:"field"`
 	Message string `json:"message"`
-	// Code is the stable reason (TooLong, ...) beside the English message;
-	// empty where a check does not give one yet.
-	Code string `json:"code,omitempty"`
+	// Code is the stable reason beside the English message (one of the
+	// constants below), which a client translates: every field error has
+	// one.
+	Code string `json:"code"`
 }
 
 // Field error codes.
 const (
-	TooLong = "too_long" // more characters than the field's documented maximum
+	Required     = "required"      // missing, empty or blank
+	TooLong      = "too_long"      // more characters than the field's documented maximum
+	TooShort     = "too_short"     // fewer characters than its documented minimum
+	Format       = "format"        // not in the field's shape (an email, a date, a tag, an id)
+	OutOfRange   = "out_of_range"  // a number, a count or a list length outside its bounds
+	UnknownValue = "unknown_value" // not one of the values (or fields) the API knows
+	Duplicate    = "duplicate"     // repeats a value that must be unique
 )
 
 // Error is a domain error with a stable machine-readable code.
@@ -102,9 +109,10 @@ var (
 // Fields collects validation failures; Err returns nil when there are none.
 type Fields []FieldError
 
-// Add records a failure for one field.
-func (f *Fields) Add(field, message string) {
-	*f = append(*f, FieldError{Field: field, Message: message})
+// Add records a failure for one field, with its code (Required, Format,
+// ...) and an English message.
+func (f *Fields) Add(field, code, message string) {
+	*f = append(*f, FieldError{Field: field, Code: code, Message: message})
 }
 
 // Long records a too_long failure when s has more than maxLen characters

@@ -43,7 +43,7 @@ type Shop struct {
 func (s Shop) Buy(ctx context.Context, partnerID, packageID string, now time.Time) (Purchase, []Benefit, error) {
 	if strings.TrimSpace(packageID) == "" {
 		var f apperr.Fields
-		f.Add("packageId", "required")
+		f.Add("packageId", apperr.Required, "required")
 		return Purchase{}, nil, f.Err()
 	}
 	if err := apperr.CheckLen("packageId", packageID, catalog.MaxIDLen); err != nil {

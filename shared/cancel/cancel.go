@@ -125,7 +125,7 @@ func Resolve(sr ServiceRequest, outcome, note, by string, now time.Time) (Servic
 	var f apperr.Fields
 	st := Status(outcome)
 	if st != Completed && st != Rejected {
-		f.Add("status", "must be completed or rejected")
+		f.Add("status", apperr.UnknownValue, "must be completed or rejected")
 	}
 	f.Long("note", strings.TrimSpace(note), MaxReason)
 	if len(f) > 0 {

@@ -110,7 +110,7 @@ func (r Requests) Cancel(ctx context.Context, partnerID, userID, purchaseID, rea
 func (r Requests) List(ctx context.Context, status string, limit int, cursor string) ([]ServiceRequest, string, error) {
 	if status != "" && status != string(Pending) && status != string(Completed) && status != string(Rejected) {
 		var f apperr.Fields
-		f.Add("status", "pending, completed or rejected")
+		f.Add("status", apperr.UnknownValue, "pending, completed or rejected")
 		return nil, "", f.Err()
 	}
 	return r.Store.ServiceRequests(ctx, status, limit, cursor)

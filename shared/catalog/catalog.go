@@ -213,10 +213,10 @@ func Parse(doc []byte) (*Catalog, error) {
 	dec.DisallowUnknownFields()
 	var c Catalog
 	if err := dec.Decode(&c); err != nil {
-		return nil, invalid(apperr.Fields{{Field: "", Message: "not a catalogue document: " + err.Error()}})
+		return nil, invalid(apperr.Fields{{Field: "", Code: apperr.Format, Message: "not a catalogue document: " + err.Error()}})
 	}
 	if dec.More() {
-		return nil, invalid(apperr.Fields{{Field: "", Message: "trailing data after the document"}})
+		return nil, invalid(apperr.Fields{{Field: "", Code: apperr.Format, Message: "trailing data after the document"}})
 	}
 	if errs := c.Validate(); len(errs) > 0 {
 		return nil, invalid(errs)
@@ -272,7 +272,7 @@ func (p Product) Download(lang, os string) (Download, error) {
 	want, err := language.Parse(lang)
 	if err != nil || len(lang) > 35 {
 		var f apperr.Fields
-		f.Add("language", "must be a BCP 47 language tag such as en-US or ja")
+		f.Add("language", apperr.Format, "must be a BCP 47 language tag such as en-US or ja")
 		return Download{}, f.Err()
 	}
 	var (

@@ -17,7 +17,7 @@ var (
 	// ErrVersionExists: a version label was published before.
 	ErrVersionExists = &apperr.Error{Kind: apperr.Unprocessable, Code: "catalog_invalid",
 		Message: "The catalogue document is invalid.",
-		Fields:  []apperr.FieldError{{Field: "version", Message: "this version was already published; versions are immutable"}}}
+		Fields:  []apperr.FieldError{{Field: "version", Code: apperr.Duplicate, Message: "this version was already published; versions are immutable"}}}
 	// ErrNotPublished: no catalogue was published yet.
 	ErrNotPublished = apperr.New(apperr.NotFound, "not_found", "No catalogue has been published yet.")
 )

@@ -81,7 +81,11 @@ func (c *Catalog) Validate() apperr.Fields {
 // msg when ok refuses s: the shape of most of the document's strings.
 func checkText(f *apperr.Fields, at, s string, maxLen int, ok func(string) bool, msg string) {
 	if !f.Long(at, s, maxLen) && !ok(s) {
-		f.Add(at, msg)
+		code := apperr.Format
+		if strings.TrimSpace(s) == "" {
+			code = apperr.Required
+		}
+		f.Add(at, code, msg)
 	}
 }
 
@@ -91,7 +95,7 @@ func httpsURL(s string) bool { return strings.HasPrefix(s, "https://") }
 
 func (c *Catalog) checkCurrencies(f *apperr.Fields) {
 	if len(c.Currencies) == 0 {
-		f.Add("currencies", "at least one currency is required")
+		f.Add("currencies", apperr.Required, "at least one currency is required")
 	}
 	for i, cur := range c.Currencies {
 		checkText(f, fmt.Sprintf("currencies[%d]", i), cur, 3, currencyRE.MatchString, "must be an ISO 4217 code such as USD")
@@ -123,7 +127,7 @@ func checkProductID(f *apperr.Fields, id string) string {
 		at = "products." + strings.ToValidUTF8(id[:MaxIDLen], "") + "…" // not the whole key in every error
 		f.Long(at, id, MaxIDLen)
 	} else if !validID(id) {
-		f.Add(at, "product ids are lowercase letters, digits and dashes")
+		f.Add(at, apperr.Format, "product ids are lowercase letters, digits and dashes")
 	}
 	return at
 }
@@ -138,7 +142,7 @@ func checkInstructions(f *apperr.Fields, at string, texts map[string]string) {
 
 func checkKind(f *apperr.Fields, at string, k Kind) {
 	if !slices.Contains(Kinds, k) {
-		f.Add(at, "unknown benefit kind")
+		f.Add(at, apperr.UnknownValue, "unknown benefit kind")
 	}
 }
 
@@ -148,10 +152,10 @@ func checkKeySource(f *apperr.Fields, at string, p Product) {
 	case "":
 		// A key-bearing product must say where its keys come from.
 		if p.Kind == Software || p.Kind == License {
-			f.Add(at, "required for software and license products: pool or signed")
+			f.Add(at, apperr.Required, "required for software and license products: pool or signed")
 		}
 	default:
-		f.Add(at, "must be pool or signed")
+		f.Add(at, apperr.UnknownValue, "must be pool or signed")
 	}
 }
 
@@ -165,7 +169,7 @@ func checkOffer(f *apperr.Fields, at string, p Product) {
 
 func checkMonths(f *apperr.Fields, at string, months int) {
 	if months < 0 || months > MaxMonths {
-		f.Add(at, "must be between 1 and 60 when given")
+		f.Add(at, apperr.OutOfRange, "must be between 1 and 60 when given")
 	}
 }
 
@@ -173,7 +177,7 @@ func checkDownload(f *apperr.Fields, at string, d Download) {
 	long := f.Long(at+".language", d.Language, MaxLanguageLen)
 	long = f.Long(at+".os", d.OS, MaxOSLen) || long
 	if !long && (d.Language == "" || d.OS == "") {
-		f.Add(at, "language and os are required")
+		f.Add(at, apperr.Required, "language and os are required")
 	}
 	checkText(f, at+".url", d.URL, MaxURLLen, httpsURL, "must be an https URL")
 	checkText(f, at+".sha256", d.SHA256, 64, validSHA256, "must be 64 lowercase hex digits")
@@ -183,15 +187,15 @@ func checkDownload(f *apperr.Fields, at string, d Download) {
 func (c *Catalog) checkPackage(f *apperr.Fields, at string, p Package, seen map[string]bool) {
 	checkPackageID(f, at+".id", p.ID, seen)
 	if !slices.Contains(Plans, p.Plan) {
-		f.Add(at+".plan", "must be action-pack, silver or gold")
+		f.Add(at+".plan", apperr.UnknownValue, "must be action-pack, silver or gold")
 	}
 	checkText(f, at+".name", p.Name, MaxNameLen, notBlank, "required")
 	c.checkMoney(f, at+".price", p.Price)
 	switch {
 	case len(p.Benefits) == 0:
-		f.Add(at+".benefits", "a package needs at least one benefit line")
+		f.Add(at+".benefits", apperr.Required, "a package needs at least one benefit line")
 	case p.Items() > MaxPackageItems:
-		f.Add(at+".benefits", fmt.Sprintf("at most %d items: one per line and one more per credit line, so that buying and cancelling each fit in one transaction", MaxPackageItems))
+		f.Add(at+".benefits", apperr.OutOfRange, fmt.Sprintf("at most %d items: one per line and one more per credit line, so that buying and cancelling each fit in one transaction", MaxPackageItems))
 	}
 	for j, l := range p.Benefits {
 		c.checkLine(f, fmt.Sprintf("%s.benefits[%d]", at, j), l)
@@ -202,9 +206,9 @@ func checkPackageID(f *apperr.Fields, at, id string, seen map[string]bool) {
 	switch {
 	case f.Long(at, id, MaxIDLen):
 	case !validID(id):
-		f.Add(at, "package ids are lowercase letters, digits and dashes")
+		f.Add(at, apperr.Format, "package ids are lowercase letters, digits and dashes")
 	case seen[id]:
-		f.Add(at, "duplicate package id")
+		f.Add(at, apperr.Duplicate, "duplicate package id")
 	}
 	seen[id] = true
 }
@@ -213,10 +217,10 @@ func (c *Catalog) checkLine(f *apperr.Fields, at string, l Line) {
 	checkKind(f, at+".kind", l.Kind)
 	c.checkLineProduct(f, at+".product", l)
 	if l.Quantity < 1 || l.Quantity > MaxQuantity {
-		f.Add(at+".quantity", fmt.Sprintf("must be between 1 and %d", MaxQuantity))
+		f.Add(at+".quantity", apperr.OutOfRange, fmt.Sprintf("must be between 1 and %d", MaxQuantity))
 	}
 	if l.BenefitType != Core && l.BenefitType != Incremental {
-		f.Add(at+".benefitType", "must be core or incremental")
+		f.Add(at+".benefitType", apperr.UnknownValue, "must be core or incremental")
 	}
 	c.checkCredit(f, at+".credit", l)
 	checkMonths(f, at+".validityMonths", l.ValidityMonths)
@@ -227,9 +231,9 @@ func (c *Catalog) checkLineProduct(f *apperr.Fields, at string, l Line) {
 	switch p, ok := c.Products[l.Product]; {
 	case f.Long(at, l.Product, MaxIDLen):
 	case !ok:
-		f.Add(at, "not in products")
+		f.Add(at, apperr.UnknownValue, "not in products")
 	case p.Kind != l.Kind:
-		f.Add(at, fmt.Sprintf("product is of kind %s, line is %s", p.Kind, l.Kind))
+		f.Add(at, apperr.UnknownValue, fmt.Sprintf("product is of kind %s, line is %s", p.Kind, l.Kind))
 	}
 }
 
@@ -238,7 +242,7 @@ func (c *Catalog) checkCredit(f *apperr.Fields, at string, l Line) {
 	if l.Kind.IsCredit() {
 		c.checkMoney(f, at, l.Credit)
 	} else if len(l.Credit) > 0 {
-		f.Add(at, "only credit lines carry an amount")
+		f.Add(at, apperr.UnknownValue, "only credit lines carry an amount")
 	}
 }
 
@@ -247,14 +251,14 @@ func (c *Catalog) checkMoney(f *apperr.Fields, at string, m Money) {
 	for _, cur := range c.Currencies {
 		v, ok := m[cur]
 		if !ok {
-			f.Add(at+"."+cur, "missing amount for this currency")
+			f.Add(at+"."+cur, apperr.Required, "missing amount for this currency")
 		} else if v < 0 || v > MaxAmount {
-			f.Add(at+"."+cur, fmt.Sprintf("must be between 0 and %d minor units", MaxAmount))
+			f.Add(at+"."+cur, apperr.OutOfRange, fmt.Sprintf("must be between 0 and %d minor units", MaxAmount))
 		}
 	}
 	for _, cur := range slices.Sorted(maps.Keys(m)) {
 		if !slices.Contains(c.Currencies, cur) {
-			f.Add(at+"."+cur, "currency not listed in currencies")
+			f.Add(at+"."+cur, apperr.UnknownValue, "currency not listed in currencies")
 		}
 	}
 }

@@ -163,7 +163,7 @@ func (j *Job) Run(ctx context.Context, req Request, now time.Time) (Summary, err
 		p, err := ParsePeriod(req.Period)
 		if err != nil {
 			var f apperr.Fields
-			f.Add("period", "must be a month, YYYY-MM")
+			f.Add("period", apperr.Format, "must be a month, YYYY-MM")
 			return Summary{}, f.Err()
 		}
 		period = p

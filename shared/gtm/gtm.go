@@ -57,17 +57,17 @@ func NewContact(u partner.User, found bool, draft Contact) (Contact, error) {
 	var f apperr.Fields
 	email, phone, lang := strings.TrimSpace(draft.Email), draft.Phone, draft.Language
 	if !f.Long("email", email, partner.MaxEmail) && !partner.ValidEmail(email) {
-		f.Add("email", "a valid email address")
+		f.Add("email", apperr.Format, "a valid email address")
 	}
 	phone = strings.TrimSpace(phone)
 	if !f.Long("phone", phone, MaxPhone) && !e164().MatchString(phone) {
-		f.Add("phone", "an E.164 number: + then country code and number, digits only, e.g. +81312345678")
+		f.Add("phone", apperr.Format, "an E.164 number: + then country code and number, digits only, e.g. +81312345678")
 	}
 	var tag language.Tag
 	if lang = strings.TrimSpace(lang); !f.Long("language", lang, partner.MaxLanguage) {
 		var err error
 		if tag, err = language.Parse(lang); err != nil || lang == "" {
-			f.Add("language", "a BCP 47 language tag such as en, ja or en-GB")
+			f.Add("language", apperr.Format, "a BCP 47 language tag such as en, ja or en-GB")
 		}
 	}
 	if len(f) > 0 {

@@ -144,11 +144,11 @@ func decodeError(err error) error {
 	var f apperr.Fields
 	switch {
 	case errors.As(err, &typeErr) && typeErr.Field != "":
-		f.Add(typeErr.Field, "must be "+jsonType(typeErr.Type.Kind().String()))
+		f.Add(typeErr.Field, apperr.Format, "must be "+jsonType(typeErr.Type.Kind().String()))
 		return f.Err()
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name, _ := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
-		f.Add(name, "unknown field")
+		f.Add(name, apperr.UnknownValue, "unknown field")
 		return f.Err()
 	}
 	e := *ErrMalformedJSON
@@ -178,7 +178,7 @@ func (r *Request) Paging() (limit int, cursor string, err error) {
 		n, convErr := strconv.Atoi(s)
 		if convErr != nil || n < 1 || n > 100 {
 			var f apperr.Fields
-			f.Add("limit", "must be a whole number from 1 to 100")
+			f.Add("limit", apperr.OutOfRange, "must be a whole number from 1 to 100")
 			return 0, "", f.Err()
 		}
 		limit = n

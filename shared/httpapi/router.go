@@ -66,7 +66,7 @@ var (
 	ErrKeyReused      = apperr.New(apperr.Unprocessable, "idempotency_key_reused", "This Idempotency-Key was used with a different request.")
 	ErrKeyInProgress  = apperr.New(apperr.Conflict, "idempotency_in_progress", "A request with this Idempotency-Key is still running; retry shortly.").With(apperr.RetryAfter, 1)
 	errBadIdempotency = &apperr.Error{Kind: apperr.Invalid, Code: "validation_failed", Message: "The request has invalid fields.",
-		Fields: []apperr.FieldError{{Field: "Idempotency-Key", Message: "1 to 255 printable ASCII characters"}}}
+		Fields: []apperr.FieldError{{Field: "Idempotency-Key", Code: apperr.Format, Message: "1 to 255 printable ASCII characters"}}}
 )
 
 type route struct {

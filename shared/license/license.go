@@ -32,13 +32,13 @@ const Term = 12
 // Errors of redemption.
 var (
 	ErrAlreadyRedeemed = apperr.New(apperr.Conflict, "key_already_redeemed", "This product key has already been redeemed; a key redeems once.")
-	ErrBadMode         = fieldErr("mode", "must be add-seats or extend-term")
-	ErrBadTenant       = fieldErr("tenantId", "required: the tenant id (a GUID) or its domain name, such as contoso.onmicrosoft.com")
+	ErrBadMode         = fieldErr("mode", apperr.UnknownValue, "must be add-seats or extend-term")
+	ErrBadTenant       = fieldErr("tenantId", apperr.Required, "required: the tenant id (a GUID) or its domain name, such as contoso.onmicrosoft.com")
 )
 
-func fieldErr(field, msg string) error {
+func fieldErr(field, code, msg string) error {
 	var f apperr.Fields
-	f.Add(field, msg)
+	f.Add(field, code, msg)
 	return f.Err()
 }
 

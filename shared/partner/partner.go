@@ -68,17 +68,17 @@ func NewPartner(draft Partner) (Partner, error) {
 	var f apperr.Fields
 	name, language := strings.TrimSpace(draft.Name), draft.Language
 	if !f.Long("name", name, MaxName) && name == "" {
-		f.Add("name", "required, at most 256 characters")
+		f.Add("name", apperr.Required, "required, at most 256 characters")
 	}
 	switch {
 	case language == "":
 		language = "en"
 	case f.Long("language", language, MaxLanguage):
 	case !ValidLanguage(language):
-		f.Add("language", "must be a BCP 47 language tag such as en or ja-JP")
+		f.Add("language", apperr.Format, "must be a BCP 47 language tag such as en or ja-JP")
 	}
 	if !f.Long("currency", draft.Currency, 3) && !currencyRE.MatchString(draft.Currency) {
-		f.Add("currency", "must be an ISO 4217 code such as USD")
+		f.Add("currency", apperr.Format, "must be an ISO 4217 code such as USD")
 	}
 	checkEmail(&f, "accountEmail", draft.AccountEmail)
 	if err := f.Err(); err != nil {
@@ -97,14 +97,14 @@ func NewUser(draft User) (User, error) {
 	checkEmail(&f, "email", draft.Email)
 	displayName, roles := strings.TrimSpace(draft.DisplayName), draft.Roles
 	if !f.Long("displayName", displayName, MaxName) && displayName == "" {
-		f.Add("displayName", "required, at most 256 characters")
+		f.Add("displayName", apperr.Required, "required, at most 256 characters")
 	}
 	seen := map[access.Role]bool{}
 	for i, r := range roles {
 		if !access.ValidPartnerRole(r) {
-			f.Add("roles["+strconv.Itoa(i)+"]", "must be one of global-admin, user-management-admin, admin-agent, mpn-partner-admin")
+			f.Add("roles["+strconv.Itoa(i)+"]", apperr.UnknownValue, "must be one of global-admin, user-management-admin, admin-agent, mpn-partner-admin")
 		} else if seen[r] {
-			f.Add("roles["+strconv.Itoa(i)+"]", "duplicate role")
+			f.Add("roles["+strconv.Itoa(i)+"]", apperr.Duplicate, "duplicate role")
 		}
 		seen[r] = true
 	}
@@ -152,6 +152,6 @@ func ValidEmail(s string) bool {
 
 func checkEmail(f *apperr.Fields, field, s string) {
 	if !f.Long(field, strings.TrimSpace(s), MaxEmail) && !ValidEmail(s) {
-		f.Add(field, "must be an email address such as ann@example.com")
+		f.Add(field, apperr.Format, "must be an email address such as ann@example.com")
 	}
 }

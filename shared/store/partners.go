@@ -105,7 +105,7 @@ func (s *Store) User(ctx context.Context, partnerID, userID string) (u partner.U
 
 // ErrBadCursor is returned for a cursor this store did not issue.
 var ErrBadCursor = &apperr.Error{Kind: apperr.Invalid, Code: "validation_failed", Message: "The request has invalid fields.",
-	Fields: []apperr.FieldError{{Field: "cursor", Message: "not a cursor from a previous page"}}}
+	Fields: []apperr.FieldError{{Field: "cursor", Code: apperr.Format, Message: "not a cursor from a previous page"}}}
 
 // Users lists a partner's directory in id (creation) order, one page.
 func (s *Store) Users(ctx context.Context, partnerID string, limit int, cursor string) (users []partner.User, next string, err error) {

@@ -31,17 +31,17 @@ var (
 	ErrVersionNotSupp   = apperr.New(apperr.Conflict, "version_not_supported", "Incidents are taken for the current and the previous version of an on-premises product only.")
 	ErrNotActivated     = apperr.New(apperr.Conflict, "support_not_activated", "Activate product support first: on-premises, Azure and Dynamics incidents need the Access ID and Contract ID.")
 	ErrNoIncidentsLeft  = apperr.New(apperr.Conflict, "no_incidents_left", "Every support incident of the partner's packages has been used.")
-	ErrUnknownProduct   = field("product", "not an on-premises product of the catalogue")
-	ErrBadCategory      = field("category", "must be one of cloud, on-premises, azure, azure-csp, dynamics")
-	ErrMissingProduct   = field("product", "required: 1 to 100 characters")
-	ErrMissingVersion   = field("productVersion", "required for on-premises incidents")
+	ErrUnknownProduct   = field("product", apperr.UnknownValue, "not an on-premises product of the catalogue")
+	ErrBadCategory      = field("category", apperr.UnknownValue, "must be one of cloud, on-premises, azure, azure-csp, dynamics")
+	ErrMissingProduct   = field("product", apperr.Required, "required: 1 to 100 characters")
+	ErrMissingVersion   = field("productVersion", apperr.Required, "required for on-premises incidents")
 	eligiblePlans       = []catalog.Plan{catalog.Gold, catalog.Silver, catalog.ActionPack}
 	signatureCloudPlans = []catalog.Plan{catalog.Gold, catalog.Silver}
 )
 
-func field(name, msg string) error {
+func field(name, code, msg string) error {
 	var f apperr.Fields
-	f.Add(name, msg)
+	f.Add(name, code, msg)
 	return f.Err()
 }
 

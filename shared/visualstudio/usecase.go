@@ -105,7 +105,7 @@ func (s Seats) AssignMany(ctx context.Context, partnerID, actorID, benefitID str
 		}
 		if len(rows) > line.Quantity {
 			var f apperr.Fields
-			f.Add("assignments", fmt.Sprintf("at most %d rows: the subscription's seat count", line.Quantity))
+			f.Add("assignments", apperr.OutOfRange, fmt.Sprintf("at most %d rows: the subscription's seat count", line.Quantity))
 			return f.Err()
 		}
 		return nil
