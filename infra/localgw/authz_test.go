@@ -68,6 +68,9 @@ var docMatrix = map[access.Action][]string{
 	access.CancelPackage:  {string(access.GlobalAdmin), string(access.MPNPartnerAdmin)},
 	access.ViewAudit:      {string(access.GlobalAdmin), string(access.MPNPartnerAdmin)},
 	access.SubmitRequests: partnerCallers,
+	// A global admin is allowed to call it; the use case answers 409.
+	access.RequestAdmin:        partnerCallers,
+	access.DecideAdminRequests: {string(access.GlobalAdmin)},
 }
 
 // authzPartner is one partner with real ids of every kind of line.
