@@ -84,6 +84,10 @@ type authzPartner struct {
 	// Visual Studio, GTM offer.
 	software, monthly, annual string
 	license, vs, offer        string
+	// Open global-admin requests (adminrequests_test.go): the member's
+	// and the admin agent's; and two of a partner with no global admin,
+	// which went to the operator.
+	gar, gar2, opGar, opGar2 string
 }
 
 type authzFixture struct {
@@ -104,6 +108,7 @@ func authzFixtureOn(t *testing.T, h *harness) *authzFixture {
 	h.importKeys("office-cloud-e3", licenseKeys("office-cloud-e3", 20)...)
 	f := &authzFixture{h: h, opTok: h.operator()}
 	f.a, f.b = f.partner("AuthzA"), f.partner("AuthzB")
+	f.adminRequests()
 	// A refund to resolve: partner A cancels a package of its own.
 	sr := h.buy(f.a.tokens[string(access.GlobalAdmin)], "action-pack-2026")["id"].(string)
 	r := h.cancel(f.a.tokens[string(access.GlobalAdmin)], sr)
