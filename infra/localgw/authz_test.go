@@ -68,6 +68,9 @@ var docMatrix = map[access.Action][]string{
 	access.CancelPackage:  {string(access.GlobalAdmin), string(access.MPNPartnerAdmin)},
 	access.ViewAudit:      {string(access.GlobalAdmin), string(access.MPNPartnerAdmin)},
 	access.SubmitRequests: partnerCallers,
+	// A global admin is allowed to call it; the use case answers 409.
+	access.RequestAdmin:        partnerCallers,
+	access.DecideAdminRequests: {string(access.GlobalAdmin)},
 }
 
 // authzPartner is one partner with real ids of every kind of line.
@@ -81,6 +84,10 @@ type authzPartner struct {
 	// Visual Studio, GTM offer.
 	software, monthly, annual string
 	license, vs, offer        string
+	// Open global-admin requests (adminrequests_test.go): the member's
+	// and the admin agent's; and two of a partner with no global admin,
+	// which went to the operator.
+	gar, gar2, opGar, opGar2 string
 }
 
 type authzFixture struct {
@@ -101,6 +108,7 @@ func authzFixtureOn(t *testing.T, h *harness) *authzFixture {
 	h.importKeys("office-cloud-e3", licenseKeys("office-cloud-e3", 20)...)
 	f := &authzFixture{h: h, opTok: h.operator()}
 	f.a, f.b = f.partner("AuthzA"), f.partner("AuthzB")
+	f.adminRequests()
 	// A refund to resolve: partner A cancels a package of its own.
 	sr := h.buy(f.a.tokens[string(access.GlobalAdmin)], "action-pack-2026")["id"].(string)
 	r := h.cancel(f.a.tokens[string(access.GlobalAdmin)], sr)

@@ -195,7 +195,8 @@ func TestIDsAreExact(t *testing.T) {
 	known := map[string]bool{}
 	knownStrings(t, known, h.get("/v1/benefits", admin).Body, h.get("/v1/users?limit=100", admin).Body,
 		h.get("/v1/benefits", f.b.tokens[string(access.GlobalAdmin)]).Body,
-		h.get("/v1/admin/service-requests?limit=100", f.opTok).Body, h.get("/v1/admin/catalog", f.opTok).Body)
+		h.get("/v1/admin/service-requests?limit=100", f.opTok).Body, h.get("/v1/admin/catalog", f.opTok).Body,
+		h.get("/v1/global-admin-requests?limit=100", admin).Body, h.get("/v1/admin/global-admin-requests?limit=100", f.opTok).Body)
 	t.Logf("fixture ready in %v; %d known strings", time.Since(start).Round(time.Millisecond), len(known))
 
 	audit := func() []byte { return h.get("/v1/audit?limit=100", admin).Body }
@@ -307,6 +308,7 @@ func TestCursorsStayInTheirList(t *testing.T) {
 			t.Fatalf("incident: %d %s", r.Status, r.Body)
 		}
 	}
+	garMember := garCursorFixture(h, admin, op)
 
 	// lists: each list's path, caller and the cursor of its first page of one.
 	type list struct{ name, path, token string }
@@ -322,6 +324,12 @@ func TestCursorsStayInTheirList(t *testing.T) {
 		{"pending service requests", "/v1/admin/service-requests?status=pending", op},
 		{"completed service requests", "/v1/admin/service-requests?status=completed", op},
 		{"rejected service requests", "/v1/admin/service-requests?status=rejected", op},
+		{"global-admin requests", "/v1/global-admin-requests", admin},
+		{"own global-admin requests", "/v1/global-admin-requests", garMember},
+		{"operator's global-admin requests", "/v1/admin/global-admin-requests", op},
+		{"open global-admin requests", "/v1/admin/global-admin-requests?status=open", op},
+		{"approved global-admin requests", "/v1/admin/global-admin-requests?status=approved", op},
+		{"declined global-admin requests", "/v1/admin/global-admin-requests?status=declined", op},
 	}
 	// Every route the OpenAPI document pages with a cursor is a list here,
 	// so a new list is in the net the day it is added.
@@ -379,6 +387,8 @@ func TestCursorsStayInTheirList(t *testing.T) {
 		"all tag, unknown status":     b64("service-requests:\nrefunded#2026-01-01T00:00:00Z#sr_1"),
 		"users tag, a key":            b64("users\nusr_1#PROFILE"),
 		"audit tag, not an audit key": b64("audit:\nUSER#usr_1"),
+		"open tag, approved key":      b64("operator-admin-requests:open\napproved#2026-01-01T00:00:00.000Z#gar_1"),
+		"admin requests tag, a key":   b64("admin-requests\ngar_1#USER#usr_1"),
 	}
 	checks := 0
 	try := func(l list, from, cursor string) {

@@ -232,7 +232,7 @@ func (f *routeFixture) loadOps() []*loadOp {
 		return op
 	}
 	var version atomic.Int64
-	return []*loadOp{
+	return append([]*loadOp{
 		from("GET /v1/benefits", "gold + silver + action pack (~45 lines), admin", 250),
 		from("GET /v1/benefits", "same, a member", 100),
 		from("GET /v1/catalog/packages", "partner admin", 80),
@@ -286,5 +286,5 @@ func (f *routeFixture) loadOps() []*loadOp {
 		{route: "POST /v1/admin/catalog", note: "demo catalogue, new version", weight: 1, req: func(int) call {
 			return byNote["POST /v1/admin/catalog|demo catalogue, new version"].req(int(1_000_000 + version.Add(1)))
 		}},
-	}
+	}, f.adminRequestLoadOps()...)
 }

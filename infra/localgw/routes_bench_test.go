@@ -333,7 +333,7 @@ func (f *routeFixture) cases() []routeCase {
 		t.Fatal(err)
 	}
 
-	return []routeCase{
+	return append([]routeCase{
 		{route: "GET /v1/catalog/packages", note: "partner admin", req: same(get("/v1/catalog/packages", f.reader)), want: 200},
 		{route: "GET /v1/benefits", note: "gold + silver + action pack (~45 lines), admin", req: same(get("/v1/benefits", f.reader)), want: 200},
 		{route: "GET /v1/benefits", note: "same, a member", req: same(get("/v1/benefits", f.member)), want: 200},
@@ -453,5 +453,5 @@ func (f *routeFixture) cases() []routeCase {
 			raw, _ := json.Marshal(doc)
 			return post("/v1/admin/catalog", f.op, string(raw))
 		}, want: 201},
-	}
+	}, f.adminRequestCases()...)
 }

@@ -37,6 +37,11 @@ const (
 	// ViewAudit reads the partner's history (who assigned, moved, removed or
 	// redeemed what); the issue that added it names its readers.
 	ViewAudit Action = "view-audit"
+	// RequestAdmin asks to become a global admin, and lists one's requests
+	// (a global admin, who asks nothing, sees the partner's);
+	// DecideAdminRequests approves or declines another user's.
+	RequestAdmin        Action = "request-global-admin"
+	DecideAdminRequests Action = "decide-global-admin-requests"
 )
 
 // everyone marks rows open to every partner user, members included.
@@ -44,16 +49,18 @@ var everyone = []Role{}
 
 // matrix is the permission table of docs/domain.md, verbatim: the roles allowed per action.
 var matrix = map[Action][]Role{
-	ViewBenefits:   everyone,
-	BuyPackage:     everyone,
-	AddUsers:       {GlobalAdmin, UserManagementAdmin},
-	ListUsers:      everyone,
-	AssignUsers:    {GlobalAdmin},
-	GetSoftware:    {GlobalAdmin, MPNPartnerAdmin},
-	ActivateOffers: {GlobalAdmin, MPNPartnerAdmin},
-	CancelPackage:  {GlobalAdmin, MPNPartnerAdmin},
-	SubmitRequests: everyone,
-	ViewAudit:      {GlobalAdmin, MPNPartnerAdmin},
+	ViewBenefits:        everyone,
+	BuyPackage:          everyone,
+	AddUsers:            {GlobalAdmin, UserManagementAdmin},
+	ListUsers:           everyone,
+	AssignUsers:         {GlobalAdmin},
+	GetSoftware:         {GlobalAdmin, MPNPartnerAdmin},
+	ActivateOffers:      {GlobalAdmin, MPNPartnerAdmin},
+	CancelPackage:       {GlobalAdmin, MPNPartnerAdmin},
+	SubmitRequests:      everyone,
+	ViewAudit:           {GlobalAdmin, MPNPartnerAdmin},
+	RequestAdmin:        everyone,
+	DecideAdminRequests: {GlobalAdmin},
 }
 
 // grants is the role-grant table of docs/domain.md, verbatim: the partner

@@ -22,6 +22,9 @@ func TestMatrix(t *testing.T) {
 		CancelPackage:  {ga: true, mpn: true, uma: false, aa: false, member: false},
 		SubmitRequests: {ga: true, mpn: true, uma: true, aa: true, member: true},
 		ViewAudit:      {ga: true, mpn: true, uma: false, aa: false, member: false},
+		// A global admin's request is refused by the use case (409), not the matrix.
+		RequestAdmin:        {ga: true, mpn: true, uma: true, aa: true, member: true},
+		DecideAdminRequests: {ga: true, mpn: false, uma: false, aa: false, member: false},
 	}
 	for action, cols := range rows {
 		for role, want := range cols {

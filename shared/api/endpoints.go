@@ -76,6 +76,11 @@ func UsersEndpoints(s *Service) map[routes.ID]httpapi.Endpoint {
 	return map[routes.ID]httpapi.Endpoint{
 		routes.ListUsers:  endpoint(s.listUsers),
 		routes.CreateUser: decoded(s.createUser),
+
+		routes.RequestGlobalAdmin:        decoded(s.requestGlobalAdmin),
+		routes.ListGlobalAdminRequests:   endpoint(s.listGlobalAdminRequests),
+		routes.ApproveGlobalAdminRequest: endpoint(s.decideGlobalAdminRequest(true)),
+		routes.DeclineGlobalAdminRequest: endpoint(s.decideGlobalAdminRequest(false)),
 	}
 }
 
@@ -122,5 +127,9 @@ func AdminEndpoints(s *Service) map[routes.ID]httpapi.Endpoint {
 		routes.ImportKeys:            {Handle: s.importKeys, BodyLimit: maxKeyImportBytes},
 		routes.ListServiceRequests:   endpoint(s.listServiceRequests),
 		routes.ResolveServiceRequest: decoded(s.resolveServiceRequest),
+
+		routes.ListOperatorAdminRequests: endpoint(s.listOperatorAdminRequests),
+		routes.OperatorApproveAdminReq:   endpoint(s.operatorDecideAdminRequest(true)),
+		routes.OperatorDeclineAdminReq:   endpoint(s.operatorDecideAdminRequest(false)),
 	}
 }

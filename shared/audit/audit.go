@@ -34,6 +34,11 @@ const (
 	PurchaseCancelled    Action = "purchase.cancelled"
 	RefundCompleted      Action = "refund.completed"
 	RefundRejected       Action = "refund.rejected"
+	// A user asks to become a global admin; a global admin (or the
+	// operator) approves or declines (shared/adminrequest).
+	GlobalAdminRequested Action = "global_admin.requested"
+	GlobalAdminApproved  Action = "global_admin.approved"
+	GlobalAdminDeclined  Action = "global_admin.declined"
 )
 
 // Event is one entry of a partner's history.

@@ -38,6 +38,14 @@ var samples = map[string]map[string]string{
 		"serviceRequestId": "sr_07k0001", "refund": "1,250.00 USD", "outcome": "completed",
 		"note": "Refunded to the card <ending 4242> & receipt sent",
 	},
+	"global-admin-requested": {
+		"partnerName": "Contoso <Ltd> & Co", "requesterName": "Aiko <Tanaka>", "requesterEmail": "aiko@contoso.example",
+		"reason": "I run the <Azure> team & assign credits", "requestId": "gar_07k0001", "expiresOn": "2027-01-03 14:05 UTC",
+		"consoleUrl": "https://benefits.example/#users",
+	},
+	"global-admin-decided": {
+		"partnerName": "Contoso <Ltd> & Co", "requesterName": "Aiko <Tanaka>", "outcome": "approved", "requestId": "gar_07k0001",
+	},
 }
 
 func TestEveryTemplateHasEnglishAndRendersItsSample(t *testing.T) {

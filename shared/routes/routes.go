@@ -78,6 +78,15 @@ const (
 	ImportKeys                  ID = "importKeys"
 	ListServiceRequests         ID = "listServiceRequests"
 	ResolveServiceRequest       ID = "resolveServiceRequest"
+
+	// Becoming a global admin (shared/adminrequest).
+	RequestGlobalAdmin        ID = "requestGlobalAdmin"
+	ListGlobalAdminRequests   ID = "listGlobalAdminRequests"
+	ApproveGlobalAdminRequest ID = "approveGlobalAdminRequest"
+	DeclineGlobalAdminRequest ID = "declineGlobalAdminRequest"
+	ListOperatorAdminRequests ID = "listOperatorAdminRequests"
+	OperatorApproveAdminReq   ID = "operatorApproveAdminRequest"
+	OperatorDeclineAdminReq   ID = "operatorDeclineAdminRequest"
 )
 
 // Key is the API Gateway route key, e.g. "GET /v1/purchases/{id}".
@@ -134,6 +143,17 @@ var All = []Route{
 	{ImportKeys, "POST", "/v1/admin/key-pools/{product}", "admin", Operator, ""},
 	{ListServiceRequests, "GET", "/v1/admin/service-requests", "admin", Operator, ""},
 	{ResolveServiceRequest, "POST", "/v1/admin/service-requests/{id}/resolve", "admin", Operator, ""},
+
+	// Becoming a global admin: any user asks (a global admin is 409), a
+	// global admin sees and decides the partner's requests, everyone else
+	// sees their own; the operator decides those of partners with none.
+	{RequestGlobalAdmin, "POST", "/v1/global-admin-requests", "users", Partner, access.RequestAdmin},
+	{ListGlobalAdminRequests, "GET", "/v1/global-admin-requests", "users", Partner, access.RequestAdmin},
+	{ApproveGlobalAdminRequest, "POST", "/v1/global-admin-requests/{id}/approve", "users", Partner, access.DecideAdminRequests},
+	{DeclineGlobalAdminRequest, "POST", "/v1/global-admin-requests/{id}/decline", "users", Partner, access.DecideAdminRequests},
+	{ListOperatorAdminRequests, "GET", "/v1/admin/global-admin-requests", "admin", Operator, ""},
+	{OperatorApproveAdminReq, "POST", "/v1/admin/global-admin-requests/{id}/approve", "admin", Operator, ""},
+	{OperatorDeclineAdminReq, "POST", "/v1/admin/global-admin-requests/{id}/decline", "admin", Operator, ""},
 }
 
 // claimsInCommit are the POST routes whose request commits in one

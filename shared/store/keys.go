@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/pbs/benefits/shared/adminrequest"
 	"github.com/pbs/benefits/shared/catalog"
 	"github.com/pbs/benefits/shared/credit"
 )
@@ -56,6 +57,9 @@ const (
 	typeGTMToken    = "gtm-token"
 	typeCancel      = "service-request"
 	typeRateLimit   = "rate-limit"
+	// A request to become a global admin, and a user's open-request marker.
+	typeAdminRequest     = "admin-request"
+	typeAdminRequestOpen = "admin-request-open"
 )
 
 func partnerPK(partnerID string) string      { return "PARTNER#" + partnerID }
@@ -246,3 +250,36 @@ func planSK(plan catalog.Plan, purchaseID string) string {
 // drawable: the kinds of line the support and advisory rules draw from,
 // the only lines in GSI2.
 func drawable(k catalog.Kind) bool { return k == catalog.Support || k == catalog.AdvisoryHours }
+
+// A request to become a global admin sits in its partner's collection
+// (ADMINREQ#<id>, ids in time order, so a backward Query is newest first)
+// and in GSI2 under its requester (ADMINREQ#<partnerId>#<userId>, by id).
+// One that went to the operator also has a copy under its own id
+// (ADMINREQ#<id> / ADMINREQ), in GSI1 under ADMIN-REQUESTS by status then
+// time, as a cancellation's service request has; both are updated in one
+// transaction. A user's open request is named by a marker,
+// ADMINREQ-OPEN#<userId> (not under the ADMINREQ# prefix), put only if
+// absent or expired: one open request per user.
+const (
+	adminReqPrefix = "ADMINREQ#"
+	adminReqCopySK = "ADMINREQ"
+	adminReqListPK = "ADMIN-REQUESTS"
+)
+
+func adminReqSK(id string) string         { return adminReqPrefix + id }
+func adminReqCopyPK(id string) string     { return adminReqPrefix + id }
+func adminReqOpenSK(userID string) string { return "ADMINREQ-OPEN#" + userID }
+func adminReqMinePK(partnerID, userID string) string {
+	return adminReqPrefix + partnerID + "#" + userID
+}
+
+// adminReqListSK is the operator queue's sort key: an open request by its
+// expiry (the latest first when read backward, expired ones last), a
+// closed one by its decision.
+func adminReqListSK(r adminrequest.Request) string {
+	at := r.DecidedAt
+	if r.Status == adminrequest.Open {
+		at = r.ExpiresAt
+	}
+	return string(r.Status) + "#" + at.UTC().Format(dueLayout) + "#" + r.ID
+}

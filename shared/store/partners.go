@@ -24,6 +24,7 @@ func (s *Store) CreatePartner(ctx context.Context, p partner.Partner, admin part
 	if err != nil {
 		return err
 	}
+	profile[globalAdminsAttr] = numberAttr(int64(countGlobalAdmins(admin)))
 	items := []types.TransactWriteItem{put(s.table, profile, notExists)}
 	userItems, err := s.userWrites(admin)
 	if err != nil {
@@ -78,6 +79,11 @@ func (s *Store) CreateUser(ctx context.Context, u partner.User) (err error) {
 		TableName: aws.String(s.table), Key: key(partnerPK(u.PartnerID), profileSK),
 		ConditionExpression: aws.String("attribute_exists(PK)"),
 	}}
+	if n := countGlobalAdmins(u); n > 0 {
+		// A new global admin counts on the profile (globalAdminsAttr).
+		exists = update(s.table, key(partnerPK(u.PartnerID), profileSK), "ADD #n :n", "attribute_exists(PK)",
+			map[string]string{"#n": globalAdminsAttr}, map[string]types.AttributeValue{":n": numberAttr(int64(n))})
+	}
 	err = s.commit(ctx, append(writes, exists))
 	if r := cancelReasons(err); r != nil {
 		switch {

@@ -6,7 +6,8 @@
 
 export type Action =
   | "view-benefits" | "buy-package" | "add-users" | "list-users" | "assign-users"
-  | "get-software" | "activate-offers" | "cancel-package" | "submit-requests" | "view-audit";
+  | "get-software" | "activate-offers" | "cancel-package" | "submit-requests" | "view-audit"
+  | "request-global-admin" | "decide-global-admin-requests";
 
 // matrix:begin
 export const matrix: Record<Action, string[]> = {
@@ -19,7 +20,9 @@ export const matrix: Record<Action, string[]> = {
   "activate-offers": ["global-admin", "mpn-partner-admin"],
   "cancel-package": ["global-admin", "mpn-partner-admin"],
   "submit-requests": [],
-  "view-audit": ["global-admin", "mpn-partner-admin"]
+  "view-audit": ["global-admin", "mpn-partner-admin"],
+  "request-global-admin": [],
+  "decide-global-admin-requests": ["global-admin"]
 };
 // matrix:end
 

@@ -41,6 +41,8 @@ type Fake struct {
 	// the live one's (catalog.go).
 	catalogs map[string][]byte
 	current  []byte
+	// adminRequests: the global-admin requests (adminrequest.go).
+	adminRequests *adminRequestState
 }
 
 type partnerState struct {
