@@ -131,7 +131,7 @@ func CleanReason(reason string) (string, error) {
 	reason = strings.TrimSpace(reason)
 	var f apperr.Fields
 	if !f.Long("reason", reason, MaxReason) && reason == "" {
-		f.Add("reason", "required: say why you need global admin access")
+		f.Add("reason", apperr.Required, "required: say why you need global admin access")
 	}
 	return reason, f.Err()
 }

@@ -225,7 +225,7 @@ func (r Requests) OperatorList(ctx context.Context, status string, limit int, cu
 	case "", Open, Approved, Declined:
 	default:
 		var f apperr.Fields
-		f.Add("status", "open, approved or declined")
+		f.Add("status", apperr.UnknownValue, "open, approved or declined")
 		return nil, "", f.Err()
 	}
 	return r.Store.OperatorRequests(ctx, Status(status), limit, cursor)
