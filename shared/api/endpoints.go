@@ -75,6 +75,9 @@ func UsersEndpoints(s *Service) map[routes.ID]httpapi.Endpoint {
 	return map[routes.ID]httpapi.Endpoint{
 		routes.ListUsers:  endpoint(s.listUsers),
 		routes.CreateUser: decoded(s.createUser),
+		routes.GetUser:    endpoint(s.getUser),
+		routes.UpdateUser: decoded(s.updateUser),
+		routes.RemoveUser: endpoint(s.removeUser),
 	}
 }
 

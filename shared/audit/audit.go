@@ -34,6 +34,11 @@ const (
 	PurchaseCancelled    Action = "purchase.cancelled"
 	RefundCompleted      Action = "refund.completed"
 	RefundRejected       Action = "refund.rejected"
+	// Directory changes: detail before and after (roles comma-separated),
+	// and for a removal the user's email and display name.
+	UserRolesChanged Action = "user.roles_changed"
+	UserRenamed      Action = "user.renamed"
+	UserRemoved      Action = "user.removed"
 )
 
 // Event is one entry of a partner's history.

@@ -77,6 +77,11 @@ const (
 	ImportKeys                  ID = "importKeys"
 	ListServiceRequests         ID = "listServiceRequests"
 	ResolveServiceRequest       ID = "resolveServiceRequest"
+
+	// The directory (issue 27).
+	GetUser    ID = "getUser"
+	UpdateUser ID = "updateUser"
+	RemoveUser ID = "removeUser"
 )
 
 // Key is the API Gateway route key, e.g. "GET /v1/purchases/{id}".
@@ -132,6 +137,12 @@ var All = []Route{
 	{ImportKeys, "POST", "/v1/admin/key-pools/{product}", "admin", Operator, ""},
 	{ListServiceRequests, "GET", "/v1/admin/service-requests", "admin", Operator, ""},
 	{ResolveServiceRequest, "POST", "/v1/admin/service-requests/{id}/resolve", "admin", Operator, ""},
+
+	// The directory: who may change or remove which user is decided by the
+	// use case (access.Caller.CanManage, CanGrant).
+	{GetUser, "GET", "/v1/users/{id}", "users", Partner, access.ListUsers},
+	{UpdateUser, "PATCH", "/v1/users/{id}", "users", Partner, access.AddUsers},
+	{RemoveUser, "DELETE", "/v1/users/{id}", "users", Partner, access.AddUsers},
 }
 
 // claimsInCommit are the POST routes whose request commits in one
