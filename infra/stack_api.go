@@ -67,7 +67,7 @@ func (b *builder) newAPI(functions map[string]awslambda.Function) awsapigatewayv
 			AllowHeaders: jsii.Strings("Authorization", "Content-Type", "Idempotency-Key"),
 			AllowMethods: &[]awsapigatewayv2.CorsHttpMethod{
 				awsapigatewayv2.CorsHttpMethod_GET, awsapigatewayv2.CorsHttpMethod_POST,
-				awsapigatewayv2.CorsHttpMethod_PUT, awsapigatewayv2.CorsHttpMethod_DELETE,
+				awsapigatewayv2.CorsHttpMethod_PUT, awsapigatewayv2.CorsHttpMethod_PATCH, awsapigatewayv2.CorsHttpMethod_DELETE,
 				awsapigatewayv2.CorsHttpMethod_OPTIONS,
 			},
 			MaxAge: awscdk.Duration_Hours(jsii.Number(1)),

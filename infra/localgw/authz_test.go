@@ -88,6 +88,7 @@ type authzPartner struct {
 	// and the admin agent's; and two of a partner with no global admin,
 	// which went to the operator.
 	gar, gar2, opGar, opGar2 string
+	plain                     string // a directory user with no role and no holding, for the directory routes
 }
 
 type authzFixture struct {
@@ -143,6 +144,7 @@ func (f *authzFixture) partner(name string) *authzPartner {
 	p.annual = creditLine(h.t, silver, "credit-annual", 0)
 	p.offer = lineOf(h.t, silver, "gtm-listing-boost")
 	p.user = h.addUser(admin, "holder@"+domain)
+	p.plain = h.addUser(admin, "plain@"+domain)
 	for _, r := range []reply{h.assign(admin, p.monthly, p.user), h.assignVS(admin, p.vs, p.user, "")} {
 		if r.Status != http.StatusCreated {
 			h.t.Fatalf("seat: %d %s", r.Status, r.Body)
@@ -244,6 +246,14 @@ var routeRequest = map[string]func(p *authzPartner, n int) call{
 			headers: map[string]string{"Content-Type": "text/csv"}}
 	},
 	"GET /v1/admin/service-requests": func(*authzPartner, int) call { return call{method: "GET", path: "/v1/admin/service-requests"} },
+	// The directory (issue 27): a plain user, whom a user-management-admin
+	// may rename and remove (the first allowed caller removes it; the next
+	// ones get 404).
+	"GET /v1/users/{id}": func(p *authzPartner, _ int) call { return call{method: "GET", path: "/v1/users/" + p.plain} },
+	"PATCH /v1/users/{id}": func(p *authzPartner, n int) call {
+		return call{method: "PATCH", path: "/v1/users/" + p.plain, body: fmt.Sprintf(`{"displayName":"Plain %d"}`, n)}
+	},
+	"DELETE /v1/users/{id}": func(p *authzPartner, _ int) call { return call{method: "DELETE", path: "/v1/users/" + p.plain} },
 	// The id is filled in by the fixture (a refund of partner A).
 	"POST /v1/admin/service-requests/{id}/resolve": func(*authzPartner, int) call {
 		return call{method: "POST", path: "/v1/admin/service-requests/{id}/resolve", body: `{"status":"completed","note":"authz"}`}

@@ -49,6 +49,9 @@ var idExactCode = map[string]string{
 	"POST /v1/gtm/offers/{benefitId}/activate":                  "not_found",
 	"POST /v1/admin/key-pools/{product}":                        "product_not_found", // a product id, not one of the partner's items
 	"POST /v1/admin/service-requests/{id}/resolve":              "not_found",
+	"GET /v1/users/{id}":                                        "not_found",
+	"PATCH /v1/users/{id}":                                      "not_found",
+	"DELETE /v1/users/{id}":                                     "not_found",
 }
 
 // idAlphabet is what a changed or appended character is drawn from: valid

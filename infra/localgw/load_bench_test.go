@@ -276,6 +276,10 @@ func (f *routeFixture) loadOps() []*loadOp {
 		}},
 		wrap(from("POST /v1/admin/service-requests/{id}/resolve", "complete", 5), len(f.serviceRequests)),
 		from("POST /v1/admin/partners", "new partner", 3),
+		from("GET /v1/users", "search q=r1, 21 users", 5),
+		from("GET /v1/users/{id}", "", 5),
+		wrap(from("PATCH /v1/users/{id}", "rename", 5), n),
+		wrap(from("DELETE /v1/users/{id}", "a plain user", 3), n),
 		{route: "POST /v1/admin/key-pools/{product}", note: "20 keys (CSV)", weight: 3, req: func(i int) call {
 			var body bytes.Buffer
 			for k := range 20 {

@@ -168,6 +168,7 @@ type routeFixture struct {
 	packs        []map[string]any
 	toCancel     []string
 	workUsers    []string // 3 per pack
+	goneUsers    []string // 1 per request of DELETE /v1/users/{id}: plain users
 
 	hoursAdmin string // N/5 action packs: enough support incidents and advisory hours
 
@@ -257,6 +258,16 @@ func newRouteFixture(h *harness, n int) *routeFixture {
 			t.Fatal(err)
 		}
 		f.workUsers = append(f.workUsers, u.ID)
+	}
+	for i := range n {
+		u, err := partner.NewUser(partner.User{ID: fmt.Sprintf("usr_gone%05d", i), PartnerID: f.workID, Email: fmt.Sprintf("g%05d@work.example", i), DisplayName: "Leaver", CreatedAt: h.clock.Now()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := h.svc.Store.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		f.goneUsers = append(f.goneUsers, u.ID)
 	}
 
 	_, _, f.hoursAdmin = h.newPartner("Hours", "USD")
@@ -453,5 +464,13 @@ func (f *routeFixture) cases() []routeCase {
 			raw, _ := json.Marshal(doc)
 			return post("/v1/admin/catalog", f.op, string(raw))
 		}, want: 201},
+
+		// The directory (issue 27).
+		{route: "GET /v1/users", note: "search q=r1, 21 users", req: same(get("/v1/users?q=r1", f.reader)), want: 200},
+		{route: "GET /v1/users/{id}", note: "", req: same(get("/v1/users/"+f.readerUsers[0], f.reader)), want: 200},
+		{route: "PATCH /v1/users/{id}", note: "rename", req: func(i int) call {
+			return call{method: "PATCH", path: "/v1/users/" + f.workUsers[i], token: f.work, body: fmt.Sprintf(`{"displayName":"Worker %d"}`, i)}
+		}, want: 200},
+		{route: "DELETE /v1/users/{id}", note: "a plain user", req: func(i int) call { return del("/v1/users/"+f.goneUsers[i], f.work) }, want: 204},
 	}, f.adminRequestCases()...)
 }

@@ -123,5 +123,22 @@ func (c Caller) CanGrant(r Role) bool {
 	return false
 }
 
+// CanManage reports whether a partner user may rename or remove a
+// directory user who holds roles: a user-management-admin manages plain
+// users and those holding only roles it grants; a user holding
+// global-admin or mpn-partner-admin only a global admin manages. Changing
+// a role needs CanGrant of it as well (given or taken away).
+func (c Caller) CanManage(roles []Role) bool {
+	if !c.IsPartnerUser() || !c.Can(AddUsers) {
+		return false
+	}
+	for _, r := range roles {
+		if !c.CanGrant(r) {
+			return false
+		}
+	}
+	return true
+}
+
 // ValidPartnerRole reports whether r may be held by a directory user.
 func ValidPartnerRole(r Role) bool { return slices.Contains(PartnerRoles, r) }

@@ -61,6 +61,9 @@ type DecideState struct {
 type Decided struct {
 	Request Request
 	Grant   bool
+	// Requester is the requester as read, to whom Grant gives the role
+	// (the directory entry is rewritten with it: roles, search tokens).
+	Requester partner.User
 	Mail    *mail.Message
 	Event   audit.Event
 }
@@ -193,7 +196,7 @@ func (r Requests) decide(ctx context.Context, partnerID, id, decider string, app
 			action = audit.GlobalAdminApproved
 			detail["rolesBefore"], detail["rolesAfter"] = roleList(before), roleList(after)
 		}
-		ch := Decided{Request: req, Grant: grant,
+		ch := Decided{Request: req, Grant: grant, Requester: st.Requester,
 			Event: audit.New(r.NewID, req.PartnerID, decider, action, "", now).About(req.RequestedBy, detail)}
 		if st.InDirectory {
 			ch.Mail = &mail.Message{ID: r.NewID("msg"), To: []string{st.Requester.Email}, Template: "global-admin-decided", Language: st.Partner.Language, CreatedAt: now,

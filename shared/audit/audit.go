@@ -39,6 +39,11 @@ const (
 	GlobalAdminRequested Action = "global_admin.requested"
 	GlobalAdminApproved  Action = "global_admin.approved"
 	GlobalAdminDeclined  Action = "global_admin.declined"
+	// Directory changes: detail before and after (roles comma-separated),
+	// and for a removal the user's email and display name.
+	UserRolesChanged Action = "user.roles_changed"
+	UserRenamed      Action = "user.renamed"
+	UserRemoved      Action = "user.removed"
 )
 
 // Event is one entry of a partner's history.

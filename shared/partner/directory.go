@@ -34,7 +34,9 @@ type Store interface {
 // Directory runs the partner and directory use cases of one request.
 type Directory struct {
 	Store Store
-	NewID ids.Generator
+	// Members reads, changes and removes directory users (manage.go).
+	Members MemberStore
+	NewID   ids.Generator
 	// Catalog is the current catalogue (cached by the caller); before one
 	// is published it answers an apperr not_found error.
 	Catalog func(context.Context) (*catalog.Catalog, error)

@@ -87,6 +87,10 @@ const (
 	ListOperatorAdminRequests ID = "listOperatorAdminRequests"
 	OperatorApproveAdminReq   ID = "operatorApproveAdminRequest"
 	OperatorDeclineAdminReq   ID = "operatorDeclineAdminRequest"
+	// The directory (issue 27).
+	GetUser    ID = "getUser"
+	UpdateUser ID = "updateUser"
+	RemoveUser ID = "removeUser"
 )
 
 // Key is the API Gateway route key, e.g. "GET /v1/purchases/{id}".
@@ -154,6 +158,11 @@ var All = []Route{
 	{ListOperatorAdminRequests, "GET", "/v1/admin/global-admin-requests", "admin", Operator, ""},
 	{OperatorApproveAdminReq, "POST", "/v1/admin/global-admin-requests/{id}/approve", "admin", Operator, ""},
 	{OperatorDeclineAdminReq, "POST", "/v1/admin/global-admin-requests/{id}/decline", "admin", Operator, ""},
+	// The directory: who may change or remove which user is decided by the
+	// use case (access.Caller.CanManage, CanGrant).
+	{GetUser, "GET", "/v1/users/{id}", "users", Partner, access.ListUsers},
+	{UpdateUser, "PATCH", "/v1/users/{id}", "users", Partner, access.AddUsers},
+	{RemoveUser, "DELETE", "/v1/users/{id}", "users", Partner, access.AddUsers},
 }
 
 // claimsInCommit are the POST routes whose request commits in one

@@ -101,19 +101,28 @@ func countGlobalAdmins(users ...partner.User) int {
 	return n
 }
 
-// grantGlobalAdmin is every write that makes a directory user a global
-// admin: the role added to the user (only while it exists and does not
-// hold it) and the partner's count raised by one. A change of roles that
-// grants or takes global-admin keeps the count the same way.
-func (s *Store) grantGlobalAdmin(partnerID, userID string) []types.TransactWriteItem {
-	return []types.TransactWriteItem{
-		update(s.table, key(partnerPK(partnerID), userSK(userID)), "SET #roles = list_append(#roles, :roles)",
+// grantGlobalAdmin is every write that makes directory user u (as read) a
+// global admin: the role added to the user (only while it exists and does
+// not hold it; its rev moved, so a directory change decided on the older
+// roles loses its round), its search tokens rewritten with the new roles
+// (the role filter reads them), and the partner's count raised by one. A
+// change of roles that grants or takes global-admin keeps the count the
+// same way (writeMember).
+func (s *Store) grantGlobalAdmin(u partner.User) ([]types.TransactWriteItem, error) {
+	after := u
+	after.Roles = append(slices.Clone(u.Roles), access.GlobalAdmin)
+	tokens, err := s.tokenPuts(after)
+	if err != nil {
+		return nil, err
+	}
+	return append([]types.TransactWriteItem{
+		update(s.table, key(partnerPK(u.PartnerID), userSK(u.ID)), "SET #roles = list_append(#roles, :roles) ADD rev :one",
 			"attribute_exists(PK) AND NOT contains(#roles, :role)", map[string]string{"#roles": "roles"},
 			map[string]types.AttributeValue{":roles": &types.AttributeValueMemberL{Value: []types.AttributeValue{stringAttr(string(access.GlobalAdmin))}},
-				":role": stringAttr(string(access.GlobalAdmin))}),
-		update(s.table, key(partnerPK(partnerID), profileSK), "ADD #n :one", "attribute_exists(PK)",
+				":role": stringAttr(string(access.GlobalAdmin)), ":one": numberAttr(1)}),
+		update(s.table, key(partnerPK(u.PartnerID), profileSK), "ADD #n :one", "attribute_exists(PK)",
 			map[string]string{"#n": globalAdminsAttr}, map[string]types.AttributeValue{":one": numberAttr(1)}),
-	}
+	}, tokens...), nil
 }
 
 // UpdateAsk reads the asker's state (askState), lets decide choose and
@@ -364,7 +373,11 @@ func (s *Store) writeDecision(ctx context.Context, ch adminrequest.Decided) (err
 		writes = append(writes, update(s.table, key(adminReqCopyPK(r.ID), adminReqCopySK), expr+", GSI1SK = :sk", "#status = :open", names, copyValues))
 	}
 	if ch.Grant {
-		writes = append(writes, s.grantGlobalAdmin(r.PartnerID, r.RequestedBy)...)
+		grant, err := s.grantGlobalAdmin(ch.Requester)
+		if err != nil {
+			return err
+		}
+		writes = append(writes, grant...)
 	}
 	if ch.Mail != nil {
 		msg, err := s.outboxPut(*ch.Mail)

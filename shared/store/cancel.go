@@ -447,6 +447,11 @@ func (s *Store) releaseSeats(ctx context.Context, partnerID string, b benefit.Be
 					return err
 				}
 			}
+			if b.Kind == catalog.VisualStudio {
+				if err := s.updateItem(ctx, holderSeats(s.table, pk, it.UserID, "DELETE", b.ID).Update); err != nil && !isConditionFailed(err) {
+					return err
+				}
+			}
 		case typeLock:
 		default:
 			return nil // the line and its credit state stay

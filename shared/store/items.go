@@ -29,6 +29,12 @@ type partnerItem struct {
 	// from its creation on (indexHoldings marks an older partner).
 	GSI2PK string `dynamodbav:",omitempty"`
 	GSI2SK string `dynamodbav:",omitempty"`
+	// GlobalAdmins counts the directory users holding global-admin, moved
+	// in the transactions that give or take the role (never below one by a
+	// change); DirectoryIndexed marks that every user has its search tokens
+	// and vsSeats (from creation on; IndexDirectory marks an older partner).
+	GlobalAdmins     int  `dynamodbav:"globalAdmins,omitempty"`
+	DirectoryIndexed bool `dynamodbav:"directoryIndexed,omitempty"`
 }
 
 func newPartnerItem(p partner.Partner) partnerItem {
@@ -57,6 +63,12 @@ type userItem struct {
 	// enforce "an annual credit is not combined with another credit offer".
 	CreditOffers []string `dynamodbav:"creditOffers,stringset,omitempty"`
 	AnnualCredit string   `dynamodbav:"annualCredit,omitempty"`
+	// VSSeats are the Visual Studio lines the user holds a seat of, moved
+	// by the seat transactions, so a removal's condition sees them.
+	VSSeats []string `dynamodbav:"vsSeats,stringset,omitempty"`
+	// Rev counts the directory changes (name, roles) of the user, the
+	// condition of the next one.
+	Rev int64 `dynamodbav:"rev,omitempty"`
 }
 
 func newUserItem(u partner.User) userItem {

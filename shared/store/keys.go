@@ -36,6 +36,7 @@ const (
 	typePartner     = "partner"
 	typeUser        = "user"
 	typeUserEmail   = "user-email"
+	typeUserToken   = "user-token"
 	typePurchase    = "purchase"
 	typeBenefit     = "benefit"
 	typeCatalog     = "catalog"
@@ -68,6 +69,14 @@ func userEmailSK(emailKey string) string     { return "EMAIL#" + emailKey }
 func purchaseSK(purchaseID string) string    { return dashPrefix + "PURCHASE#" + purchaseID }
 func benefitSK(benefitID string) string      { return dashPrefix + "BENEFIT#" + benefitID }
 func catalogVersionSK(version string) string { return "VERSION#" + version }
+
+// A directory user's search tokens (partner.SearchTokens), one item each:
+// DIR#<token>#<userId>. A search for q reads begins_with(SK, "DIR#<q>");
+// the user id makes two users' equal tokens two items. No other sort key
+// of a partner starts with DIR#.
+const dirPrefix = "DIR#"
+
+func dirSK(token, userID string) string { return dirPrefix + token + "#" + userID }
 
 // A benefit's own items sort right after its line, DASH#BENEFIT#<id>: the
 // credit state (#CREDIT), one item per seat holder (#SEAT#<userId>) and

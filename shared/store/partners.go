@@ -2,12 +2,14 @@ package store
 
 import (
 	"context"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/pbs/benefits/shared/access"
 	"github.com/pbs/benefits/shared/apperr"
 	"github.com/pbs/benefits/shared/partner"
 )
@@ -20,17 +22,25 @@ var ErrPartnerExists = partner.ErrPartnerExists
 // admin) in one transaction. Errors: ErrPartnerExists, partner.ErrUserExists.
 func (s *Store) CreatePartner(ctx context.Context, p partner.Partner, admin partner.User) (err error) {
 	defer wrap(&err, "create partner %s", p.ID)
-	profile, err := attributevalue.MarshalMap(newPartnerItem(p))
+	item := newPartnerItem(p)
+	item.DirectoryIndexed = true
+	if slices.Contains(admin.Roles, access.GlobalAdmin) {
+		item.GlobalAdmins = 1
+	}
+	profile, err := attributevalue.MarshalMap(item)
 	if err != nil {
 		return err
 	}
-	profile[globalAdminsAttr] = numberAttr(int64(countGlobalAdmins(admin)))
 	items := []types.TransactWriteItem{put(s.table, profile, notExists)}
 	userItems, err := s.userWrites(admin)
 	if err != nil {
 		return err
 	}
-	err = s.commit(ctx, append(items, userItems...))
+	tokens, err := s.tokenPuts(admin)
+	if err != nil {
+		return err
+	}
+	err = s.commit(ctx, append(append(items, userItems...), tokens...))
 	if r := cancelReasons(err); r != nil {
 		switch {
 		case failedAt(r, 0):
@@ -66,8 +76,9 @@ func (s *Store) Partner(ctx context.Context, partnerID string) (p partner.Partne
 	return item.domain(), nil
 }
 
-// CreateUser adds a directory user; the email reservation item makes the
-// email unique per partner even under concurrent requests.
+// CreateUser adds a directory user with its search tokens; the email
+// reservation item makes the email unique per partner even under
+// concurrent requests, and a global admin is counted on the profile.
 // Errors: partner.ErrUserExists, apperr.ErrNotFound (no such partner).
 func (s *Store) CreateUser(ctx context.Context, u partner.User) (err error) {
 	defer wrap(&err, "create user in %s", u.PartnerID)
@@ -79,12 +90,15 @@ func (s *Store) CreateUser(ctx context.Context, u partner.User) (err error) {
 		TableName: aws.String(s.table), Key: key(partnerPK(u.PartnerID), profileSK),
 		ConditionExpression: aws.String("attribute_exists(PK)"),
 	}}
-	if n := countGlobalAdmins(u); n > 0 {
-		// A new global admin counts on the profile (globalAdminsAttr).
-		exists = update(s.table, key(partnerPK(u.PartnerID), profileSK), "ADD #n :n", "attribute_exists(PK)",
-			map[string]string{"#n": globalAdminsAttr}, map[string]types.AttributeValue{":n": numberAttr(int64(n))})
+	if slices.Contains(u.Roles, access.GlobalAdmin) {
+		exists = update(s.table, key(partnerPK(u.PartnerID), profileSK), "ADD globalAdmins :one", "attribute_exists(PK)", nil,
+			map[string]types.AttributeValue{":one": numberAttr(1)})
 	}
-	err = s.commit(ctx, append(writes, exists))
+	tokens, err := s.tokenPuts(u)
+	if err != nil {
+		return err
+	}
+	err = s.commit(ctx, append(append(writes, exists), tokens...))
 	if r := cancelReasons(err); r != nil {
 		switch {
 		case failedAt(r, 0) || failedAt(r, 1):

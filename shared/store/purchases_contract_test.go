@@ -25,3 +25,8 @@ func TestCatalogContract(t *testing.T) {
 	db := testenv.DynamoDB(t)
 	storetest.CatalogContract(t, func(t *testing.T) storetest.CatalogStore { return store.New(db, testenv.NewTable(t, db)) })
 }
+
+func TestMembersContract(t *testing.T) {
+	db := testenv.DynamoDB(t)
+	storetest.MembersContract(t, func(t *testing.T) storetest.MemberStore { return store.New(db, testenv.NewTable(t, db)) })
+}

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -33,6 +34,9 @@ type API interface {
 type Store struct {
 	db    API
 	table string
+	// indexed holds the partners this process saw with their directory
+	// indexed (IndexDirectory): the mark never goes away.
+	indexed sync.Map
 }
 
 // New returns a store over the named table.

@@ -161,8 +161,9 @@ func (s *Store) DirectoryUsers(ctx context.Context, partnerID string, ids []stri
 }
 
 // SeatChangesPerTransaction bounds the changes written in one transaction:
-// each is at most three items and its audit event, plus the line's count.
-const SeatChangesPerTransaction = 24
+// each is at most four items (a move: two seats and their two holders'
+// vsSeats) and its audit event, plus the line's count: 19 · 5 + 1 = 96.
+const SeatChangesPerTransaction = 19
 
 // Store is the Visual Studio use cases' store.
 var _ visualstudio.Store = (*Store)(nil)
@@ -298,17 +299,18 @@ func (s *Store) seatWrites(line benefit.Benefit, c visualstudio.Change) ([]types
 		if err != nil {
 			return err
 		}
-		ws = append(ws, put(s.table, item, notExists),
-			types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{TableName: aws.String(s.table),
-				Key: key(pk, userSK(seat.UserID)), ConditionExpression: aws.String("attribute_exists(PK)")}})
+		// The holder must still be in the directory, and their vsSeats
+		// names the line, so a removal of the user sees the seat.
+		ws = append(ws, put(s.table, item, notExists), holderSeats(s.table, pk, seat.UserID, "ADD", line.ID))
 		keys = append(keys, seatSK(line.ID, seat.UserID), userSK(seat.UserID))
 		return nil
 	}
 	deleteSeat := func(seat visualstudio.Seat) {
 		ws = append(ws, types.TransactWriteItem{Delete: &types.Delete{TableName: aws.String(s.table),
 			Key: key(pk, seatSK(line.ID, seat.UserID)), ConditionExpression: aws.String("assignedAt = :at"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":at": timeValue(seat.AssignedAt)}}})
-		keys = append(keys, seatSK(line.ID, seat.UserID))
+			ExpressionAttributeValues: map[string]types.AttributeValue{":at": timeValue(seat.AssignedAt)}}},
+			holderSeats(s.table, pk, seat.UserID, "DELETE", line.ID))
+		keys = append(keys, seatSK(line.ID, seat.UserID), userSK(seat.UserID))
 	}
 	deleteLock := func(l visualstudio.Lock) {
 		sk := lockSK(line.ID, l.UserID, l.AssignedAt)
@@ -340,4 +342,12 @@ func (s *Store) seatWrites(line benefit.Benefit, c visualstudio.Change) ([]types
 		return nil, nil, errors.New("store: nothing to write for an unchanged seat")
 	}
 	return ws, keys, err
+}
+
+// holderSeats adds a Visual Studio line to its holder's vsSeats, or takes
+// it away (op ADD or DELETE), on a user who exists: no user is removed
+// while holding a seat, so a DELETE always finds them.
+func holderSeats(tableName, pk, userID, op, benefitID string) types.TransactWriteItem {
+	return update(tableName, key(pk, userSK(userID)), op+" vsSeats :b", "attribute_exists(PK)", nil,
+		map[string]types.AttributeValue{":b": stringSetAttr(benefitID)})
 }

@@ -62,11 +62,11 @@ func TestSeatChangesAreChunkedAndFenced(t *testing.T) {
 		}
 		return decided(sub.Line, cs...), nil
 	}, func(n int) { committed = append(committed, n) })
-	if err != nil || !slices.Equal(committed, []int{24, 25}) {
+	if err != nil || !slices.Equal(committed, []int{store.SeatChangesPerTransaction, 25}) {
 		t.Fatalf("committed %v: %v", committed, err)
 	}
 	if got := calls.Reset()["TransactWriteItems"]; got != 2 {
-		t.Fatalf("%d transactions for 25 seats, want 2 (24 a transaction)", got)
+		t.Fatalf("%d transactions for 25 seats, want 2 (%d a transaction)", got, store.SeatChangesPerTransaction)
 	}
 	after, err := s.VisualStudio(ctx, "ptn_vs", line.ID)
 	if err != nil || len(after.Seats) != 25 || after.Line.Used != 25 {

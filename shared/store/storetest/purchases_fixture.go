@@ -64,10 +64,14 @@ func Shop(s benefit.ShopStore, cat *catalog.Catalog) benefit.Shop {
 // Directory returns the partner and directory use cases over s, on
 // catalogue cat (nil: none published).
 func Directory(s partner.Store, cat *catalog.Catalog) partner.Directory {
-	return partner.Directory{Store: s, NewID: ids.New, Catalog: func(context.Context) (*catalog.Catalog, error) {
+	d := partner.Directory{Store: s, NewID: ids.New, Catalog: func(context.Context) (*catalog.Catalog, error) {
 		if cat == nil {
 			return nil, catalog.ErrNotPublished
 		}
 		return cat, nil
 	}}
+	if m, ok := s.(partner.MemberStore); ok {
+		d.Members = m
+	}
+	return d
 }

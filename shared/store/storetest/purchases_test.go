@@ -21,3 +21,8 @@ func TestDirectoryContractOnTheFake(t *testing.T) {
 func TestCatalogContractOnTheFake(t *testing.T) {
 	storetest.CatalogContract(t, func(*testing.T) storetest.CatalogStore { return storetest.New() })
 }
+
+// TestMembersContractOnTheFake runs the directory-changes contract on the fake.
+func TestMembersContractOnTheFake(t *testing.T) {
+	storetest.MembersContract(t, func(*testing.T) storetest.MemberStore { return storetest.New() })
+}
