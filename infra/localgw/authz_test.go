@@ -88,7 +88,7 @@ type authzPartner struct {
 	// and the admin agent's; and two of a partner with no global admin,
 	// which went to the operator.
 	gar, gar2, opGar, opGar2 string
-	plain                     string // a directory user with no role and no holding, for the directory routes
+	plain                    string // a directory user with no role and no holding, for the directory routes
 }
 
 type authzFixture struct {

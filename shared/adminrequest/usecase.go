@@ -64,8 +64,8 @@ type Decided struct {
 	// Requester is the requester as read, to whom Grant gives the role
 	// (the directory entry is rewritten with it: roles, search tokens).
 	Requester partner.User
-	Mail    *mail.Message
-	Event   audit.Event
+	Mail      *mail.Message
+	Event     audit.Event
 }
 
 // Store is what the use cases need of storage.

@@ -81,9 +81,9 @@ func UsersEndpoints(s *Service) map[routes.ID]httpapi.Endpoint {
 		routes.ListGlobalAdminRequests:   endpoint(s.listGlobalAdminRequests),
 		routes.ApproveGlobalAdminRequest: endpoint(s.decideGlobalAdminRequest(true)),
 		routes.DeclineGlobalAdminRequest: endpoint(s.decideGlobalAdminRequest(false)),
-		routes.GetUser:    endpoint(s.getUser),
-		routes.UpdateUser: decoded(s.updateUser),
-		routes.RemoveUser: endpoint(s.removeUser),
+		routes.GetUser:                   endpoint(s.getUser),
+		routes.UpdateUser:                decoded(s.updateUser),
+		routes.RemoveUser:                endpoint(s.removeUser),
 	}
 }
 
