@@ -90,16 +90,6 @@ type adminReqOpenItem struct {
 // the partner or a user, approving a request: grantGlobalAdmin).
 const globalAdminsAttr = "globalAdmins"
 
-// countGlobalAdmins is how many of users hold global-admin.
-func countGlobalAdmins(users ...partner.User) int {
-	n := 0
-	for _, u := range users {
-		if slices.Contains(u.Roles, access.GlobalAdmin) {
-			n++
-		}
-	}
-	return n
-}
 
 // grantGlobalAdmin is every write that makes directory user u (as read) a
 // global admin: the role added to the user (only while it exists and does
