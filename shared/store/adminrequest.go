@@ -90,7 +90,6 @@ type adminReqOpenItem struct {
 // the partner or a user, approving a request: grantGlobalAdmin).
 const globalAdminsAttr = "globalAdmins"
 
-
 // grantGlobalAdmin is every write that makes directory user u (as read) a
 // global admin: the role added to the user (only while it exists and does
 // not hold it; its rev moved, so a directory change decided on the older
