@@ -33,16 +33,20 @@ const (
 
 // fold is NFKD, marks removed, then NFC: "É" and "e" are one letter, and
 // half-width katakana become full-width (as NFKC does). The kana voicing
-// marks (U+3099, U+309A) are kept, so ガ stays ガ and is not カ.
-var fold = transform.Chain(norm.NFKD, runes.Remove(runes.Predicate(func(r rune) bool {
-	return unicode.Is(unicode.Mn, r) && r != '\u3099' && r != '\u309a'
-})), norm.NFC)
+// marks (U+3099, U+309A) are kept, so ガ stays ガ and is not カ. A chain
+// keeps state between calls and is not safe for concurrent use, so each
+// call makes its own (concurrent requests shared one and panicked).
+func fold() transform.Transformer {
+	return transform.Chain(norm.NFKD, runes.Remove(runes.Predicate(func(r rune) bool {
+		return unicode.Is(unicode.Mn, r) && r != '\u3099' && r != '\u309a'
+	})), norm.NFC)
+}
 
 // Fold is the form names, emails and queries are compared in: accents
 // removed, width folded, lower case, spaces (U+3000 included) as one
 // ASCII space, trimmed.
 func Fold(s string) string {
-	out, _, err := transform.String(fold, s)
+	out, _, err := transform.String(fold(), s)
 	if err != nil {
 		out = s
 	}
