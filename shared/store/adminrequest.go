@@ -16,6 +16,8 @@ import (
 	"github.com/pbs/benefits/shared/access"
 	"github.com/pbs/benefits/shared/adminrequest"
 	"github.com/pbs/benefits/shared/apperr"
+	"github.com/pbs/benefits/shared/audit"
+	"github.com/pbs/benefits/shared/mail"
 	"github.com/pbs/benefits/shared/partner"
 	"github.com/pbs/benefits/shared/table"
 )
@@ -248,22 +250,7 @@ func (s *Store) writeAsk(ctx context.Context, userID string, ch adminrequest.Ask
 		}
 		writes = append(writes, put(s.table, copyItem, notExists))
 	}
-	if ch.Mail != nil {
-		msg, err := s.outboxPut(*ch.Mail)
-		if err != nil {
-			return err
-		}
-		writes = append(writes, msg)
-	}
-	record, err := s.auditPut(ch.Event)
-	if err != nil {
-		return err
-	}
-	err = s.commit(ctx, append(writes, record))
-	if cancelReasons(err) != nil {
-		return ErrConflict
-	}
-	return err
+	return s.commitWithNotes(ctx, writes, ch.Mail, ch.Event)
 }
 
 // UpdateDecision reads a request with its partner and requester
@@ -368,22 +355,7 @@ func (s *Store) writeDecision(ctx context.Context, ch adminrequest.Decided) (err
 		}
 		writes = append(writes, grant...)
 	}
-	if ch.Mail != nil {
-		msg, err := s.outboxPut(*ch.Mail)
-		if err != nil {
-			return err
-		}
-		writes = append(writes, msg)
-	}
-	record, err := s.auditPut(ch.Event)
-	if err != nil {
-		return err
-	}
-	err = s.commit(ctx, append(writes, record))
-	if cancelReasons(err) != nil {
-		return ErrConflict
-	}
-	return err
+	return s.commitWithNotes(ctx, writes, ch.Mail, ch.Event)
 }
 
 // AdminRequests lists a partner's requests newest first, one page: all
@@ -455,4 +427,27 @@ func (s *Store) OperatorRequests(ctx context.Context, status adminrequest.Status
 		rs = append(rs, it.domain())
 	}
 	return rs, next, nil
+}
+
+// commitWithNotes commits writes with the mail they owe (if any) and their
+// audit event in one transaction, the end of an ask and of a decision.
+// Errors: ErrConflict (a condition or a concurrent transaction: read again
+// and decide again).
+func (s *Store) commitWithNotes(ctx context.Context, writes []types.TransactWriteItem, owed *mail.Message, ev audit.Event) error {
+	if owed != nil {
+		msg, err := s.outboxPut(*owed)
+		if err != nil {
+			return err
+		}
+		writes = append(writes, msg)
+	}
+	record, err := s.auditPut(ev)
+	if err != nil {
+		return err
+	}
+	err = s.commit(ctx, append(writes, record))
+	if cancelReasons(err) != nil {
+		return ErrConflict
+	}
+	return err
 }
